@@ -1,0 +1,73 @@
+//! Indexes the built-in rule packs (`rules/*.toml`) at build time.
+//!
+//! The packs are embedded into the binary as text, but guard parses a pack only when a
+//! command names one of its programs. This script writes `packs.rs` into `OUT_DIR`: for
+//! each pack its name, its source (via `include_str!`), the programs it covers and the ids
+//! and severities of its rules, so start-up never has to parse a pack to know what is in
+//! it. A pack that is not valid TOML fails the build here, with the file name.
+
+use std::fmt::Write as _;
+use std::path::Path;
+use std::{env, fs};
+
+fn main() {
+    println!("cargo:rerun-if-changed=rules");
+    let dir = Path::new(&env::var("CARGO_MANIFEST_DIR").unwrap_or_default()).join("rules");
+    let mut files: Vec<_> = fs::read_dir(&dir)
+        .map(|rd| rd.filter_map(Result::ok).map(|e| e.path()).collect())
+        .unwrap_or_default();
+    files.retain(|p| p.extension().is_some_and(|e| e == "toml"));
+    files.sort();
+
+    let mut out = String::from("pub static PACKS: &[PackIndex] = &[\n");
+    for path in &files {
+        println!("cargo:rerun-if-changed={}", path.display());
+        let name = path
+            .file_stem()
+            .and_then(|s| s.to_str())
+            .unwrap_or_default();
+        let text = fs::read_to_string(path).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
+        let table: toml::Table = text
+            .parse()
+            .unwrap_or_else(|e| panic!("{}: {e}", path.display()));
+        let mut programs = Vec::new();
+        if let Some(tools) = table.get("tools").and_then(|t| t.as_table()) {
+            for (tool, spec) in tools {
+                programs.push(tool.clone());
+                if let Some(aliases) = spec.get("aliases").and_then(|a| a.as_array()) {
+                    programs.extend(aliases.iter().filter_map(|a| a.as_str()).map(String::from));
+                }
+            }
+        }
+        let mut rules = Vec::new();
+        for rule in table
+            .get("rules")
+            .and_then(|r| r.as_array())
+            .into_iter()
+            .flatten()
+        {
+            let get = |k: &str| rule.get(k).and_then(|v| v.as_str()).unwrap_or_default();
+            rules.push((get("id").to_string(), get("severity").to_string()));
+            for tool in rule
+                .get("tools")
+                .and_then(|t| t.as_array())
+                .into_iter()
+                .flatten()
+            {
+                if let Some(t) = tool.as_str() {
+                    programs.push(t.to_string());
+                }
+            }
+        }
+        programs.sort();
+        programs.dedup();
+        let _ = writeln!(
+            out,
+            "    PackIndex {{ name: {name:?}, source: include_str!({:?}), programs: &{programs:?}, rules: &{rules:?} }},",
+            path.display().to_string()
+        );
+    }
+    out.push_str("];\n");
+    let dest = Path::new(&env::var("OUT_DIR").unwrap_or_default()).join("packs.rs");
+    fs::write(dest, out).unwrap_or_else(|e| panic!("writing packs.rs: {e}"));
+}

@@ -1,0 +1,113 @@
+//! The command-line shape, as clap sees it. Definitions only: no I/O, no decisions.
+//! Everything after `--` is the child's argv, taken as raw `OsString`s; guard never looks
+//! for its own options there.
+
+use clap::{Args, Parser, Subcommand};
+use std::ffi::OsString;
+use std::path::PathBuf;
+
+const AFTER_HELP: &str = "\
+Examples:
+  guard -- terraform plan                 run a command through guard
+  guard check -- git push --force         decide without running
+  guard check --json -- kubectl delete ns prod
+  guard rules list                        the rules in force
+
+Exit codes: the child's own status when it ran (128+N if killed by signal N);
+77 refused by policy, 78 bad configuration, 64 usage error, 126 cannot execute,
+127 program not found.";
+
+/// Stands between you and the tools that can destroy infrastructure: reads what is about
+/// to run, decides how dangerous it is, asks the right people, and runs it.
+#[derive(Debug, Parser)]
+#[command(
+    name = "guard",
+    version,
+    after_help = AFTER_HELP,
+    args_conflicts_with_subcommands = true,
+    subcommand_negates_reqs = true
+)]
+pub struct Cli {
+    #[command(flatten)]
+    pub global: GlobalArgs,
+
+    #[command(subcommand)]
+    pub command: Option<Sub>,
+
+    /// The command to run, after `--`: PROGRAM [ARGS...]. No shell is involved.
+    #[arg(last = true, value_name = "PROGRAM [ARGS]", required = true)]
+    pub argv: Vec<OsString>,
+}
+
+/// Options every subcommand takes.
+#[derive(Debug, Args, Clone, Default)]
+pub struct GlobalArgs {
+    /// An extra config file, read last (it can only tighten rules) [env: GUARD_CONFIG]
+    #[arg(long, global = true, value_name = "FILE")]
+    pub config: Option<PathBuf>,
+
+    /// Never ask at the terminal: a command that needs confirmation is refused
+    #[arg(long, global = true)]
+    pub non_interactive: bool,
+
+    /// Print nothing for commands that pass; warnings and refusals are still shown
+    #[arg(long, short, global = true)]
+    pub quiet: bool,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Sub {
+    /// Decide on a command and explain, without running it
+    #[command(after_help = "\
+Examples:
+  guard check -- terraform destroy
+  guard check --json -- aws --profile prod s3 rb s3://logs --force
+
+Exit status: 0 allow, 1 warn, 2 confirm, 3 two-person, 4 deny; 78 bad configuration.")]
+    Check(CheckArgs),
+
+    /// List, show, test and lint rules
+    #[command(subcommand)]
+    Rules(RulesCmd),
+}
+
+#[derive(Debug, Args)]
+pub struct CheckArgs {
+    /// Print one JSON object (a stable interface; see the README)
+    #[arg(long)]
+    pub json: bool,
+
+    /// The command to decide on, after `--`
+    #[arg(last = true, value_name = "PROGRAM [ARGS]", required = true)]
+    pub argv: Vec<OsString>,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum RulesCmd {
+    /// List every rule in force, with its severity and where it comes from
+    #[command(after_help = "Example:\n  guard rules list --json | jq -r '.[].id'")]
+    List {
+        /// One JSON array
+        #[arg(long)]
+        json: bool,
+    },
+    /// Show one rule in full, with its examples
+    #[command(after_help = "Example:\n  guard rules show terraform.destroy")]
+    Show {
+        /// The rule's id
+        id: String,
+    },
+    /// Run rules' match / not_match examples (the built-in packs, or the files given)
+    #[command(after_help = "Examples:\n  guard rules test\n  guard rules test my-pack.toml")]
+    Test {
+        /// Rule files to test on top of the built-in packs
+        files: Vec<PathBuf>,
+    },
+    /// Check rule or config files; errors name the line and column
+    #[command(after_help = "Example:\n  guard rules lint .guard.toml")]
+    Lint {
+        /// Files to check
+        #[arg(required = true)]
+        files: Vec<PathBuf>,
+    },
+}

@@ -1,0 +1,89 @@
+//! Who is asking: a person at a terminal, an AI agent, or a CI job. Read from the
+//! environment once; whether a terminal can be opened is asked only when a decision
+//! needs a person.
+
+/// Environment variables that AI coding agents set in the commands they run, with the
+/// agent's name. `GUARD_AGENT=NAME` declares one explicitly.
+const AGENT_MARKERS: &[(&str, &str)] = &[
+    ("CLAUDECODE", "claude-code"),
+    ("GEMINI_CLI", "gemini-cli"),
+    ("CODEX_SANDBOX", "codex"),
+    ("CODEX_SANDBOX_NETWORK_DISABLED", "codex"),
+    ("CURSOR_AGENT", "cursor"),
+];
+
+/// The circumstances of one guard invocation.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Context {
+    /// The agent guard runs under, if one is detected.
+    pub agent: Option<String>,
+    /// Whether this is a CI job (`CI` set and not `false`/`0`).
+    pub ci: bool,
+    /// `--non-interactive`: never ask, refuse instead.
+    pub non_interactive: bool,
+}
+
+impl Context {
+    /// Reads the process environment.
+    pub fn detect(non_interactive: bool) -> Self {
+        Self::from_env(non_interactive, |k| std::env::var(k).ok())
+    }
+
+    /// Reads an environment given as a lookup function (for tests).
+    pub fn from_env(non_interactive: bool, var: impl Fn(&str) -> Option<String>) -> Self {
+        let set = |k: &str| var(k).is_some_and(|v| !v.is_empty() && v != "0" && v != "false");
+        let agent = var("GUARD_AGENT").filter(|v| !v.is_empty()).or_else(|| {
+            AGENT_MARKERS
+                .iter()
+                .find(|(k, _)| set(k))
+                .map(|(_, n)| n.to_string())
+        });
+        Context {
+            agent,
+            ci: set("CI"),
+            non_interactive,
+        }
+    }
+}
+
+/// Whether the process has a controlling terminal that guard can open to ask a person.
+pub fn has_terminal() -> bool {
+    std::fs::OpenOptions::new()
+        .read(true)
+        .write(true)
+        .open("/dev/tty")
+        .is_ok()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn ctx(vars: &[(&str, &str)]) -> Context {
+        let vars: Vec<(String, String)> = vars
+            .iter()
+            .map(|(k, v)| (k.to_string(), v.to_string()))
+            .collect();
+        Context::from_env(false, |k| {
+            vars.iter().find(|(n, _)| n == k).map(|(_, v)| v.clone())
+        })
+    }
+
+    #[test]
+    fn detects_agents_and_ci() {
+        assert_eq!(
+            ctx(&[("CLAUDECODE", "1")]).agent.as_deref(),
+            Some("claude-code")
+        );
+        assert_eq!(
+            ctx(&[("GUARD_AGENT", "my-bot"), ("CLAUDECODE", "1")])
+                .agent
+                .as_deref(),
+            Some("my-bot")
+        );
+        assert_eq!(ctx(&[("CLAUDECODE", "0")]).agent, None);
+        assert!(ctx(&[("CI", "true")]).ci);
+        assert!(!ctx(&[("CI", "false")]).ci);
+        assert!(!ctx(&[]).ci);
+    }
+}

@@ -1,0 +1,167 @@
+//! Runs the child: finds it on PATH, starts it with guard's stdin, stdout, stderr and
+//! terminal, forwards signals, and turns its end into guard's exit status.
+//!
+//! Signals the way `just` handles them: while the child runs, a Ctrl-C or Ctrl-\ at the
+//! terminal already reaches the whole foreground process group, so guard catches SIGINT
+//! and SIGQUIT only to outlive the child; SIGTERM and SIGHUP sent to guard alone are
+//! forwarded to the child. Catching (not ignoring) means the child starts with the
+//! default dispositions. A child killed by signal N makes guard exit 128+N.
+
+use crate::error::Error;
+use nix::sys::signal::{SaFlags, SigAction, SigHandler, SigSet, Signal, kill, sigaction};
+use nix::unistd::Pid;
+use std::ffi::{OsStr, OsString, c_int};
+use std::os::unix::ffi::OsStrExt;
+use std::os::unix::fs::PermissionsExt;
+use std::os::unix::process::{CommandExt, ExitStatusExt};
+use std::path::{Path, PathBuf};
+use std::process::Command;
+use std::sync::atomic::{AtomicI32, Ordering};
+
+/// The running child's pid, for the signal handler; 0 before it starts.
+static CHILD: AtomicI32 = AtomicI32::new(0);
+/// A forwardable signal that arrived before the child started.
+static PENDING: AtomicI32 = AtomicI32::new(0);
+
+extern "C" fn forward(sig: c_int) {
+    let pid = CHILD.load(Ordering::SeqCst);
+    if pid > 0 {
+        if let Ok(signal) = Signal::try_from(sig) {
+            // kill(2) is async-signal-safe; nothing here allocates.
+            let _ = kill(Pid::from_raw(pid), signal);
+        }
+    } else {
+        PENDING.store(sig, Ordering::SeqCst);
+    }
+}
+
+extern "C" fn outlive(_sig: c_int) {}
+
+fn install(signal: Signal, handler: extern "C" fn(c_int)) {
+    let action = SigAction::new(
+        SigHandler::Handler(handler),
+        SaFlags::SA_RESTART,
+        SigSet::empty(),
+    );
+    // SAFETY: both handlers only touch atomics and call kill(2), which are
+    // async-signal-safe; they are plain functions that live for the whole program.
+    #[allow(unsafe_code)]
+    let _ = unsafe { sigaction(signal, &action) };
+}
+
+/// Finds `program` the way a shell does: a name with a `/` is a path, anything else is
+/// searched for in `PATH` (an empty entry is the current directory).
+pub fn resolve(program: &OsStr, path_var: Option<&OsStr>) -> Result<PathBuf, Error> {
+    let shown = program.to_string_lossy().into_owned();
+    if program.as_bytes().contains(&b'/') {
+        let p = PathBuf::from(program);
+        return if p.exists() {
+            Ok(p)
+        } else {
+            Err(Error::NotFound { program: shown })
+        };
+    }
+    let mut found_not_executable = None;
+    for dir in std::env::split_paths(path_var.unwrap_or_default()) {
+        let dir = if dir.as_os_str().is_empty() {
+            PathBuf::from(".")
+        } else {
+            dir
+        };
+        let candidate = dir.join(program);
+        match candidate.metadata() {
+            Ok(m) if m.is_file() && m.permissions().mode() & 0o111 != 0 => return Ok(candidate),
+            Ok(m) if m.is_file() => found_not_executable = Some(candidate),
+            _ => {}
+        }
+    }
+    match found_not_executable {
+        Some(p) => Err(Error::CannotExecute {
+            program: p.display().to_string(),
+            source: std::io::Error::from(std::io::ErrorKind::PermissionDenied),
+        }),
+        None => Err(Error::NotFound { program: shown }),
+    }
+}
+
+/// Runs `argv` (argv[0] found with [`resolve`]) and returns the exit status guard should
+/// exit with.
+pub fn run(argv: &[OsString]) -> Result<i32, Error> {
+    let Some((program, args)) = argv.split_first() else {
+        return Err(Error::Usage("no program to run after `--`".into()));
+    };
+    let path = resolve(program, std::env::var_os("PATH").as_deref())?;
+    run_path(&path, program, args)
+}
+
+/// Runs the file at `path` with `arg0` and `args`, forwarding signals.
+pub fn run_path(path: &Path, arg0: &OsStr, args: &[OsString]) -> Result<i32, Error> {
+    install(Signal::SIGINT, outlive);
+    install(Signal::SIGQUIT, outlive);
+    install(Signal::SIGTERM, forward);
+    install(Signal::SIGHUP, forward);
+    let mut child =
+        Command::new(path)
+            .arg0(arg0)
+            .args(args)
+            .spawn()
+            .map_err(|source| match source.kind() {
+                std::io::ErrorKind::NotFound => Error::NotFound {
+                    program: path.display().to_string(),
+                },
+                _ => Error::CannotExecute {
+                    program: path.display().to_string(),
+                    source,
+                },
+            })?;
+    let pid = i32::try_from(child.id()).unwrap_or(0);
+    CHILD.store(pid, Ordering::SeqCst);
+    let pending = PENDING.swap(0, Ordering::SeqCst);
+    if pending != 0 {
+        forward(pending);
+    }
+    let status = child.wait().map_err(|source| Error::CannotExecute {
+        program: path.display().to_string(),
+        source,
+    })?;
+    CHILD.store(0, Ordering::SeqCst);
+    Ok(exit_status(status))
+}
+
+/// The status a shell would report: the exit code, or 128+N for signal N.
+pub fn exit_status(status: std::process::ExitStatus) -> i32 {
+    match (status.code(), status.signal()) {
+        (Some(code), _) => code,
+        (None, Some(sig)) => 128 + sig,
+        (None, None) => 1,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn resolves_like_a_shell() {
+        let dir = tempfile::tempdir().unwrap();
+        let exe = dir.path().join("tool");
+        std::fs::write(&exe, "#!/bin/sh\n").unwrap();
+        std::fs::set_permissions(&exe, std::fs::Permissions::from_mode(0o755)).unwrap();
+        let noexec = dir.path().join("data");
+        std::fs::write(&noexec, "").unwrap();
+        let path = std::env::join_paths(["/nonexistent", dir.path().to_str().unwrap()]).unwrap();
+        assert_eq!(resolve(OsStr::new("tool"), Some(&path)).unwrap(), exe);
+        assert!(matches!(
+            resolve(OsStr::new("data"), Some(&path)),
+            Err(Error::CannotExecute { .. })
+        ));
+        assert!(matches!(
+            resolve(OsStr::new("nope"), Some(&path)),
+            Err(Error::NotFound { .. })
+        ));
+        assert!(matches!(
+            resolve(OsStr::new("./nope"), Some(&path)),
+            Err(Error::NotFound { .. })
+        ));
+    }
+}

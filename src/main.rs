@@ -1,0 +1,33 @@
+//! The `guard` binary: parse the command line, run, map the outcome to an exit code.
+
+use clap::Parser;
+use guard::error::Error;
+use guard::exit_code::ExitCode;
+
+fn main() {
+    let cli = match guard::cli::Cli::try_parse() {
+        Ok(cli) => cli,
+        Err(e) => {
+            let _ = e.print();
+            let code = if e.use_stderr() {
+                ExitCode::Usage.code()
+            } else {
+                0
+            };
+            std::process::exit(code);
+        }
+    };
+    let code = match guard::app::run(cli) {
+        Ok(code) => code,
+        Err(e) => {
+            let kind = if matches!(e, Error::Refused(_)) {
+                "refused"
+            } else {
+                "error"
+            };
+            eprintln!("guard: {kind}: {e}");
+            e.exit_code().code()
+        }
+    };
+    std::process::exit(code);
+}

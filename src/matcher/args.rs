@@ -1,0 +1,263 @@
+//! Reads one command line with a tool's grammar: which words are options (and which of
+//! those consume the next word as a value) and which are positional — the subcommand path
+//! and its operands. Global options may stand anywhere before, between or after the
+//! subcommand words; a value never counts as a subcommand.
+
+use crate::rules::model::{OptionStyle, ToolSpec};
+use std::collections::HashSet;
+
+/// A tool's grammar, ready for lookups.
+#[derive(Debug, Default)]
+pub struct Grammar {
+    pub name: String,
+    style: OptionStyle,
+    value_options: HashSet<String>,
+    flag_options: HashSet<String>,
+    unknown_take_value: bool,
+    pub environment_options: Vec<String>,
+    pub environment_variables: Vec<String>,
+    pub args_from_env: Vec<String>,
+}
+
+/// One option as written (`name` normalised: single-dash tools use `-name`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Opt {
+    pub name: String,
+    pub value: Option<String>,
+    /// The environment variable the option came from (`TF_CLI_ARGS`), if not from argv.
+    pub from_env: Option<String>,
+}
+
+/// A command line, read.
+#[derive(Debug, Default)]
+pub struct ParsedArgs {
+    pub positionals: Vec<String>,
+    pub options: Vec<Opt>,
+}
+
+impl Grammar {
+    pub fn new(name: &str, spec: &ToolSpec) -> Self {
+        let norm = |v: &Vec<String>| -> HashSet<String> {
+            v.iter().map(|o| normalize(spec.style, o)).collect()
+        };
+        let mut value_options = norm(&spec.value_options);
+        value_options.extend(norm(&spec.environment_options));
+        Grammar {
+            name: name.to_string(),
+            style: spec.style,
+            value_options,
+            flag_options: norm(&spec.flag_options),
+            unknown_take_value: spec.unknown_options_take_value,
+            environment_options: spec
+                .environment_options
+                .iter()
+                .map(|o| normalize(spec.style, o))
+                .collect(),
+            environment_variables: spec.environment_variables.clone(),
+            args_from_env: spec.args_from_env.clone(),
+        }
+    }
+
+    /// The grammar for a program no pack describes: GNU style, no option takes a value.
+    pub fn plain(name: &str) -> Self {
+        Grammar::new(name, &ToolSpec::default())
+    }
+
+    /// Whether a rule's spelling of an option names the option read as `name`.
+    pub fn same_option(&self, spelling: &str, name: &str) -> bool {
+        match self.style {
+            OptionStyle::SingleDash => {
+                spelling.trim_start_matches('-') == name.trim_start_matches('-')
+            }
+            OptionStyle::Gnu => spelling == name,
+        }
+    }
+
+    fn takes_value(&self, name: &str) -> bool {
+        if self.value_options.contains(name) {
+            return true;
+        }
+        if self.flag_options.contains(name) || name.starts_with("--no-") {
+            return false;
+        }
+        self.unknown_take_value && (name.starts_with("--") || self.style == OptionStyle::SingleDash)
+    }
+
+    /// Reads `args` (argv without the program name) into options and positionals.
+    pub fn parse(&self, args: &[String]) -> ParsedArgs {
+        let mut out = ParsedArgs::default();
+        self.parse_into(args, None, &mut out);
+        out
+    }
+
+    /// Reads more words (from an environment variable) into `out`.
+    pub fn parse_into(&self, args: &[String], from_env: Option<&str>, out: &mut ParsedArgs) {
+        let mut words = args.iter();
+        let mut only_positionals = false;
+        let opt = |name: String, value: Option<String>| Opt {
+            name,
+            value,
+            from_env: from_env.map(str::to_string),
+        };
+        while let Some(word) = words.next() {
+            if only_positionals || word == "-" || !word.starts_with('-') {
+                out.positionals.push(word.clone());
+            } else if word == "--" {
+                only_positionals = true;
+            } else if word.starts_with("--") || self.style == OptionStyle::SingleDash {
+                let (name, value) = match word.split_once('=') {
+                    Some((n, v)) => (normalize(self.style, n), Some(v.to_string())),
+                    None => (normalize(self.style, word), None),
+                };
+                let value = match value {
+                    None if self.takes_value(&name) => words.next().cloned(),
+                    v => v,
+                };
+                out.options.push(opt(name, value));
+            } else {
+                // A cluster of short options: `-rf`, `-n5`, `-nprod`, `-n=prod`.
+                let body = &word[1..];
+                for (i, c) in body.char_indices() {
+                    let name = format!("-{c}");
+                    if self.takes_value(&name) {
+                        let rest = &body[i + c.len_utf8()..];
+                        let rest = rest.strip_prefix('=').unwrap_or(rest);
+                        let value = if rest.is_empty() {
+                            words.next().cloned()
+                        } else {
+                            Some(rest.to_string())
+                        };
+                        out.options.push(opt(name, value));
+                        break;
+                    }
+                    out.options.push(opt(name, None));
+                }
+            }
+        }
+    }
+}
+
+fn normalize(style: OptionStyle, name: &str) -> String {
+    match style {
+        OptionStyle::SingleDash => format!("-{}", name.trim_start_matches('-')),
+        OptionStyle::Gnu => name.to_string(),
+    }
+}
+
+/// Splits an environment variable's value into words the way tools such as terraform do
+/// for `TF_CLI_ARGS`: on white space, with single and double quotes grouping.
+pub fn split_env_words(value: &str) -> Vec<String> {
+    let mut words = Vec::new();
+    let mut cur = String::new();
+    let mut in_word = false;
+    let mut quote: Option<char> = None;
+    for c in value.chars() {
+        match (quote, c) {
+            (Some(q), c) if c == q => quote = None,
+            (Some(_), c) => cur.push(c),
+            (None, '\'' | '"') => {
+                quote = Some(c);
+                in_word = true;
+            }
+            (None, c) if c.is_whitespace() => {
+                if in_word {
+                    words.push(std::mem::take(&mut cur));
+                    in_word = false;
+                }
+            }
+            (None, c) => {
+                cur.push(c);
+                in_word = true;
+            }
+        }
+    }
+    if in_word {
+        words.push(cur);
+    }
+    words
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn words(s: &str) -> Vec<String> {
+        s.split_whitespace().map(String::from).collect()
+    }
+
+    fn gnu(values: &[&str], unknown: bool) -> Grammar {
+        let spec = ToolSpec {
+            value_options: values.iter().map(|s| s.to_string()).collect(),
+            unknown_options_take_value: unknown,
+            ..ToolSpec::default()
+        };
+        Grammar::new("t", &spec)
+    }
+
+    #[test]
+    fn value_options_do_not_become_subcommands() {
+        let g = gnu(&["--profile", "--region", "-n", "--context"], false);
+        let p = g.parse(&words(
+            "--profile prod --region eu-west-1 -n kube-system delete ns x",
+        ));
+        assert_eq!(p.positionals, ["delete", "ns", "x"]);
+        assert_eq!(p.options[0].value.as_deref(), Some("prod"));
+        assert_eq!(p.options[2].name, "-n");
+        assert_eq!(p.options[2].value.as_deref(), Some("kube-system"));
+    }
+
+    #[test]
+    fn clusters_expand_and_attached_values_split() {
+        let g = gnu(&["-n", "-C"], false);
+        let p = g.parse(&words("-rf -nprod -n=staging -C/tmp dir"));
+        let names: Vec<_> = p.options.iter().map(|o| o.name.as_str()).collect();
+        assert_eq!(names, ["-r", "-f", "-n", "-n", "-C"]);
+        assert_eq!(p.options[2].value.as_deref(), Some("prod"));
+        assert_eq!(p.options[3].value.as_deref(), Some("staging"));
+        assert_eq!(p.options[4].value.as_deref(), Some("/tmp"));
+        assert_eq!(p.positionals, ["dir"]);
+    }
+
+    #[test]
+    fn double_dash_ends_options() {
+        let g = gnu(&[], false);
+        let p = g.parse(&words("exec pod -- rm -rf /"));
+        assert_eq!(p.positionals, ["exec", "pod", "rm", "-rf", "/"]);
+        assert!(p.options.is_empty());
+    }
+
+    #[test]
+    fn unknown_long_options_take_values_when_told() {
+        let mut g = gnu(&[], true);
+        g.flag_options.insert("--force".into());
+        let p = g.parse(&words("--output json s3 rb s3://b --force --no-paginate x"));
+        assert_eq!(p.positionals, ["s3", "rb", "s3://b", "x"]);
+    }
+
+    #[test]
+    fn single_dash_style_is_never_a_cluster() {
+        let spec = ToolSpec {
+            style: OptionStyle::SingleDash,
+            value_options: vec!["-chdir".into(), "-replace".into()],
+            ..ToolSpec::default()
+        };
+        let g = Grammar::new("terraform", &spec);
+        let p = g.parse(&words(
+            "-chdir=envs/prod apply --auto-approve -replace aws_instance.a",
+        ));
+        assert_eq!(p.positionals, ["apply"]);
+        let names: Vec<_> = p.options.iter().map(|o| o.name.as_str()).collect();
+        assert_eq!(names, ["-chdir", "-auto-approve", "-replace"]);
+        assert_eq!(p.options[2].value.as_deref(), Some("aws_instance.a"));
+    }
+
+    #[test]
+    fn env_words_split_like_terraform() {
+        assert_eq!(
+            split_env_words(r#"-destroy -var 'a=b c'  -x"#),
+            ["-destroy", "-var", "a=b c", "-x"]
+        );
+        assert!(split_env_words("   ").is_empty());
+        assert_eq!(split_env_words("''"), [""]);
+    }
+}

@@ -1,0 +1,242 @@
+//! Compiled rules, indexed by program: a check reads the command with its tool's grammar
+//! once, then tries only the rules for that program. Pure: no I/O, no process state.
+
+pub mod args;
+pub mod pattern;
+pub mod rule;
+
+use crate::decision::Decision;
+use crate::shell::Command;
+use args::{Grammar, ParsedArgs, split_env_words};
+use pattern::glob_match;
+use rule::Rule;
+use serde::Serialize;
+use std::collections::{HashMap, HashSet};
+use std::sync::Arc;
+
+/// How config layers adjust the rules, already resolved for layer trust.
+#[derive(Debug, Default, Clone)]
+pub struct Settings {
+    /// Glob patterns of protected environment names.
+    pub protected: Vec<String>,
+    /// Effective severity by rule id, where a layer changed it.
+    pub severity: HashMap<String, Decision>,
+    /// Rule ids switched off.
+    pub disabled: HashSet<String>,
+}
+
+/// One rule that matched one command.
+#[derive(Debug, Clone, Serialize, PartialEq, Eq)]
+pub struct Finding {
+    /// The rule's id.
+    pub rule: String,
+    /// The decision this finding asks for, after config and protected environments.
+    pub severity: Decision,
+    /// The severity written in the rule.
+    pub rule_severity: Decision,
+    pub reason: String,
+    pub suggestion: Option<String>,
+    /// The command the rule matched, shell-quoted.
+    pub command: String,
+    /// Where that command stands in the input; empty for a plain argv.
+    #[serde(skip_serializing_if = "String::is_empty")]
+    pub origin: String,
+    /// What the command acts on (a workspace, bucket, namespace...), where the rule can tell.
+    pub target: Option<String>,
+    /// The protected environment the command touches, which raised the severity.
+    pub protected_environment: Option<String>,
+    /// The environment variable that supplied the matching arguments, if any.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub via_env: Option<String>,
+}
+
+/// Every loaded rule, indexed by tool.
+#[derive(Debug, Default)]
+pub struct RuleSet {
+    grammars: HashMap<String, Arc<Grammar>>,
+    rules: Vec<Rule>,
+    by_tool: HashMap<String, Vec<usize>>,
+    pub settings: Settings,
+}
+
+impl RuleSet {
+    /// Teaches the set a tool's grammar, under its name and aliases.
+    pub fn add_grammar(&mut self, grammar: Grammar, aliases: &[String]) {
+        let g = Arc::new(grammar);
+        for alias in aliases {
+            self.grammars.insert(alias.clone(), Arc::clone(&g));
+        }
+        self.grammars.insert(g.name.clone(), g);
+    }
+
+    /// Whether a grammar is known under this program name.
+    pub fn knows_tool(&self, program: &str) -> bool {
+        self.grammars.contains_key(program)
+    }
+
+    /// Adds a compiled rule. Call after the grammars its tools need are added.
+    pub fn add_rule(&mut self, rule: Rule) {
+        let idx = self.rules.len();
+        let mut keys: Vec<String> = rule
+            .tools
+            .iter()
+            .map(|t| self.canonical(t).to_string())
+            .collect();
+        keys.sort();
+        keys.dedup();
+        for key in keys {
+            self.by_tool.entry(key).or_default().push(idx);
+        }
+        self.rules.push(rule);
+    }
+
+    pub fn rules(&self) -> &[Rule] {
+        &self.rules
+    }
+
+    pub fn rule(&self, id: &str) -> Option<&Rule> {
+        self.rules.iter().find(|r| r.id == id)
+    }
+
+    fn canonical<'a>(&'a self, program: &'a str) -> &'a str {
+        self.grammars
+            .get(program)
+            .map_or(program, |g| g.name.as_str())
+    }
+
+    /// The effective severity of a rule, before protected environments.
+    pub fn severity_of(&self, rule: &Rule) -> Decision {
+        self.settings
+            .severity
+            .get(&rule.id)
+            .copied()
+            .unwrap_or(rule.severity)
+    }
+
+    /// Every finding for one command. `base_env` looks up variables the command inherits;
+    /// assignments written before the command take precedence.
+    pub fn check(&self, cmd: &Command, base_env: &dyn Fn(&str) -> Option<String>) -> Vec<Finding> {
+        let Some(program) = cmd.program() else {
+            return Vec::new();
+        };
+        let Some(indices) = self.by_tool.get(self.canonical(program)) else {
+            return Vec::new();
+        };
+        let grammar = self.grammar_for(program);
+        let grammar = grammar.as_ref();
+        let env = |name: &str| {
+            cmd.assignment(name)
+                .map(str::to_string)
+                .or_else(|| base_env(name))
+        };
+        let parsed = read_command(grammar, &cmd.argv[1..], &env);
+        let mut findings = Vec::new();
+        for &i in indices {
+            let rule = &self.rules[i];
+            if self.settings.disabled.contains(&rule.id) {
+                continue;
+            }
+            let Some(hit) = rule.matches(grammar, &parsed, &env) else {
+                continue;
+            };
+            let mut severity = self.severity_of(rule);
+            let protected = self.protected_value(grammar, &parsed, hit.target.as_deref(), &env);
+            if protected.is_some() {
+                severity = severity.raised();
+            }
+            findings.push(Finding {
+                rule: rule.id.clone(),
+                severity,
+                rule_severity: rule.severity,
+                reason: rule.reason.clone(),
+                suggestion: rule.suggestion.clone(),
+                command: cmd.to_string(),
+                origin: cmd.origin.clone(),
+                target: hit.target,
+                protected_environment: protected,
+                via_env: hit.via_env,
+            });
+        }
+        findings
+    }
+
+    /// Whether one rule matches a command on its own — no config layers, no environment
+    /// but the command's own assignments. This is what a rule's examples test.
+    pub fn rule_matches(&self, rule: &Rule, cmd: &Command) -> bool {
+        let Some(program) = cmd.program() else {
+            return false;
+        };
+        let canon = self.canonical(program);
+        if !rule.tools.iter().any(|t| self.canonical(t) == canon) {
+            return false;
+        }
+        let grammar = self.grammar_for(program);
+        let env = |name: &str| cmd.assignment(name).map(str::to_string);
+        let parsed = read_command(&grammar, &cmd.argv[1..], &env);
+        rule.matches(&grammar, &parsed, &env).is_some()
+    }
+
+    fn grammar_for(&self, program: &str) -> Arc<Grammar> {
+        match self.grammars.get(program) {
+            Some(g) => Arc::clone(g),
+            None => Arc::new(Grammar::plain(program)),
+        }
+    }
+
+    /// The first value that selects an environment and matches a protected pattern.
+    fn protected_value(
+        &self,
+        grammar: &Grammar,
+        parsed: &ParsedArgs,
+        target: Option<&str>,
+        env: &dyn Fn(&str) -> Option<String>,
+    ) -> Option<String> {
+        if self.settings.protected.is_empty() {
+            return None;
+        }
+        let from_options = parsed.options.iter().filter_map(|o| {
+            let selects = grammar
+                .environment_options
+                .iter()
+                .any(|e| grammar.same_option(e, &o.name));
+            if selects { o.value.clone() } else { None }
+        });
+        let from_env = grammar.environment_variables.iter().filter_map(|v| env(v));
+        let mut values = from_options
+            .chain(from_env)
+            .chain(target.map(str::to_string));
+        values.find(|v| self.is_protected(v))
+    }
+
+    /// Whether a value names a protected environment: the whole value or any of its
+    /// `/`- or `:`-separated parts (`envs/prod`, `arn:...:cluster/prod-eu`) matches.
+    pub fn is_protected(&self, value: &str) -> bool {
+        self.settings.protected.iter().any(|p| {
+            glob_match(p, value) || value.split(['/', ':']).any(|part| glob_match(p, part))
+        })
+    }
+}
+
+/// Reads argv with the grammar, then the extra arguments the tool takes from the
+/// environment (`TF_CLI_ARGS`, `TF_CLI_ARGS_apply`).
+fn read_command(
+    grammar: &Grammar,
+    args: &[String],
+    env: &dyn Fn(&str) -> Option<String>,
+) -> ParsedArgs {
+    let mut parsed = grammar.parse(args);
+    for pattern in &grammar.args_from_env {
+        let var = if pattern.contains("{command}") {
+            match parsed.positionals.first() {
+                Some(sub) => pattern.replace("{command}", sub),
+                None => continue,
+            }
+        } else {
+            pattern.clone()
+        };
+        if let Some(value) = env(&var) {
+            grammar.parse_into(&split_env_words(&value), Some(&var), &mut parsed);
+        }
+    }
+    parsed
+}

@@ -1,0 +1,166 @@
+//! The small pattern languages of rules: `|`-separated alternatives of globs for words and
+//! option names, and regexes compiled on first use.
+//!
+//! Globs support `*` (any run of characters) and `?` (one character); nothing else is
+//! special. Regexes are compiled lazily so that loading a pack costs no regex compilation;
+//! a regex that fails to compile makes its condition true (fail closed) — the packs'
+//! regexes are compiled by the test suite and config layers' regexes at load time, so this
+//! path is only a backstop.
+
+use regex::{Regex, RegexBuilder};
+use std::sync::OnceLock;
+
+/// Matches `text` against a glob with `*` and `?`.
+pub fn glob_match(pattern: &str, text: &str) -> bool {
+    if !pattern.contains(['*', '?']) {
+        return pattern == text;
+    }
+    let p: Vec<char> = pattern.chars().collect();
+    let t: Vec<char> = text.chars().collect();
+    // Iterative matcher with single-star backtracking: linear in practice, no recursion.
+    let (mut pi, mut ti) = (0, 0);
+    let mut star: Option<(usize, usize)> = None;
+    while ti < t.len() {
+        if pi < p.len() && (p[pi] == '?' || p[pi] == t[ti]) {
+            pi += 1;
+            ti += 1;
+        } else if pi < p.len() && p[pi] == '*' {
+            star = Some((pi, ti));
+            pi += 1;
+        } else if let Some((sp, st)) = star {
+            pi = sp + 1;
+            ti = st + 1;
+            star = Some((sp, st + 1));
+        } else {
+            return false;
+        }
+    }
+    p[pi..].iter().all(|&c| c == '*')
+}
+
+/// `|`-separated alternatives, each a glob.
+#[derive(Debug, Clone)]
+pub struct Alternatives(Vec<String>);
+
+impl Alternatives {
+    pub fn new(spec: &str) -> Self {
+        Alternatives(spec.split('|').map(str::to_string).collect())
+    }
+
+    pub fn matches(&self, text: &str) -> bool {
+        self.0.iter().any(|p| glob_match(p, text))
+    }
+
+    pub fn iter(&self) -> impl Iterator<Item = &str> {
+        self.0.iter().map(String::as_str)
+    }
+}
+
+/// A regex compiled on first use.
+#[derive(Debug)]
+pub struct LazyRegex {
+    source: String,
+    compiled: OnceLock<Option<Regex>>,
+}
+
+impl LazyRegex {
+    pub fn new(source: &str) -> Self {
+        LazyRegex {
+            source: source.to_string(),
+            compiled: OnceLock::new(),
+        }
+    }
+
+    /// Compiles now, for validation; returns the error message on failure.
+    pub fn compile(source: &str) -> Result<Regex, String> {
+        RegexBuilder::new(source)
+            .size_limit(1 << 20)
+            .build()
+            .map_err(|e| {
+                e.to_string()
+                    .lines()
+                    .last()
+                    .unwrap_or_default()
+                    .trim()
+                    .to_string()
+            })
+    }
+
+    /// Whether the regex matches; a regex that does not compile counts as matching.
+    pub fn is_match(&self, text: &str) -> bool {
+        self.compiled
+            .get_or_init(|| Self::compile(&self.source).ok())
+            .as_ref()
+            .is_none_or(|re| re.is_match(text))
+    }
+
+    pub fn source(&self) -> &str {
+        &self.source
+    }
+}
+
+/// A text condition: any glob or the regex matches (or neither is given), and the
+/// `not_regex` does not match.
+#[derive(Debug, Default)]
+pub struct TextMatcher {
+    pub globs: Vec<String>,
+    pub regex: Option<LazyRegex>,
+    pub not_regex: Option<LazyRegex>,
+}
+
+impl TextMatcher {
+    pub fn matches(&self, text: &str) -> bool {
+        let positive = if self.globs.is_empty() && self.regex.is_none() {
+            true
+        } else {
+            self.globs.iter().any(|g| glob_match(g, text))
+                || self.regex.as_ref().is_some_and(|r| r.is_match(text))
+        };
+        positive && !self.not_regex.as_ref().is_some_and(|r| r.is_match(text))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn globs() {
+        assert!(glob_match("delete-*", "delete-stack"));
+        assert!(!glob_match("delete-*", "describe-stacks"));
+        assert!(glob_match("prod*", "prod"));
+        assert!(glob_match("*prod*", "eu-production-1"));
+        assert!(glob_match("a?c", "abc"));
+        assert!(!glob_match("a?c", "ac"));
+        assert!(glob_match("/*", "/*"));
+        assert!(glob_match("*", ""));
+        assert!(!glob_match("", "x"));
+        assert!(glob_match("*a*b*c", "xxaxxbxxbxc"));
+    }
+
+    #[test]
+    fn alternatives() {
+        let a = Alternatives::new("rm|delete-*");
+        assert!(a.matches("rm"));
+        assert!(a.matches("delete-bucket"));
+        assert!(!a.matches("ls"));
+    }
+
+    #[test]
+    fn text_matcher_combines_conditions() {
+        let m = TextMatcher {
+            globs: vec![],
+            regex: Some(LazyRegex::new(r"(?i)\bdelete\s+from\b")),
+            not_regex: Some(LazyRegex::new(r"(?i)\bwhere\b")),
+        };
+        assert!(m.matches("DELETE FROM users"));
+        assert!(!m.matches("delete from users where id = 1"));
+        assert!(!m.matches("select 1"));
+    }
+
+    #[test]
+    fn broken_regex_fails_closed() {
+        assert!(LazyRegex::new("(").is_match("anything"));
+        assert!(LazyRegex::compile("(").is_err());
+    }
+}

@@ -1,0 +1,185 @@
+//! The rule-file format, as serde reads it. One schema serves the built-in packs and every
+//! config layer: a file may teach tool grammars (`[tools.NAME]`), add rules (`[[rules]]`)
+//! and, in config layers, declare protected environments and change severities.
+//!
+//! Unknown keys are errors (`deny_unknown_fields`), so a typo never silently disables a
+//! check. Values whose later validation can fail keep their span, so the error can point
+//! at the line and column.
+
+use crate::decision::Decision;
+use serde::Deserialize;
+use std::collections::BTreeMap;
+use toml::Spanned;
+
+/// A rule pack or config file.
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RuleFile {
+    /// Tool grammars, keyed by the tool's canonical program name.
+    #[serde(default)]
+    pub tools: BTreeMap<String, ToolSpec>,
+    /// Rules.
+    #[serde(default)]
+    pub rules: Vec<RuleSpec>,
+    /// Name patterns (`prod*`) of environments that raise a matching command one level.
+    #[serde(default)]
+    pub protected_environments: Vec<Spanned<String>>,
+    /// Severity changes by rule id. Raising is honoured from every layer; lowering only
+    /// from the user and system layers.
+    #[serde(default)]
+    pub severity: BTreeMap<String, Spanned<Decision>>,
+    /// Rule ids to switch off (user and system layers only).
+    #[serde(default)]
+    pub disable: Vec<Spanned<String>>,
+    /// System layer only: forbid the user layer from weakening rules too.
+    #[serde(default)]
+    pub lock: bool,
+}
+
+/// How a tool writes its options.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum OptionStyle {
+    /// `-abc` is `-a -b -c`, `--name=value`, `--` ends options (GNU, pflag, most tools).
+    #[default]
+    Gnu,
+    /// `-name` and `--name` are the same long option, never a cluster (Go's `flag`,
+    /// terraform, find's predicates).
+    SingleDash,
+}
+
+/// What guard must know about a tool to read its command line: which options take a
+/// value (so that value is not mistaken for a subcommand) and what selects an environment.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ToolSpec {
+    /// Other program names for the same tool (`tofu` for terraform).
+    #[serde(default)]
+    pub aliases: Vec<String>,
+    #[serde(default)]
+    pub style: OptionStyle,
+    /// Options that take the next word as their value when not written `--opt=value`.
+    #[serde(default)]
+    pub value_options: Vec<String>,
+    /// With `unknown_options_take_value`, the options that take no value.
+    #[serde(default)]
+    pub flag_options: Vec<String>,
+    /// Whether an option guard has not been told about takes the next word as its value
+    /// (true for the AWS CLI, where nearly every option does).
+    #[serde(default)]
+    pub unknown_options_take_value: bool,
+    /// Options whose values select an environment (`--profile`, `--context`, `-chdir`).
+    #[serde(default)]
+    pub environment_options: Vec<String>,
+    /// Environment variables whose values select an environment (`AWS_PROFILE`).
+    #[serde(default)]
+    pub environment_variables: Vec<String>,
+    /// Environment variables whose words the tool reads as extra arguments after the
+    /// subcommand; `{command}` stands for the first positional (`TF_CLI_ARGS_{command}`).
+    #[serde(default)]
+    pub args_from_env: Vec<String>,
+}
+
+/// One words-or-patterns list: a single string or an array of strings.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(untagged)]
+pub enum OneOrMany {
+    #[default]
+    None,
+    One(String),
+    Many(Vec<String>),
+}
+
+impl OneOrMany {
+    pub fn to_vec(&self) -> Vec<String> {
+        match self {
+            OneOrMany::None => Vec::new(),
+            OneOrMany::One(s) => vec![s.clone()],
+            OneOrMany::Many(v) => v.clone(),
+        }
+    }
+}
+
+/// A condition on a piece of text: any glob matches or the regex matches, and the
+/// `not_regex` does not.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct TextSpec {
+    #[serde(default)]
+    pub glob: Vec<String>,
+    #[serde(default)]
+    pub regex: Option<Spanned<String>>,
+    #[serde(default)]
+    pub not_regex: Option<Spanned<String>>,
+}
+
+/// A condition on the value of an option: some occurrence of `option` has a value that
+/// satisfies the text condition.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct OptionValueSpec {
+    pub option: String,
+    #[serde(default)]
+    pub glob: Vec<String>,
+    #[serde(default)]
+    pub regex: Option<Spanned<String>>,
+    #[serde(default)]
+    pub not_regex: Option<Spanned<String>>,
+}
+
+/// A condition on an environment variable (from the process or a leading assignment).
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct EnvSpec {
+    /// Variable names, `|`-separated alternatives.
+    pub var: String,
+    pub regex: Spanned<String>,
+}
+
+/// One rule.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RuleSpec {
+    pub id: Spanned<String>,
+    /// Tool or program names the rule applies to (matched on the basename of argv[0]).
+    pub tools: Vec<String>,
+    /// Subcommand path(s): words that the positional arguments must start with, each word
+    /// a glob with `|` alternatives (`"rds delete-db-instance|delete-db-cluster"`).
+    #[serde(default)]
+    pub command: OneOrMany,
+    /// Options that must all be present; each entry lists `|`-separated spellings.
+    #[serde(default)]
+    pub options: Vec<String>,
+    /// At least one of these options must be present.
+    #[serde(default)]
+    pub any_option: Vec<String>,
+    /// None of these options may be present.
+    #[serde(default)]
+    pub without_options: Vec<String>,
+    /// Conditions on option values; all must hold.
+    #[serde(default)]
+    pub option_values: Vec<OptionValueSpec>,
+    /// Some argument after the subcommand path satisfies this.
+    #[serde(default)]
+    pub args: Option<TextSpec>,
+    /// Conditions on environment variables; all must hold.
+    #[serde(default)]
+    pub env: Vec<EnvSpec>,
+    pub severity: Spanned<Decision>,
+    /// Shown to the person: what the command does that makes it dangerous.
+    pub reason: String,
+    /// A safer alternative, where one exists.
+    #[serde(default)]
+    pub suggestion: Option<String>,
+    /// Where to find the name of what the command acts on, tried in order:
+    /// `arg:N` (N-th argument after the subcommand path, from 1), `option:NAME|NAME`,
+    /// `env:VAR`.
+    #[serde(default)]
+    pub target: Vec<String>,
+    /// Commands the rule must match.
+    #[serde(rename = "match", default)]
+    pub matches: Vec<Spanned<String>>,
+    /// Commands the rule must not match.
+    #[serde(default)]
+    pub not_match: Vec<Spanned<String>>,
+}

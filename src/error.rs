@@ -74,7 +74,7 @@ mod tests {
         let t = "a = 1\nbb = [\n  x\n";
         assert_eq!(line_col(t, 0), (1, 1));
         assert_eq!(line_col(t, 6), (2, 1));
-        assert_eq!(line_col(t, 14), (3, 3));
+        assert_eq!(line_col(t, 15), (3, 3));
         assert_eq!(line_col(t, 999), (4, 1));
     }
 }

@@ -1,0 +1,106 @@
+//! `guard check`: decisions, explanations and the JSON interface.
+
+use crate::util::Sandbox;
+
+#[test]
+fn json_has_the_documented_fields() {
+    let s = Sandbox::new();
+    let out = s.guard().args(["check", "--json", "--", "terraform", "destroy", "-auto-approve"]).run();
+    let out = out.expect_code(3);
+    let j = out.json();
+    assert_eq!(j["version"], 1);
+    assert_eq!(j["decision"], "two-person");
+    assert_eq!(j["command"], "terraform destroy -auto-approve");
+    let findings = j["findings"].as_array().unwrap();
+    let ids: Vec<&str> = findings.iter().map(|f| f["rule"].as_str().unwrap()).collect();
+    assert!(ids.contains(&"terraform.destroy"), "{ids:?}");
+    let f = findings.iter().find(|f| f["rule"] == "terraform.destroy").unwrap();
+    assert_eq!(f["severity"], "two-person");
+    assert_eq!(f["rule_severity"], "two-person");
+    assert!(f["reason"].as_str().unwrap().contains("destroys"));
+    assert!(f["suggestion"].as_str().unwrap().contains("plan -destroy"));
+    assert_eq!(f["command"], "terraform destroy -auto-approve");
+    assert!(f["protected_environment"].is_null());
+}
+
+#[test]
+fn allow_is_an_empty_finding_list_and_exit_zero() {
+    let s = Sandbox::new();
+    let out = s.guard().args(["check", "--json", "--", "ls", "-la"]).run().expect_code(0);
+    let j = out.json();
+    assert_eq!(j["decision"], "allow");
+    assert_eq!(j["findings"].as_array().unwrap().len(), 0);
+}
+
+#[test]
+fn exit_status_follows_the_decision() {
+    let s = Sandbox::new();
+    s.user_config(
+        r#"
+[[rules]]
+id = "t.warn"
+tools = ["w"]
+severity = "warn"
+reason = "r"
+[[rules]]
+id = "t.deny"
+tools = ["d"]
+severity = "deny"
+reason = "r"
+"#,
+    );
+    let cases: [(&[&str], i32); 5] = [
+        (&["ls"], 0),
+        (&["w"], 1),
+        (&["git", "push", "--force"], 2),
+        (&["terraform", "destroy"], 3),
+        (&["d"], 4),
+    ];
+    for (argv, code) in cases {
+        s.guard().arg_list(&["check", "--"], argv).run().expect_code(code);
+    }
+}
+
+#[test]
+fn human_output_explains_rule_reason_and_alternative() {
+    let s = Sandbox::new();
+    s.guard()
+        .args(["check", "--", "git", "push", "--force", "origin", "main"])
+        .run()
+        .expect_code(2)
+        .stdout_has("confirm")
+        .stdout_has("git.push-force")
+        .stdout_has("rewrites")
+        .stdout_has("safer: git push --force-with-lease")
+        .stdout_has("target: main");
+}
+
+#[test]
+fn check_never_runs_the_command() {
+    let s = Sandbox::new();
+    s.guard().args(["check", "--", "touch", "made"]).run().expect_code(0);
+    assert!(!s.work().join("made").exists());
+}
+
+#[test]
+fn escape_sequences_in_argv_are_not_printed_raw() {
+    let s = Sandbox::new();
+    let out = s.guard().args(["check", "--", "git", "push", "-f", "origin", "\x1b[2Jmain"]).run();
+    let out = out.expect_code(2);
+    assert!(!out.stdout().contains('\x1b'), "{}", out.stdout());
+    assert!(out.stdout().contains("\\x1b[2Jmain"));
+}
+
+#[test]
+fn tf_cli_args_from_the_environment_count() {
+    let s = Sandbox::new();
+    let out = s
+        .guard()
+        .args(["check", "--json", "--", "terraform", "apply"])
+        .env("TF_CLI_ARGS_apply", "-destroy -input=false")
+        .run()
+        .expect_code(3);
+    let j = out.json();
+    assert_eq!(j["findings"][0]["rule"], "terraform.apply-destroy");
+    assert_eq!(j["findings"][0]["via_env"], "TF_CLI_ARGS_apply");
+}

@@ -1,0 +1,140 @@
+//! Config layers: protected environments, tighten-only project files, locks, and
+//! configuration errors that stop everything.
+
+use crate::util::Sandbox;
+
+fn decision(s: &Sandbox, argv: &[&str]) -> String {
+    let out = s.guard().arg_list(&["check", "--json", "--"], argv).run();
+    out.json()["decision"].as_str().unwrap().to_string()
+}
+
+#[test]
+fn project_protected_environment_raises_one_level() {
+    let s = Sandbox::new();
+    s.project_config(&std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/examples/project.guard.toml")).unwrap());
+    // confirm -> two-person when the environment is protected
+    let out = s.guard().args(["check", "--json", "--", "terraform", "-chdir=envs/prod", "apply", "-auto-approve"]).run();
+    let j = out.json();
+    assert_eq!(j["decision"], "two-person");
+    assert_eq!(j["findings"][0]["rule_severity"], "confirm");
+    assert_eq!(j["findings"][0]["protected_environment"], "envs/prod");
+    assert_eq!(decision(&s, &["terraform", "-chdir=envs/dev", "apply", "-auto-approve"]), "confirm");
+    // The workspace from the environment counts too.
+    let out = s
+        .guard()
+        .args(["check", "--json", "--", "terraform", "apply", "-auto-approve"])
+        .env("TF_WORKSPACE", "production")
+        .run();
+    assert_eq!(out.json()["decision"], "two-person");
+    // The example file also raises git.push-force to two-person.
+    assert_eq!(decision(&s, &["git", "push", "--force"]), "two-person");
+    // Protection never turns an allowed command into a refusal.
+    assert_eq!(decision(&s, &["terraform", "-chdir=envs/prod", "plan"]), "allow");
+}
+
+#[test]
+fn project_config_is_found_walking_up() {
+    let s = Sandbox::new();
+    s.project_config("protected_environments = [\"prod*\"]\n");
+    let sub = s.work().join("a/b/c");
+    std::fs::create_dir_all(&sub).unwrap();
+    let out = s
+        .guard()
+        .current_dir(&sub)
+        .args(["check", "--json", "--", "terraform", "apply", "-auto-approve"])
+        .env("TF_WORKSPACE", "prod-eu")
+        .run();
+    assert_eq!(out.json()["decision"], "two-person");
+}
+
+#[test]
+fn project_config_cannot_weaken_and_says_so() {
+    let s = Sandbox::new();
+    s.project_config("disable = [\"terraform.destroy\"]\n[severity]\n\"git.push-force\" = \"allow\"\n");
+    let out = s.guard().args(["check", "--json", "--", "git", "push", "-f"]).run();
+    assert_eq!(out.json()["decision"], "confirm");
+    let err = out.stderr();
+    assert!(err.contains("cannot lower `git.push-force` from confirm to allow"), "{err}");
+    assert!(err.contains("cannot disable `terraform.destroy`"), "{err}");
+    assert_eq!(decision(&s, &["terraform", "destroy"]), "two-person");
+    // The project file may raise.
+    s.project_config("[severity]\n\"git.push-force\" = \"deny\"\n");
+    assert_eq!(decision(&s, &["git", "push", "-f"]), "deny");
+}
+
+#[test]
+fn explicit_config_cannot_weaken_either() {
+    let s = Sandbox::new();
+    let f = s.write("weak.toml", "disable = [\"git.push-force\"]\n");
+    let out = s.guard().args(["check", "--json", "--config"]).arg(&f).args(["--", "git", "push", "-f"]).run();
+    assert_eq!(out.json()["decision"], "confirm");
+    let out = s.guard().args(["check", "--json", "--", "git", "push", "-f"]).env("GUARD_CONFIG", &f).run();
+    assert_eq!(out.json()["decision"], "confirm");
+    assert!(out.stderr().contains("cannot disable"));
+}
+
+#[test]
+fn user_config_may_weaken_unless_the_system_locks_it() {
+    let s = Sandbox::new();
+    s.user_config("disable = [\"git.push-force\"]\n[severity]\n\"terraform.destroy\" = \"confirm\"\n");
+    assert_eq!(decision(&s, &["git", "push", "-f"]), "allow");
+    assert_eq!(decision(&s, &["terraform", "destroy"]), "confirm");
+    s.system_config("lock = true\n");
+    assert_eq!(decision(&s, &["git", "push", "-f"]), "confirm");
+    assert_eq!(decision(&s, &["terraform", "destroy"]), "two-person");
+    // The system layer itself may weaken.
+    s.system_config("lock = true\ndisable = [\"terraform.destroy\"]\n");
+    assert_eq!(decision(&s, &["terraform", "destroy"]), "allow");
+}
+
+#[test]
+fn broken_config_is_a_hard_error_and_nothing_runs() {
+    let cases = [
+        ("protected_environments = [\"prod\"\n", ":1:33: unclosed array"),
+        ("protected_enviroments = [\"prod\"]\n", "unknown field `protected_enviroments`"),
+        (
+            "[[rules]]\nid = \"x.y\"\ntools = [\"touch\"]\nargs = { regex = \"(unclosed\" }\nseverity = \"confirm\"\nreason = \"r\"\n",
+            ":4:18: bad regex",
+        ),
+        (
+            "[[rules]]\nid = \"x.y\"\ntools = [\"touch\"]\nseverity = \"confirm\"\nreason = \"r\"\nnot_match = [\"touch a\"]\n",
+            ":6:14: rule `x.y` matches its not_match example `touch a`",
+        ),
+        ("[[rules]]\nid = \"x.y\"\ntools = [\"touch\"]\nseverity = \"maybe\"\nreason = \"r\"\n", ":4:12:"),
+        ("[severity]\n\"no.such-rule\" = \"deny\"\n", "no rule `no.such-rule`"),
+    ];
+    for (text, needle) in cases {
+        let s = Sandbox::new();
+        let path = s.user_config(text);
+        let out = s.guard().args(["--", "touch", "made"]).run();
+        let out = out.expect_code(78);
+        let err = out.stderr();
+        assert!(err.starts_with(&format!("guard: error: {}", path.display())), "{err}");
+        assert!(err.contains(needle), "expected {needle:?} in {err}");
+        assert_eq!(err.trim_end().lines().count(), 1, "one line: {err}");
+        assert!(!s.work().join("made").exists(), "nothing may run with a broken config");
+    }
+}
+
+#[test]
+fn unreadable_explicit_config_is_an_error() {
+    let s = Sandbox::new();
+    s.guard()
+        .args(["--config", "/nonexistent/guard.toml", "--", "true"])
+        .run()
+        .expect_code(78)
+        .stderr_has("/nonexistent/guard.toml: cannot read");
+}
+
+#[test]
+fn custom_pack_example_loads_and_decides() {
+    let s = Sandbox::new();
+    let pack = concat!(env!("CARGO_MANIFEST_DIR"), "/examples/custom-pack.toml");
+    s.user_config(&std::fs::read_to_string(pack).unwrap());
+    s.project_config("protected_environments = [\"prod\"]\n");
+    assert_eq!(decision(&s, &["deployctl", "--env", "staging", "teardown"]), "two-person");
+    assert_eq!(decision(&s, &["deployctl", "rollback", "--with-data", "-s", "billing"]), "confirm");
+    // protected through the environment option: confirm -> two-person
+    assert_eq!(decision(&s, &["deployctl", "-e", "prod", "rollback", "--with-data"]), "two-person");
+    assert_eq!(decision(&s, &["deployctl", "status", "--env", "prod"]), "allow");
+}

@@ -1,0 +1,90 @@
+//! The confirmation prompt, through a real pseudo-terminal: the answer is read from the
+//! controlling terminal, never from stdin.
+
+use crate::util::{GUARD, Sandbox};
+use rexpect::session::{PtySession, spawn_command};
+
+const RULE: &str = r#"
+[[rules]]
+id = "test.touch"
+tools = ["touch"]
+severity = "confirm"
+reason = "creates a file"
+suggestion = "ls first"
+target = ["arg:1"]
+"#;
+
+/// guard under a pty, as a person at a terminal would run it.
+fn spawn(s: &Sandbox, shell_line: &str) -> PtySession {
+    let cmd = s.guard().0;
+    // Run through sh so a test can pipe into guard's stdin while /dev/tty is the pty.
+    let mut sh = std::process::Command::new("sh");
+    sh.arg("-c").arg(shell_line.replace("GUARD", GUARD));
+    for (k, v) in cmd.get_envs() {
+        match v {
+            Some(v) => sh.env(k, v),
+            None => sh.env_remove(k),
+        };
+    }
+    sh.current_dir(cmd.get_current_dir().unwrap());
+    spawn_command(sh, Some(10_000)).unwrap()
+}
+
+#[test]
+fn typing_the_target_runs_the_command() {
+    let s = Sandbox::new();
+    s.user_config(RULE);
+    let mut p = spawn(&s, "GUARD -- touch target-file; echo \"exit=$?\"");
+    p.exp_string("needs your confirmation").unwrap();
+    p.exp_string("rule:    test.touch (confirm): creates a file").unwrap();
+    p.exp_string("safer: ls first").unwrap();
+    p.exp_string("Type `target-file` to run it").unwrap();
+    p.send_line("target-file").unwrap();
+    p.exp_string("exit=0").unwrap();
+    assert!(s.work().join("target-file").exists());
+}
+
+#[test]
+fn a_wrong_answer_refuses_and_nothing_runs() {
+    let s = Sandbox::new();
+    s.user_config(RULE);
+    let mut p = spawn(&s, "GUARD -- touch target-file; echo \"exit=$?\"");
+    p.exp_string("Type `target-file`").unwrap();
+    p.send_line("yes").unwrap();
+    p.exp_string("not confirmed").unwrap();
+    p.exp_string("exit=77").unwrap();
+    assert!(!s.work().join("target-file").exists());
+}
+
+#[test]
+fn piped_stdin_does_not_confirm() {
+    let s = Sandbox::new();
+    s.user_config(RULE);
+    // stdin says the right answer; the prompt still waits on the terminal.
+    let mut p = spawn(&s, "echo target-file | GUARD -- touch target-file; echo \"exit=$?\"");
+    p.exp_string("Type `target-file`").unwrap();
+    p.send_line("no").unwrap();
+    p.exp_string("exit=77").unwrap();
+    assert!(!s.work().join("target-file").exists());
+}
+
+#[test]
+fn yes_is_asked_when_the_rule_names_no_target() {
+    let s = Sandbox::new();
+    let mut p = spawn(&s, "GUARD -- git push --force; echo \"exit=$?\"");
+    // `git push --force` names no branch to type, so the answer is `yes`.
+    p.exp_string("Type `yes` to run it").unwrap();
+    p.send_line("yes").unwrap();
+    // It ran: git itself complains that this is not a repository.
+    p.exp_string("exit=128").unwrap();
+}
+
+#[test]
+fn an_agent_at_a_terminal_is_still_refused() {
+    let s = Sandbox::new();
+    s.user_config(RULE);
+    let mut p = spawn(&s, "CLAUDECODE=1 GUARD -- touch target-file; echo \"exit=$?\"");
+    p.exp_string("an agent (claude-code) cannot confirm for a person").unwrap();
+    p.exp_string("exit=77").unwrap();
+    assert!(!s.work().join("target-file").exists());
+}

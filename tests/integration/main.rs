@@ -1,0 +1,12 @@
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+//! Integration tests: they drive the real `guard` binary with a temporary HOME and
+//! config, real child processes, and a real pseudo-terminal for the prompt.
+
+mod cases;
+mod check;
+mod config;
+mod confirm;
+mod rules;
+mod run;
+mod util;

@@ -1,0 +1,171 @@
+//! A small fluent harness around the `guard` binary.
+
+use std::ffi::OsStr;
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output, Stdio};
+
+pub const GUARD: &str = env!("CARGO_BIN_EXE_guard");
+
+/// Variables that would change guard's behaviour and must not leak in from the
+/// environment the tests run in (CI sets `CI=true`).
+const CLEARED: &[&str] = &[
+    "CI",
+    "GUARD_AGENT",
+    "GUARD_CONFIG",
+    "CLAUDECODE",
+    "GEMINI_CLI",
+    "CODEX_SANDBOX",
+    "CODEX_SANDBOX_NETWORK_DISABLED",
+    "CURSOR_AGENT",
+    "TF_CLI_ARGS",
+    "TF_WORKSPACE",
+    "AWS_PROFILE",
+    "NO_COLOR",
+];
+
+/// A sandbox: a temporary HOME (with XDG dirs inside), a working directory, and the
+/// system config moved into it.
+pub struct Sandbox {
+    pub dir: tempfile::TempDir,
+}
+
+impl Sandbox {
+    pub fn new() -> Self {
+        let dir = tempfile::tempdir().expect("tempdir");
+        std::fs::create_dir_all(dir.path().join("home/.config")).expect("mkdir");
+        std::fs::create_dir_all(dir.path().join("work")).expect("mkdir");
+        Sandbox { dir }
+    }
+
+    pub fn path(&self, rel: &str) -> PathBuf {
+        self.dir.path().join(rel)
+    }
+
+    pub fn work(&self) -> PathBuf {
+        self.path("work")
+    }
+
+    pub fn write(&self, rel: &str, text: &str) -> PathBuf {
+        let p = self.path(rel);
+        if let Some(parent) = p.parent() {
+            std::fs::create_dir_all(parent).expect("mkdir");
+        }
+        std::fs::write(&p, text).expect("write");
+        p
+    }
+
+    pub fn user_config(&self, text: &str) -> PathBuf {
+        self.write("home/.config/guard/config.toml", text)
+    }
+
+    pub fn system_config(&self, text: &str) -> PathBuf {
+        self.write("etc/guard/config.toml", text)
+    }
+
+    pub fn project_config(&self, text: &str) -> PathBuf {
+        self.write("work/.guard.toml", text)
+    }
+
+    /// A `guard` command inside the sandbox, with a clean environment.
+    pub fn guard(&self) -> Cmd {
+        let mut c = Command::new(GUARD);
+        for v in CLEARED {
+            c.env_remove(v);
+        }
+        c.env("HOME", self.path("home"))
+            .env("XDG_CONFIG_HOME", self.path("home/.config"))
+            .env("XDG_STATE_HOME", self.path("home/.local/state"))
+            .env("GUARD_SYSTEM_CONFIG", self.path("etc/guard/config.toml"))
+            .current_dir(self.work())
+            .stdin(Stdio::null());
+        Cmd(c)
+    }
+}
+
+pub struct Cmd(pub Command);
+
+impl Cmd {
+    pub fn args<I, S>(mut self, args: I) -> Self
+    where
+        I: IntoIterator<Item = S>,
+        S: AsRef<OsStr>,
+    {
+        self.0.args(args);
+        self
+    }
+
+    pub fn env(mut self, k: &str, v: impl AsRef<OsStr>) -> Self {
+        self.0.env(k, v);
+        self
+    }
+
+    pub fn current_dir(mut self, d: impl AsRef<Path>) -> Self {
+        self.0.current_dir(d);
+        self
+    }
+
+    pub fn run(mut self) -> Out {
+        Out(self.0.output().expect("run guard"))
+    }
+}
+
+pub struct Out(pub Output);
+
+impl Out {
+    pub fn code(&self) -> i32 {
+        self.0.status.code().unwrap_or(-1)
+    }
+
+    pub fn stdout(&self) -> String {
+        String::from_utf8_lossy(&self.0.stdout).into_owned()
+    }
+
+    pub fn stderr(&self) -> String {
+        String::from_utf8_lossy(&self.0.stderr).into_owned()
+    }
+
+    #[track_caller]
+    pub fn expect_code(self, code: i32) -> Self {
+        assert_eq!(
+            self.code(),
+            code,
+            "exit code\n--- stdout\n{}\n--- stderr\n{}",
+            self.stdout(),
+            self.stderr()
+        );
+        self
+    }
+
+    #[track_caller]
+    pub fn stderr_has(self, needle: &str) -> Self {
+        assert!(self.stderr().contains(needle), "stderr lacks {needle:?}:\n{}", self.stderr());
+        self
+    }
+
+    #[track_caller]
+    pub fn stdout_has(self, needle: &str) -> Self {
+        assert!(self.stdout().contains(needle), "stdout lacks {needle:?}:\n{}", self.stdout());
+        self
+    }
+
+    pub fn json(&self) -> serde_json::Value {
+        serde_json::from_str(self.stdout().trim()).unwrap_or_else(|e| panic!("bad JSON ({e}): {}", self.stdout()))
+    }
+}
+
+/// Splits a case's command into words (no shell: quotes only) and leading assignments.
+pub fn words(line: &str) -> (Vec<(String, String)>, Vec<String>) {
+    let c = guard::shell::split_words(line).unwrap_or_else(|e| panic!("{line}: {e}"));
+    (c.assignments, c.argv)
+}
+
+impl Cmd {
+    /// `args(prefix)` then `args(rest)`, for tables of argv.
+    pub fn arg_list(self, prefix: &[&str], rest: &[&str]) -> Self {
+        self.args(prefix).args(rest)
+    }
+
+    pub fn arg(self, a: impl AsRef<OsStr>) -> Self {
+        self.args([a])
+    }
+}

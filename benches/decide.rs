@@ -1,1 +1,44 @@
-fn main() {}
+//! In-process cost of guard's work per command: building the rule set for one program
+//! (what each run does at start-up), and deciding on typical commands with every
+//! built-in pack loaded.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+use criterion::{Criterion, criterion_group, criterion_main};
+use guard::policy::decide;
+use guard::rules::load::build;
+use guard::shell::split_words;
+use std::hint::black_box;
+
+const COMMANDS: &[(&str, &str)] = &[
+    ("ls", "ls -la"),
+    ("git_commit", "git commit -m 'terraform destroy cleanup'"),
+    ("git_push_force", "git -C repo push --force origin main"),
+    ("terraform_destroy", "terraform -chdir=envs/prod destroy -auto-approve"),
+    ("aws_s3_rb", "aws --profile prod --region eu-west-1 --output json s3 rb s3://logs --force"),
+    ("kubectl_delete_ns", "kubectl --context prod -n kube-system delete ns payments"),
+    ("rm_rf", "rm -rf /"),
+];
+
+fn decide_all_packs(c: &mut Criterion) {
+    let (set, _) = build(&[], None).unwrap();
+    let no_env = |_: &str| None;
+    let mut group = c.benchmark_group("decide");
+    for (name, line) in COMMANDS {
+        let cmd = split_words(line).unwrap();
+        group.bench_function(*name, |b| b.iter(|| decide(&set.check(black_box(&cmd), &no_env))));
+    }
+    group.finish();
+}
+
+fn load_for_one_program(c: &mut Criterion) {
+    let mut group = c.benchmark_group("load");
+    for program in ["ls", "git", "terraform", "aws", "kubectl"] {
+        let programs = [program.to_string()];
+        group.bench_function(program, |b| b.iter(|| build(&[], Some(black_box(&programs))).unwrap()));
+    }
+    group.bench_function("all_packs", |b| b.iter(|| build(&[], None).unwrap()));
+    group.finish();
+}
+
+criterion_group!(benches, decide_all_packs, load_for_one_program);
+criterion_main!(benches);

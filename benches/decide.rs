@@ -13,9 +13,18 @@ const COMMANDS: &[(&str, &str)] = &[
     ("ls", "ls -la"),
     ("git_commit", "git commit -m 'terraform destroy cleanup'"),
     ("git_push_force", "git -C repo push --force origin main"),
-    ("terraform_destroy", "terraform -chdir=envs/prod destroy -auto-approve"),
-    ("aws_s3_rb", "aws --profile prod --region eu-west-1 --output json s3 rb s3://logs --force"),
-    ("kubectl_delete_ns", "kubectl --context prod -n kube-system delete ns payments"),
+    (
+        "terraform_destroy",
+        "terraform -chdir=envs/prod destroy -auto-approve",
+    ),
+    (
+        "aws_s3_rb",
+        "aws --profile prod --region eu-west-1 --output json s3 rb s3://logs --force",
+    ),
+    (
+        "kubectl_delete_ns",
+        "kubectl --context prod -n kube-system delete ns payments",
+    ),
     ("rm_rf", "rm -rf /"),
 ];
 
@@ -25,7 +34,9 @@ fn decide_all_packs(c: &mut Criterion) {
     let mut group = c.benchmark_group("decide");
     for (name, line) in COMMANDS {
         let cmd = split_words(line).unwrap();
-        group.bench_function(*name, |b| b.iter(|| decide(&set.check(black_box(&cmd), &no_env))));
+        group.bench_function(*name, |b| {
+            b.iter(|| decide(&set.check(black_box(&cmd), &no_env)))
+        });
     }
     group.finish();
 }
@@ -34,7 +45,9 @@ fn load_for_one_program(c: &mut Criterion) {
     let mut group = c.benchmark_group("load");
     for program in ["ls", "git", "terraform", "aws", "kubectl"] {
         let programs = [program.to_string()];
-        group.bench_function(program, |b| b.iter(|| build(&[], Some(black_box(&programs))).unwrap()));
+        group.bench_function(program, |b| {
+            b.iter(|| build(&[], Some(black_box(&programs))).unwrap())
+        });
     }
     group.bench_function("all_packs", |b| b.iter(|| build(&[], None).unwrap()));
     group.finish();

@@ -110,7 +110,21 @@ impl Grammar {
                     None => (normalize(self.style, word), None),
                 };
                 let value = match value {
-                    None if self.takes_value(&name) => words.next().cloned(),
+                    None if self.takes_value(&name) => {
+                        // An option guard only assumes takes a value (unknown, with
+                        // `unknown_options_take_value`) never swallows another option, as
+                        // argparse-style parsers do not.
+                        let assumed = !self.value_options.contains(&name);
+                        let next_is_option = words
+                            .as_slice()
+                            .first()
+                            .is_some_and(|w| w.starts_with('-') && w.len() > 1);
+                        if assumed && next_is_option {
+                            None
+                        } else {
+                            words.next().cloned()
+                        }
+                    }
                     v => v,
                 };
                 out.options.push(opt(name, value));
@@ -232,6 +246,20 @@ mod tests {
         g.flag_options.insert("--force".into());
         let p = g.parse(&words("--output json s3 rb s3://b --force --no-paginate x"));
         assert_eq!(p.positionals, ["s3", "rb", "s3://b", "x"]);
+    }
+
+    #[test]
+    fn assumed_value_options_do_not_swallow_options() {
+        let g = gnu(&["--query"], true);
+        let p = g.parse(&words(
+            "s3 rm --unknown-flag --recursive s3://b --query --weird",
+        ));
+        let names: Vec<_> = p.options.iter().map(|o| o.name.as_str()).collect();
+        assert_eq!(names, ["--unknown-flag", "--recursive", "--query"]);
+        assert_eq!(p.options[0].value, None);
+        // A listed value option takes the next word whatever it is.
+        assert_eq!(p.options[2].value.as_deref(), Some("--weird"));
+        assert_eq!(p.positionals, ["s3", "rm"]);
     }
 
     #[test]

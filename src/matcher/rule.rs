@@ -177,7 +177,9 @@ impl Rule {
         for (alts, cond) in &self.option_values {
             let ok = parsed.options.iter().any(|o| {
                 option_is(grammar, alts, &o.name)
-                    && o.value.as_deref().is_some_and(|v| cond.matches(v))
+                    // A bare `--flag` is tested as the empty string, so a
+                    // `not_regex = "^false$"` condition holds for it.
+                    && cond.matches(o.value.as_deref().unwrap_or(""))
             });
             if !ok {
                 return None;

@@ -366,3 +366,62 @@ pub fn builtin_programs() -> Vec<&'static str> {
     v.dedup();
     v
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::collections::HashMap;
+
+    /// Every built-in rule is complete and its regexes compile — so the lazy compilation
+    /// at match time never meets a bad one.
+    #[test]
+    fn builtin_packs_are_valid() {
+        let mut seen: HashMap<String, &str> = HashMap::new();
+        for pack in PACKS {
+            let path = format!("rules/{}.toml", pack.name);
+            let file = parse_file(&path, pack.source).unwrap_or_else(|e| panic!("{e}"));
+            for spec in &file.rules {
+                let id = spec.id.get_ref();
+                if let Some(other) = seen.insert(id.clone(), pack.name) {
+                    panic!("{path}: rule id `{id}` also in rules/{other}.toml");
+                }
+                assert!(
+                    id.starts_with(&format!("{}.", pack.name)),
+                    "{path}: `{id}` must start with `{}.`",
+                    pack.name
+                );
+                assert!(
+                    !spec.reason.trim().is_empty(),
+                    "{path}: `{id}` has no reason"
+                );
+                assert!(
+                    !spec.matches.is_empty(),
+                    "{path}: `{id}` has no match example"
+                );
+                assert!(
+                    !spec.not_match.is_empty(),
+                    "{path}: `{id}` has no not_match example"
+                );
+                let empty = RuleSet::default();
+                let mut copy = spec.clone();
+                copy.id = toml::Spanned::new(spec.id.span(), format!("{id}.__check"));
+                validate_rule(&empty, &copy, &path, pack.source).unwrap_or_else(|e| panic!("{e}"));
+                for tool in &spec.tools {
+                    assert!(
+                        pack.programs.contains(&tool.as_str()),
+                        "{path}: `{id}` tool `{tool}` not indexed"
+                    );
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn loading_for_one_program_parses_only_its_packs() {
+        let (set, _) = build(&[], Some(&["terraform".to_string()])).unwrap();
+        assert!(set.rules().iter().all(|r| r.id.starts_with("terraform.")));
+        assert!(set.rule("terraform.destroy").is_some());
+        let (set, _) = build(&[], Some(&["ls".to_string()])).unwrap();
+        assert!(set.rules().is_empty());
+    }
+}

@@ -7,11 +7,17 @@ use crate::util::{Sandbox, words};
 #[test]
 fn case_tables() {
     let dir = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/cases");
-    let mut files: Vec<_> = std::fs::read_dir(dir).unwrap().map(|e| e.unwrap().path()).collect();
+    let mut files: Vec<_> = std::fs::read_dir(dir)
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .collect();
     files.sort();
     let s = Sandbox::new();
     let (mut total, mut failures) = (0, Vec::new());
-    for file in files.iter().filter(|f| f.extension().is_some_and(|e| e == "txt")) {
+    for file in files
+        .iter()
+        .filter(|f| f.extension().is_some_and(|e| e == "txt"))
+    {
         let text = std::fs::read_to_string(file).unwrap();
         for (n, line) in text.lines().enumerate() {
             let line = line.trim();
@@ -25,13 +31,26 @@ fn case_tables() {
                 cmd = cmd.env(k, v);
             }
             let out = cmd.run();
-            let got = out.json()["decision"].as_str().unwrap_or_default().to_string();
+            let got = out.json()["decision"]
+                .as_str()
+                .unwrap_or_default()
+                .to_string();
             total += 1;
             if got != want {
-                failures.push(format!("{}:{}: want {want}, got {got}: {}", file.display(), n + 1, command.trim()));
+                failures.push(format!(
+                    "{}:{}: want {want}, got {got}: {}",
+                    file.display(),
+                    n + 1,
+                    command.trim()
+                ));
             }
         }
     }
-    assert!(failures.is_empty(), "{} of {total} cases failed:\n{}", failures.len(), failures.join("\n"));
+    assert!(
+        failures.is_empty(),
+        "{} of {total} cases failed:\n{}",
+        failures.len(),
+        failures.join("\n")
+    );
     assert!(total >= 150, "only {total} cases");
 }

@@ -5,16 +5,32 @@ use crate::util::Sandbox;
 #[test]
 fn json_has_the_documented_fields() {
     let s = Sandbox::new();
-    let out = s.guard().args(["check", "--json", "--", "terraform", "destroy", "-auto-approve"]).run();
+    let out = s
+        .guard()
+        .args([
+            "check",
+            "--json",
+            "--",
+            "terraform",
+            "destroy",
+            "-auto-approve",
+        ])
+        .run();
     let out = out.expect_code(3);
     let j = out.json();
     assert_eq!(j["version"], 1);
     assert_eq!(j["decision"], "two-person");
     assert_eq!(j["command"], "terraform destroy -auto-approve");
     let findings = j["findings"].as_array().unwrap();
-    let ids: Vec<&str> = findings.iter().map(|f| f["rule"].as_str().unwrap()).collect();
+    let ids: Vec<&str> = findings
+        .iter()
+        .map(|f| f["rule"].as_str().unwrap())
+        .collect();
     assert!(ids.contains(&"terraform.destroy"), "{ids:?}");
-    let f = findings.iter().find(|f| f["rule"] == "terraform.destroy").unwrap();
+    let f = findings
+        .iter()
+        .find(|f| f["rule"] == "terraform.destroy")
+        .unwrap();
     assert_eq!(f["severity"], "two-person");
     assert_eq!(f["rule_severity"], "two-person");
     assert!(f["reason"].as_str().unwrap().contains("destroys"));
@@ -26,7 +42,11 @@ fn json_has_the_documented_fields() {
 #[test]
 fn allow_is_an_empty_finding_list_and_exit_zero() {
     let s = Sandbox::new();
-    let out = s.guard().args(["check", "--json", "--", "ls", "-la"]).run().expect_code(0);
+    let out = s
+        .guard()
+        .args(["check", "--json", "--", "ls", "-la"])
+        .run()
+        .expect_code(0);
     let j = out.json();
     assert_eq!(j["decision"], "allow");
     assert_eq!(j["findings"].as_array().unwrap().len(), 0);
@@ -57,7 +77,10 @@ reason = "r"
         (&["d"], 4),
     ];
     for (argv, code) in cases {
-        s.guard().arg_list(&["check", "--"], argv).run().expect_code(code);
+        s.guard()
+            .arg_list(&["check", "--"], argv)
+            .run()
+            .expect_code(code);
     }
 }
 
@@ -78,14 +101,20 @@ fn human_output_explains_rule_reason_and_alternative() {
 #[test]
 fn check_never_runs_the_command() {
     let s = Sandbox::new();
-    s.guard().args(["check", "--", "touch", "made"]).run().expect_code(0);
+    s.guard()
+        .args(["check", "--", "touch", "made"])
+        .run()
+        .expect_code(0);
     assert!(!s.work().join("made").exists());
 }
 
 #[test]
 fn escape_sequences_in_argv_are_not_printed_raw() {
     let s = Sandbox::new();
-    let out = s.guard().args(["check", "--", "git", "push", "-f", "origin", "\x1b[2Jmain"]).run();
+    let out = s
+        .guard()
+        .args(["check", "--", "git", "push", "-f", "origin", "\x1b[2Jmain"])
+        .run();
     let out = out.expect_code(2);
     assert!(!out.stdout().contains('\x1b'), "{}", out.stdout());
     assert!(out.stdout().contains("\\x1b[2Jmain"));

@@ -11,25 +11,58 @@ fn decision(s: &Sandbox, argv: &[&str]) -> String {
 #[test]
 fn project_protected_environment_raises_one_level() {
     let s = Sandbox::new();
-    s.project_config(&std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/examples/project.guard.toml")).unwrap());
+    s.project_config(
+        &std::fs::read_to_string(concat!(
+            env!("CARGO_MANIFEST_DIR"),
+            "/examples/project.guard.toml"
+        ))
+        .unwrap(),
+    );
     // confirm -> two-person when the environment is protected
-    let out = s.guard().args(["check", "--json", "--", "terraform", "-chdir=envs/prod", "apply", "-auto-approve"]).run();
+    let out = s
+        .guard()
+        .args([
+            "check",
+            "--json",
+            "--",
+            "terraform",
+            "-chdir=envs/prod",
+            "apply",
+            "-auto-approve",
+        ])
+        .run();
     let j = out.json();
     assert_eq!(j["decision"], "two-person");
     assert_eq!(j["findings"][0]["rule_severity"], "confirm");
     assert_eq!(j["findings"][0]["protected_environment"], "envs/prod");
-    assert_eq!(decision(&s, &["terraform", "-chdir=envs/dev", "apply", "-auto-approve"]), "confirm");
+    assert_eq!(
+        decision(
+            &s,
+            &["terraform", "-chdir=envs/dev", "apply", "-auto-approve"]
+        ),
+        "confirm"
+    );
     // The workspace from the environment counts too.
     let out = s
         .guard()
-        .args(["check", "--json", "--", "terraform", "apply", "-auto-approve"])
+        .args([
+            "check",
+            "--json",
+            "--",
+            "terraform",
+            "apply",
+            "-auto-approve",
+        ])
         .env("TF_WORKSPACE", "production")
         .run();
     assert_eq!(out.json()["decision"], "two-person");
     // The example file also raises git.push-force to two-person.
     assert_eq!(decision(&s, &["git", "push", "--force"]), "two-person");
     // Protection never turns an allowed command into a refusal.
-    assert_eq!(decision(&s, &["terraform", "-chdir=envs/prod", "plan"]), "allow");
+    assert_eq!(
+        decision(&s, &["terraform", "-chdir=envs/prod", "plan"]),
+        "allow"
+    );
 }
 
 #[test]
@@ -41,7 +74,14 @@ fn project_config_is_found_walking_up() {
     let out = s
         .guard()
         .current_dir(&sub)
-        .args(["check", "--json", "--", "terraform", "apply", "-auto-approve"])
+        .args([
+            "check",
+            "--json",
+            "--",
+            "terraform",
+            "apply",
+            "-auto-approve",
+        ])
         .env("TF_WORKSPACE", "prod-eu")
         .run();
     assert_eq!(out.json()["decision"], "two-person");
@@ -50,11 +90,19 @@ fn project_config_is_found_walking_up() {
 #[test]
 fn project_config_cannot_weaken_and_says_so() {
     let s = Sandbox::new();
-    s.project_config("disable = [\"terraform.destroy\"]\n[severity]\n\"git.push-force\" = \"allow\"\n");
-    let out = s.guard().args(["check", "--json", "--", "git", "push", "-f"]).run();
+    s.project_config(
+        "disable = [\"terraform.destroy\"]\n[severity]\n\"git.push-force\" = \"allow\"\n",
+    );
+    let out = s
+        .guard()
+        .args(["check", "--json", "--", "git", "push", "-f"])
+        .run();
     assert_eq!(out.json()["decision"], "confirm");
     let err = out.stderr();
-    assert!(err.contains("cannot lower `git.push-force` from confirm to allow"), "{err}");
+    assert!(
+        err.contains("cannot lower `git.push-force` from confirm to allow"),
+        "{err}"
+    );
     assert!(err.contains("cannot disable `terraform.destroy`"), "{err}");
     assert_eq!(decision(&s, &["terraform", "destroy"]), "two-person");
     // The project file may raise.
@@ -66,9 +114,18 @@ fn project_config_cannot_weaken_and_says_so() {
 fn explicit_config_cannot_weaken_either() {
     let s = Sandbox::new();
     let f = s.write("weak.toml", "disable = [\"git.push-force\"]\n");
-    let out = s.guard().args(["check", "--json", "--config"]).arg(&f).args(["--", "git", "push", "-f"]).run();
+    let out = s
+        .guard()
+        .args(["check", "--json", "--config"])
+        .arg(&f)
+        .args(["--", "git", "push", "-f"])
+        .run();
     assert_eq!(out.json()["decision"], "confirm");
-    let out = s.guard().args(["check", "--json", "--", "git", "push", "-f"]).env("GUARD_CONFIG", &f).run();
+    let out = s
+        .guard()
+        .args(["check", "--json", "--", "git", "push", "-f"])
+        .env("GUARD_CONFIG", &f)
+        .run();
     assert_eq!(out.json()["decision"], "confirm");
     assert!(out.stderr().contains("cannot disable"));
 }
@@ -76,7 +133,9 @@ fn explicit_config_cannot_weaken_either() {
 #[test]
 fn user_config_may_weaken_unless_the_system_locks_it() {
     let s = Sandbox::new();
-    s.user_config("disable = [\"git.push-force\"]\n[severity]\n\"terraform.destroy\" = \"confirm\"\n");
+    s.user_config(
+        "disable = [\"git.push-force\"]\n[severity]\n\"terraform.destroy\" = \"confirm\"\n",
+    );
     assert_eq!(decision(&s, &["git", "push", "-f"]), "allow");
     assert_eq!(decision(&s, &["terraform", "destroy"]), "confirm");
     s.system_config("lock = true\n");
@@ -90,8 +149,14 @@ fn user_config_may_weaken_unless_the_system_locks_it() {
 #[test]
 fn broken_config_is_a_hard_error_and_nothing_runs() {
     let cases = [
-        ("protected_environments = [\"prod\"\n", ":1:33: unclosed array"),
-        ("protected_enviroments = [\"prod\"]\n", "unknown field `protected_enviroments`"),
+        (
+            "protected_environments = [\"prod\"\n",
+            ":1:33: unclosed array",
+        ),
+        (
+            "protected_enviroments = [\"prod\"]\n",
+            "unknown field `protected_enviroments`",
+        ),
         (
             "[[rules]]\nid = \"x.y\"\ntools = [\"touch\"]\nargs = { regex = \"(unclosed\" }\nseverity = \"confirm\"\nreason = \"r\"\n",
             ":4:18: bad regex",
@@ -100,8 +165,14 @@ fn broken_config_is_a_hard_error_and_nothing_runs() {
             "[[rules]]\nid = \"x.y\"\ntools = [\"touch\"]\nseverity = \"confirm\"\nreason = \"r\"\nnot_match = [\"touch a\"]\n",
             ":6:14: rule `x.y` matches its not_match example `touch a`",
         ),
-        ("[[rules]]\nid = \"x.y\"\ntools = [\"touch\"]\nseverity = \"maybe\"\nreason = \"r\"\n", ":4:12:"),
-        ("[severity]\n\"no.such-rule\" = \"deny\"\n", "no rule `no.such-rule`"),
+        (
+            "[[rules]]\nid = \"x.y\"\ntools = [\"touch\"]\nseverity = \"maybe\"\nreason = \"r\"\n",
+            ":4:12:",
+        ),
+        (
+            "[severity]\n\"no.such-rule\" = \"deny\"\n",
+            "no rule `no.such-rule`",
+        ),
     ];
     for (text, needle) in cases {
         let s = Sandbox::new();
@@ -109,10 +180,16 @@ fn broken_config_is_a_hard_error_and_nothing_runs() {
         let out = s.guard().args(["--", "touch", "made"]).run();
         let out = out.expect_code(78);
         let err = out.stderr();
-        assert!(err.starts_with(&format!("guard: error: {}", path.display())), "{err}");
+        assert!(
+            err.starts_with(&format!("guard: error: {}", path.display())),
+            "{err}"
+        );
         assert!(err.contains(needle), "expected {needle:?} in {err}");
         assert_eq!(err.trim_end().lines().count(), 1, "one line: {err}");
-        assert!(!s.work().join("made").exists(), "nothing may run with a broken config");
+        assert!(
+            !s.work().join("made").exists(),
+            "nothing may run with a broken config"
+        );
     }
 }
 
@@ -132,9 +209,24 @@ fn custom_pack_example_loads_and_decides() {
     let pack = concat!(env!("CARGO_MANIFEST_DIR"), "/examples/custom-pack.toml");
     s.user_config(&std::fs::read_to_string(pack).unwrap());
     s.project_config("protected_environments = [\"prod\"]\n");
-    assert_eq!(decision(&s, &["deployctl", "--env", "staging", "teardown"]), "two-person");
-    assert_eq!(decision(&s, &["deployctl", "rollback", "--with-data", "-s", "billing"]), "confirm");
+    assert_eq!(
+        decision(&s, &["deployctl", "--env", "staging", "teardown"]),
+        "two-person"
+    );
+    assert_eq!(
+        decision(
+            &s,
+            &["deployctl", "rollback", "--with-data", "-s", "billing"]
+        ),
+        "confirm"
+    );
     // protected through the environment option: confirm -> two-person
-    assert_eq!(decision(&s, &["deployctl", "-e", "prod", "rollback", "--with-data"]), "two-person");
-    assert_eq!(decision(&s, &["deployctl", "status", "--env", "prod"]), "allow");
+    assert_eq!(
+        decision(&s, &["deployctl", "-e", "prod", "rollback", "--with-data"]),
+        "two-person"
+    );
+    assert_eq!(
+        decision(&s, &["deployctl", "status", "--env", "prod"]),
+        "allow"
+    );
 }

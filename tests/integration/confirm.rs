@@ -36,7 +36,8 @@ fn typing_the_target_runs_the_command() {
     s.user_config(RULE);
     let mut p = spawn(&s, "GUARD -- touch target-file; echo \"exit=$?\"");
     p.exp_string("needs your confirmation").unwrap();
-    p.exp_string("rule:    test.touch (confirm): creates a file").unwrap();
+    p.exp_string("rule:    test.touch (confirm): creates a file")
+        .unwrap();
     p.exp_string("safer: ls first").unwrap();
     p.exp_string("Type `target-file` to run it").unwrap();
     p.send_line("target-file").unwrap();
@@ -61,7 +62,10 @@ fn piped_stdin_does_not_confirm() {
     let s = Sandbox::new();
     s.user_config(RULE);
     // stdin says the right answer; the prompt still waits on the terminal.
-    let mut p = spawn(&s, "echo target-file | GUARD -- touch target-file; echo \"exit=$?\"");
+    let mut p = spawn(
+        &s,
+        "echo target-file | GUARD -- touch target-file; echo \"exit=$?\"",
+    );
     p.exp_string("Type `target-file`").unwrap();
     p.send_line("no").unwrap();
     p.exp_string("exit=77").unwrap();
@@ -83,8 +87,12 @@ fn yes_is_asked_when_the_rule_names_no_target() {
 fn an_agent_at_a_terminal_is_still_refused() {
     let s = Sandbox::new();
     s.user_config(RULE);
-    let mut p = spawn(&s, "CLAUDECODE=1 GUARD -- touch target-file; echo \"exit=$?\"");
-    p.exp_string("an agent (claude-code) cannot confirm for a person").unwrap();
+    let mut p = spawn(
+        &s,
+        "CLAUDECODE=1 GUARD -- touch target-file; echo \"exit=$?\"",
+    );
+    p.exp_string("an agent (claude-code) cannot confirm for a person")
+        .unwrap();
     p.exp_string("exit=77").unwrap();
     assert!(!s.work().join("target-file").exists());
 }

@@ -29,11 +29,25 @@ match = ["foo delete x", "foo remove x"]
 not_match = ["foo list", "foo delete"]
 "#,
     );
-    let out = s.guard().args(["rules", "test"]).arg(&f).run().expect_code(1);
+    let out = s
+        .guard()
+        .args(["rules", "test"])
+        .arg(&f)
+        .run()
+        .expect_code(1);
     let text = out.stdout();
-    assert!(text.contains(":7:26: rule `p.one` does not match its example `foo remove x`"), "{text}");
-    assert!(text.contains(":8:26: rule `p.one` matches its not_match example `foo delete`"), "{text}");
-    assert!(text.contains("1 rules, 4 examples: 2 passed, 2 failed"), "{text}");
+    assert!(
+        text.contains(":7:26: rule `p.one` does not match its example `foo remove x`"),
+        "{text}"
+    );
+    assert!(
+        text.contains(":8:26: rule `p.one` matches its not_match example `foo delete`"),
+        "{text}"
+    );
+    assert!(
+        text.contains("1 rules, 4 examples: 2 passed, 2 failed"),
+        "{text}"
+    );
 }
 
 #[test]
@@ -47,16 +61,29 @@ fn rules_lint_names_line_and_column() {
         .expect_code(78)
         .stderr_has(":6:1: unknown field `bogus`");
     let ok = concat!(env!("CARGO_MANIFEST_DIR"), "/examples/custom-pack.toml");
-    s.guard().args(["rules", "lint", ok]).run().expect_code(0).stdout_has("ok (2 rules, 0 warnings)");
+    s.guard()
+        .args(["rules", "lint", ok])
+        .run()
+        .expect_code(0)
+        .stdout_has("ok (2 rules, 0 warnings)");
 }
 
 #[test]
 fn rules_list_and_show() {
     let s = Sandbox::new();
     s.user_config("[severity]\n\"git.push-force\" = \"two-person\"\n");
-    let out = s.guard().args(["rules", "list", "--json"]).run().expect_code(0);
+    let out = s
+        .guard()
+        .args(["rules", "list", "--json"])
+        .run()
+        .expect_code(0);
     let list = out.json();
-    let rule = list.as_array().unwrap().iter().find(|r| r["id"] == "git.push-force").unwrap();
+    let rule = list
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|r| r["id"] == "git.push-force")
+        .unwrap();
     assert_eq!(rule["severity"], "two-person");
     assert_eq!(rule["rule_severity"], "confirm");
     assert_eq!(rule["source"], "rules/git.toml");
@@ -66,5 +93,9 @@ fn rules_list_and_show() {
         .expect_code(0)
         .stdout_has("severity:   two-person")
         .stdout_has("matches:    terraform destroy");
-    s.guard().args(["rules", "show", "nope"]).run().expect_code(64).stderr_has("no rule `nope`");
+    s.guard()
+        .args(["rules", "show", "nope"])
+        .run()
+        .expect_code(64)
+        .stderr_has("no rule `nope`");
 }

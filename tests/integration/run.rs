@@ -13,15 +13,24 @@ use std::time::{Duration, Instant};
 fn exit_status_passes_through() {
     let s = Sandbox::new();
     for code in [0, 1, 7, 42, 255] {
-        s.guard().args(["--", "sh", "-c", &format!("exit {code}")]).run().expect_code(code);
+        s.guard()
+            .args(["--", "sh", "-c", &format!("exit {code}")])
+            .run()
+            .expect_code(code);
     }
 }
 
 #[test]
 fn child_killed_by_signal_gives_128_plus_n() {
     let s = Sandbox::new();
-    s.guard().args(["--", "sh", "-c", "kill -KILL $$"]).run().expect_code(137);
-    s.guard().args(["--", "sh", "-c", "kill -SEGV $$"]).run().expect_code(139);
+    s.guard()
+        .args(["--", "sh", "-c", "kill -KILL $$"])
+        .run()
+        .expect_code(137);
+    s.guard()
+        .args(["--", "sh", "-c", "kill -SEGV $$"])
+        .run()
+        .expect_code(139);
 }
 
 #[test]
@@ -30,7 +39,13 @@ fn arguments_pass_byte_for_byte_including_non_utf8() {
     let raw = OsStr::from_bytes(b"\xff\xfe a\tb \x1b[0m");
     let out = s
         .guard()
-        .args([OsStr::new("--"), OsStr::new("printf"), OsStr::new("%s|%s"), raw, OsStr::new("")])
+        .args([
+            OsStr::new("--"),
+            OsStr::new("printf"),
+            OsStr::new("%s|%s"),
+            raw,
+            OsStr::new(""),
+        ])
         .run()
         .expect_code(0);
     assert_eq!(out.0.stdout, b"\xff\xfe a\tb \x1b[0m|");
@@ -100,7 +115,10 @@ reason = "test rule"
         .stderr_has("no terminal");
     assert!(!s.work().join("danger-file").exists());
     // A command the rule does not match runs.
-    s.guard().args(["--", "touch", "safe-file"]).run().expect_code(0);
+    s.guard()
+        .args(["--", "touch", "safe-file"])
+        .run()
+        .expect_code(0);
     assert!(s.work().join("safe-file").exists());
 }
 
@@ -130,12 +148,17 @@ suggestion = "look first"
 /// waits until the script signals it is ready by creating `ready`.
 fn start_script(s: &Sandbox, script: &str) -> std::process::Child {
     let mut cmd = s.guard().args(["--", "sh", "-c", script]).0;
-    cmd.process_group(0).stdout(Stdio::null()).stderr(Stdio::piped());
+    cmd.process_group(0)
+        .stdout(Stdio::null())
+        .stderr(Stdio::piped());
     let child = cmd.spawn().unwrap();
     let ready = s.work().join("ready");
     let start = Instant::now();
     while !ready.exists() {
-        assert!(start.elapsed() < Duration::from_secs(10), "script never got ready");
+        assert!(
+            start.elapsed() < Duration::from_secs(10),
+            "script never got ready"
+        );
         std::thread::sleep(Duration::from_millis(10));
     }
     child
@@ -151,7 +174,12 @@ fn sigterm_and_sighup_are_forwarded_to_the_child() {
         let child = start_script(&s, TRAP_SCRIPT);
         kill(Pid::from_raw(child.id() as i32), sig).unwrap();
         let out = child.wait_with_output().unwrap();
-        assert_eq!(out.status.code(), Some(code), "{name}: {}", String::from_utf8_lossy(&out.stderr));
+        assert_eq!(
+            out.status.code(),
+            Some(code),
+            "{name}: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
         let got = std::fs::read_to_string(s.work().join("got")).unwrap();
         assert_eq!(got.trim(), name);
     }
@@ -165,8 +193,18 @@ fn ctrl_c_reaches_the_child_and_guard_outlives_it() {
     killpg(Pid::from_raw(child.id() as i32), Signal::SIGINT).unwrap();
     let out = child.wait_with_output().unwrap();
     // guard exits with the child's status (the trap's 13), not 130: it outlived the child.
-    assert_eq!(out.status.code(), Some(13), "{}", String::from_utf8_lossy(&out.stderr));
-    assert_eq!(std::fs::read_to_string(s.work().join("got")).unwrap().trim(), "INT");
+    assert_eq!(
+        out.status.code(),
+        Some(13),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert_eq!(
+        std::fs::read_to_string(s.work().join("got"))
+            .unwrap()
+            .trim(),
+        "INT"
+    );
 }
 
 #[test]

@@ -138,18 +138,27 @@ impl Out {
 
     #[track_caller]
     pub fn stderr_has(self, needle: &str) -> Self {
-        assert!(self.stderr().contains(needle), "stderr lacks {needle:?}:\n{}", self.stderr());
+        assert!(
+            self.stderr().contains(needle),
+            "stderr lacks {needle:?}:\n{}",
+            self.stderr()
+        );
         self
     }
 
     #[track_caller]
     pub fn stdout_has(self, needle: &str) -> Self {
-        assert!(self.stdout().contains(needle), "stdout lacks {needle:?}:\n{}", self.stdout());
+        assert!(
+            self.stdout().contains(needle),
+            "stdout lacks {needle:?}:\n{}",
+            self.stdout()
+        );
         self
     }
 
     pub fn json(&self) -> serde_json::Value {
-        serde_json::from_str(self.stdout().trim()).unwrap_or_else(|e| panic!("bad JSON ({e}): {}", self.stdout()))
+        serde_json::from_str(self.stdout().trim())
+            .unwrap_or_else(|e| panic!("bad JSON ({e}): {}", self.stdout()))
     }
 }
 

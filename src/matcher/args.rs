@@ -73,7 +73,8 @@ impl Grammar {
         }
     }
 
-    fn takes_value(&self, name: &str) -> bool {
+    /// Whether the option takes the next word as its value (as written or assumed).
+    pub fn takes_value(&self, name: &str) -> bool {
         if self.value_options.contains(name) {
             return true;
         }

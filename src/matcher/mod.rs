@@ -131,6 +131,7 @@ impl RuleSet {
         };
         let parsed = read_command(grammar, &cmd.argv[1..], &env);
         let mut findings = Vec::new();
+        let mut matched: Vec<&Rule> = Vec::new();
         for &i in indices {
             let rule = &self.rules[i];
             if self.settings.disabled.contains(&rule.id) {
@@ -144,6 +145,7 @@ impl RuleSet {
             if protected.is_some() {
                 severity = severity.raised();
             }
+            matched.push(rule);
             findings.push(Finding {
                 rule: rule.id.clone(),
                 severity,
@@ -157,7 +159,7 @@ impl RuleSet {
                 via_env: hit.via_env,
             });
         }
-        findings
+        drop_shadowed(findings, &matched)
     }
 
     /// Whether one rule matches a command on its own — no config layers, no environment
@@ -217,6 +219,20 @@ impl RuleSet {
     }
 }
 
+/// Removes the findings of general rules that a matching, at least as strict, more
+/// specific rule shadows. Never lowers the decision: only an equal or stricter finding
+/// can hide another.
+fn drop_shadowed(findings: Vec<Finding>, matched: &[&Rule]) -> Vec<Finding> {
+    if matched.iter().all(|r| r.shadows.is_empty()) {
+        return findings;
+    }
+    let hidden = |f: &Finding| {
+        matched.iter().zip(&findings).any(|(r, by)| by.severity >= f.severity && r.shadows.contains(&f.rule))
+    };
+    let keep: Vec<bool> = findings.iter().map(|f| !hidden(f)).collect();
+    findings.into_iter().zip(keep).filter_map(|(f, k)| k.then_some(f)).collect()
+}
+
 /// Reads argv with the grammar, then the extra arguments the tool takes from the
 /// environment (`TF_CLI_ARGS`, `TF_CLI_ARGS_apply`).
 fn read_command(
@@ -239,4 +255,89 @@ fn read_command(
         }
     }
     parsed
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::rules::load::{Layer, LayerKind, build, parse_file};
+    use crate::shell::split_words;
+
+    fn set(text: &str) -> RuleSet {
+        let layer = Layer {
+            kind: LayerKind::User,
+            path: "test.toml".into(),
+            text: text.into(),
+            file: parse_file("test.toml", text).unwrap(),
+        };
+        build(std::slice::from_ref(&layer), Some(&[])).unwrap().0
+    }
+
+    fn ids(set: &RuleSet, line: &str) -> Vec<String> {
+        set.check(&split_words(line).unwrap(), &|_| None).into_iter().map(|f| f.rule).collect()
+    }
+
+    const PACK: &str = r#"
+[tools.cloud]
+value_options = ["--zone"]
+
+[[rules]]
+id = "c.delete-any"
+tools = ["cloud"]
+command = "* * delete"
+not_command = "* describe delete"
+severity = "confirm"
+reason = "deletes a resource"
+
+[[rules]]
+id = "c.delete-db"
+tools = ["cloud"]
+command = "sql instances delete"
+shadows = ["c.delete-any"]
+severity = "two-person"
+reason = "deletes a database"
+
+[[rules]]
+id = "c.weak-shadow"
+tools = ["cloud"]
+command = "sql backups delete"
+shadows = ["c.delete-any"]
+severity = "warn"
+reason = "cannot hide a stricter finding"
+
+[[rules]]
+id = "c.prune"
+tools = ["cloud"]
+command = "apply"
+options = ["--prune"]
+without_options = ["--dry-run"]
+severity = "confirm"
+reason = "prunes"
+"#;
+
+    #[test]
+    fn not_command_excludes_paths() {
+        let s = set(PACK);
+        assert_eq!(ids(&s, "cloud compute instances delete vm1"), ["c.delete-any"]);
+        assert!(ids(&s, "cloud compute describe delete").is_empty());
+    }
+
+    #[test]
+    fn shadows_hide_only_weaker_or_equal_findings() {
+        let s = set(PACK);
+        assert_eq!(ids(&s, "cloud sql instances delete db1"), ["c.delete-db"]);
+        let both = ids(&s, "cloud --zone z sql backups delete b1");
+        assert_eq!(both, ["c.delete-any", "c.weak-shadow"]);
+    }
+
+    #[test]
+    fn flags_switched_off_with_false_count_as_absent() {
+        let s = set(PACK);
+        assert_eq!(ids(&s, "cloud apply --prune"), ["c.prune"]);
+        assert!(ids(&s, "cloud apply --prune=false").is_empty());
+        assert!(ids(&s, "cloud apply --prune --dry-run").is_empty());
+        // `--dry-run=false` is a real run.
+        assert_eq!(ids(&s, "cloud apply --prune --dry-run=false"), ["c.prune"]);
+        assert_eq!(ids(&s, "cloud apply --prune=true"), ["c.prune"]);
+    }
 }

@@ -40,8 +40,11 @@ pub struct Rule {
     pub reason: String,
     pub suggestion: Option<String>,
     pub source: Source,
+    /// Ids of rules whose findings this one replaces (see `RuleSpec::shadows`).
+    pub shadows: Vec<String>,
     pub spec: RuleSpec,
     commands: Vec<Vec<Alternatives>>,
+    not_commands: Vec<Vec<Alternatives>>,
     options: Vec<Alternatives>,
     any_option: Vec<Alternatives>,
     without_options: Vec<Alternatives>,
@@ -93,12 +96,14 @@ impl Rule {
     /// Compiles a rule; regexes are checked by the loader, not here.
     pub fn new(spec: RuleSpec, source: Source) -> Result<Rule, String> {
         let alts = |v: &[String]| v.iter().map(|s| Alternatives::new(s)).collect::<Vec<_>>();
-        let commands = spec
-            .command
-            .to_vec()
-            .iter()
-            .map(|path| path.split_whitespace().map(Alternatives::new).collect())
-            .collect();
+        let paths = |o: &crate::rules::model::OneOrMany| -> Vec<Vec<Alternatives>> {
+            o.to_vec()
+                .iter()
+                .map(|path| path.split_whitespace().map(Alternatives::new).collect())
+                .collect()
+        };
+        let commands = paths(&spec.command);
+        let not_commands = paths(&spec.not_command);
         let target = spec
             .target
             .iter()
@@ -111,7 +116,9 @@ impl Rule {
             reason: spec.reason.clone(),
             suggestion: spec.suggestion.clone(),
             source,
+            shadows: spec.shadows.clone(),
             commands,
+            not_commands,
             options: alts(&spec.options),
             any_option: alts(&spec.any_option),
             without_options: alts(&spec.without_options),
@@ -145,13 +152,13 @@ impl Rule {
         parsed: &ParsedArgs,
         env: &dyn Fn(&str) -> Option<String>,
     ) -> Option<Hit> {
-        let depth = self.command_depth(&parsed.positionals)?;
+        let depth = path_depth(&self.commands, &parsed.positionals)?;
+        if !self.not_commands.is_empty() && path_depth(&self.not_commands, &parsed.positionals).is_some() {
+            return None;
+        }
         let mut hit = Hit::default();
         let mut used = |alts: &Alternatives| -> bool {
-            let found = parsed
-                .options
-                .iter()
-                .find(|o| option_is(grammar, alts, &o.name));
+            let found = parsed.options.iter().find(|o| present(grammar, alts, o));
             if let Some(o) = found {
                 if hit.via_env.is_none() {
                     hit.via_env.clone_from(&o.from_env);
@@ -165,12 +172,7 @@ impl Rule {
         if !self.any_option.is_empty() && !self.any_option.iter().any(&mut used) {
             return None;
         }
-        let has = |alts: &Alternatives| {
-            parsed
-                .options
-                .iter()
-                .any(|o| option_is(grammar, alts, &o.name))
-        };
+        let has = |alts: &Alternatives| parsed.options.iter().any(|o| present(grammar, alts, o));
         if self.without_options.iter().any(has) {
             return None;
         }
@@ -203,18 +205,6 @@ impl Rule {
         Some(hit)
     }
 
-    /// How many positionals the matching command path takes, if one matches.
-    fn command_depth(&self, positionals: &[String]) -> Option<usize> {
-        if self.commands.is_empty() {
-            return Some(0);
-        }
-        self.commands.iter().find_map(|path| {
-            let ok = path.len() <= positionals.len()
-                && path.iter().zip(positionals).all(|(p, w)| p.matches(w));
-            ok.then_some(path.len())
-        })
-    }
-
     fn target(
         &self,
         grammar: &Grammar,
@@ -232,6 +222,29 @@ impl Rule {
             Target::Env(var) => env(var),
         })
     }
+}
+
+/// How many positionals the first matching path takes; `Some(0)` when there are no paths.
+fn path_depth(paths: &[Vec<Alternatives>], positionals: &[String]) -> Option<usize> {
+    if paths.is_empty() {
+        return Some(0);
+    }
+    paths.iter().find_map(|path| {
+        let ok = path.len() <= positionals.len() && path.iter().zip(positionals).all(|(p, w)| p.matches(w));
+        ok.then_some(path.len())
+    })
+}
+
+/// Whether an option is present: named, and not a flag switched off with
+/// `=false` (`--prune=false`, `-purge=0`), which tools read as absent.
+fn present(grammar: &Grammar, alts: &Alternatives, o: &super::args::Opt) -> bool {
+    let switched_off = || {
+        !grammar.takes_value(&o.name)
+            && o.value.as_deref().is_some_and(|v| {
+                ["false", "0", "no", "off"].iter().any(|f| v.eq_ignore_ascii_case(f))
+            })
+    };
+    option_is(grammar, alts, &o.name) && !switched_off()
 }
 
 /// Whether an option name as read matches one of a rule's spellings.

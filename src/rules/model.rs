@@ -147,6 +147,10 @@ pub struct RuleSpec {
     /// a glob with `|` alternatives (`"rds delete-db-instance|delete-db-cluster"`).
     #[serde(default)]
     pub command: OneOrMany,
+    /// Subcommand paths that keep the rule from matching even when `command` does
+    /// (`"compute instances describe"` under a catch-all `"* * delete"`).
+    #[serde(default)]
+    pub not_command: OneOrMany,
     /// Options that must all be present; each entry lists `|`-separated spellings.
     #[serde(default)]
     pub options: Vec<String>,
@@ -176,6 +180,10 @@ pub struct RuleSpec {
     /// `env:VAR`.
     #[serde(default)]
     pub target: Vec<String>,
+    /// Ids of more general rules whose finding this rule replaces when both match the
+    /// same command and this one is at least as strict (so the person sees one reason).
+    #[serde(default)]
+    pub shadows: Vec<String>,
     /// Commands the rule must match.
     #[serde(rename = "match", default)]
     pub matches: Vec<Spanned<String>>,

@@ -227,10 +227,17 @@ fn drop_shadowed(findings: Vec<Finding>, matched: &[&Rule]) -> Vec<Finding> {
         return findings;
     }
     let hidden = |f: &Finding| {
-        matched.iter().zip(&findings).any(|(r, by)| by.severity >= f.severity && r.shadows.contains(&f.rule))
+        matched
+            .iter()
+            .zip(&findings)
+            .any(|(r, by)| by.severity >= f.severity && r.shadows.contains(&f.rule))
     };
     let keep: Vec<bool> = findings.iter().map(|f| !hidden(f)).collect();
-    findings.into_iter().zip(keep).filter_map(|(f, k)| k.then_some(f)).collect()
+    findings
+        .into_iter()
+        .zip(keep)
+        .filter_map(|(f, k)| k.then_some(f))
+        .collect()
 }
 
 /// Reads argv with the grammar, then the extra arguments the tool takes from the
@@ -274,7 +281,10 @@ mod tests {
     }
 
     fn ids(set: &RuleSet, line: &str) -> Vec<String> {
-        set.check(&split_words(line).unwrap(), &|_| None).into_iter().map(|f| f.rule).collect()
+        set.check(&split_words(line).unwrap(), &|_| None)
+            .into_iter()
+            .map(|f| f.rule)
+            .collect()
     }
 
     const PACK: &str = r#"
@@ -318,7 +328,10 @@ reason = "prunes"
     #[test]
     fn not_command_excludes_paths() {
         let s = set(PACK);
-        assert_eq!(ids(&s, "cloud compute instances delete vm1"), ["c.delete-any"]);
+        assert_eq!(
+            ids(&s, "cloud compute instances delete vm1"),
+            ["c.delete-any"]
+        );
         assert!(ids(&s, "cloud compute describe delete").is_empty());
     }
 

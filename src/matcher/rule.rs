@@ -153,7 +153,9 @@ impl Rule {
         env: &dyn Fn(&str) -> Option<String>,
     ) -> Option<Hit> {
         let depth = path_depth(&self.commands, &parsed.positionals)?;
-        if !self.not_commands.is_empty() && path_depth(&self.not_commands, &parsed.positionals).is_some() {
+        if !self.not_commands.is_empty()
+            && path_depth(&self.not_commands, &parsed.positionals).is_some()
+        {
             return None;
         }
         let mut hit = Hit::default();
@@ -230,7 +232,8 @@ fn path_depth(paths: &[Vec<Alternatives>], positionals: &[String]) -> Option<usi
         return Some(0);
     }
     paths.iter().find_map(|path| {
-        let ok = path.len() <= positionals.len() && path.iter().zip(positionals).all(|(p, w)| p.matches(w));
+        let ok = path.len() <= positionals.len()
+            && path.iter().zip(positionals).all(|(p, w)| p.matches(w));
         ok.then_some(path.len())
     })
 }
@@ -241,7 +244,9 @@ fn present(grammar: &Grammar, alts: &Alternatives, o: &super::args::Opt) -> bool
     let switched_off = || {
         !grammar.takes_value(&o.name)
             && o.value.as_deref().is_some_and(|v| {
-                ["false", "0", "no", "off"].iter().any(|f| v.eq_ignore_ascii_case(f))
+                ["false", "0", "no", "off"]
+                    .iter()
+                    .any(|f| v.eq_ignore_ascii_case(f))
             })
     };
     option_is(grammar, alts, &o.name) && !switched_off()

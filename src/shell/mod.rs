@@ -1,9 +1,20 @@
 //! From what the caller gave guard to the simple commands that would run.
 //!
 //! A [`Command`] is one simple command: its quote-removed words, the variable assignments
-//! that stand before it, and where it came from. For `guard -- PROGRAM ARGS...` there is
-//! exactly one, taken from argv as it is. [`split_words`] reads a single simple command
-//! written as text (rule examples, `guard check` input) with shell quoting rules.
+//! that stand before it, and where it came from. [`parse`] reads a shell string with a
+//! real shell grammar; [`from_argv`] takes `guard -- PROGRAM ARGS...` as it is. Both
+//! unwrap what runs another command (sudo, env, bash -c, ssh, xargs, find -exec...).
+//! [`split_words`] reads one simple command with shell quoting, for tests and tables.
+
+mod parse;
+mod unwrap;
+mod words;
+
+#[cfg(test)]
+mod parse_tests;
+
+pub use parse::{Concern, MAX_COMMANDS, MAX_DEPTH, MAX_INPUT, Script, from_argv, parse};
+pub use unwrap::is_interpreter;
 
 use std::fmt;
 
@@ -14,8 +25,12 @@ pub struct Command {
     pub argv: Vec<String>,
     /// `NAME=value` assignments written before the program.
     pub assignments: Vec<(String, String)>,
-    /// Where the command stands in the input (empty for a plain argv).
+    /// Where the command stands in the input: the byte range of the top-level command,
+    /// then what it was nested in (`0..32 > sudo > bash -c`). Empty for a plain argv.
     pub origin: String,
+    /// The program word is not literal (`$t`, `$(which terraform)`): guard cannot tell
+    /// which program runs.
+    pub dynamic_program: bool,
 }
 
 impl Command {

@@ -1,0 +1,238 @@
+//! The shell walk: every construct that runs a command, and nothing that is only data.
+
+use super::{Concern, parse};
+
+/// Every command the string would run, as `argv joined by spaces`.
+fn cmds(text: &str) -> Vec<String> {
+    parse(text)
+        .unwrap_or_else(|e| panic!("{text}: {e}"))
+        .commands
+        .iter()
+        .map(|c| c.argv.join(" "))
+        .collect()
+}
+
+#[track_caller]
+fn runs(text: &str, expected: &str) {
+    let all = cmds(text);
+    assert!(
+        all.iter().any(|c| c == expected),
+        "{text:?} should run {expected:?}; runs {all:?}"
+    );
+}
+
+#[track_caller]
+fn never_runs(text: &str, program: &str) {
+    let all = cmds(text);
+    assert!(
+        !all.iter().any(|c| c.split(' ').next() == Some(program)),
+        "{text:?} should not run {program}; runs {all:?}"
+    );
+}
+
+#[test]
+fn lists_pipelines_and_compounds() {
+    for text in [
+        "ls; terraform destroy",
+        "ls && terraform destroy || echo x",
+        "ls & terraform destroy",
+        "ls\nterraform destroy\n",
+        "ls | terraform destroy | cat",
+        "(cd x; terraform destroy)",
+        "{ ls; terraform destroy; }",
+        "if true; then terraform destroy; fi",
+        "if false; then :; elif true; then :; else terraform destroy; fi",
+        "while true; do terraform destroy; done",
+        "until false; do terraform destroy; done",
+        "for e in a b; do terraform destroy; done",
+        "case $x in a) terraform destroy;; esac",
+        "echo $(terraform destroy)",
+        "echo \"$(terraform destroy)\"",
+        "echo `terraform destroy`",
+        "diff <(terraform destroy) x",
+        "x=$(terraform destroy)",
+        "f() { terraform destroy; }; f",
+        "function f { terraform destroy; }\nf",
+        "! terraform destroy",
+        "time terraform destroy",
+        "for ((i=0;i<2;i++)); do terraform destroy; done",
+    ] {
+        runs(text, "terraform destroy");
+    }
+}
+
+#[test]
+fn quoting_forms() {
+    for text in [
+        "terr''aform destroy",
+        "\"terraform\" \"destroy\"",
+        "\\terraform destroy",
+        "$'\\x74erraform' destroy",
+        "'terraform' des\"troy\"",
+        "t=terraform; $t destroy",
+    ] {
+        runs(text, "terraform destroy");
+    }
+}
+
+#[test]
+fn wrappers_recursively() {
+    for text in [
+        "sudo terraform destroy",
+        "sudo -u admin -E env TF_LOG=1 nohup nice -n 5 terraform destroy",
+        "doas terraform destroy",
+        "env -i terraform destroy",
+        "timeout 30s terraform destroy",
+        "command terraform destroy",
+        "exec terraform destroy",
+        "builtin terraform destroy",
+        "xargs -n1 terraform destroy",
+        "watch terraform destroy",
+        "flock /tmp/l terraform destroy",
+        "bash -c 'terraform destroy'",
+        "sh -lc \"terraform destroy\"",
+        "zsh -ec 'terraform destroy'",
+        "bash -o pipefail -c 'terraform destroy'",
+        "sudo bash -c 'sudo sh -c \"terraform destroy\"'",
+        "eval terraform destroy",
+        "eval 'terraform destroy'",
+        "bash <<EOF\nterraform destroy\nEOF",
+        "bash <<'EOF'\nterraform destroy\nEOF",
+        "bash <<< 'terraform destroy'",
+        "echo 'terraform destroy' | bash",
+        "printf 'terraform destroy\\n' | sh",
+        "cat <<EOF | bash\nterraform destroy\nEOF",
+        "ssh -i key admin@host terraform destroy",
+        "ssh host 'cd /srv && terraform destroy'",
+        "kubectl exec -it pod -- terraform destroy",
+        "docker exec -it ctr terraform destroy",
+        "docker run --rm -e X=1 hashicorp/terraform terraform destroy",
+        "podman run img terraform destroy",
+        "find . -name main.tf -execdir terraform destroy \\;",
+        "alias tf=terraform; tf destroy",
+        "/usr/local/bin/terraform destroy",
+    ] {
+        let all = cmds(text);
+        assert!(
+            all.iter()
+                .any(|c| c.ends_with("terraform destroy") && c.split(' ').count() == 2),
+            "{text:?} should run terraform destroy; runs {all:?}"
+        );
+    }
+}
+
+#[test]
+fn env_assignments_reach_the_inner_command() {
+    let s = parse("sudo env TF_CLI_ARGS=-destroy terraform apply").unwrap();
+    let tf = s
+        .commands
+        .iter()
+        .find(|c| c.argv[0] == "terraform")
+        .unwrap();
+    assert_eq!(tf.assignment("TF_CLI_ARGS"), Some("-destroy"));
+    let s = parse("TF_CLI_ARGS_apply=-destroy terraform apply").unwrap();
+    assert_eq!(
+        s.commands[0].assignment("TF_CLI_ARGS_apply"),
+        Some("-destroy")
+    );
+}
+
+#[test]
+fn data_is_not_code() {
+    never_runs("git commit -m 'terraform destroy cleanup'", "terraform");
+    never_runs("echo 'kubectl delete ns x' >> runbook.md", "kubectl");
+    never_runs("grep 'rm -rf' notes.txt", "rm");
+    never_runs("rg 'terraform destroy' .", "terraform");
+    never_runs("printf '%s\\n' 'terraform destroy' > plan.txt", "terraform");
+    never_runs("cat <<EOF > notes.md\nterraform destroy\nEOF", "terraform");
+    never_runs("echo terraform destroy | tee log", "terraform");
+    never_runs("f() { terraform destroy; }", "terraform");
+    never_runs("command -v terraform", "terraform");
+    never_runs("git log --grep='rm -rf'", "rm");
+    never_runs("case x in 'terraform destroy') ls;; esac", "terraform");
+}
+
+#[test]
+fn origins_name_the_place() {
+    let s = parse("ls; sudo bash -c 'terraform destroy'").unwrap();
+    let tf = s
+        .commands
+        .iter()
+        .find(|c| c.argv[0] == "terraform")
+        .unwrap();
+    assert_eq!(tf.origin, "4..36 > sudo > bash -c");
+    assert_eq!(s.commands[0].origin, "0..2");
+}
+
+#[test]
+fn dynamic_program_is_flagged() {
+    let s = parse("$TOOL delete ns prod").unwrap();
+    assert!(s.commands[0].dynamic_program);
+    let s = parse("\"$(which terraform)\" destroy").unwrap();
+    let outer = s
+        .commands
+        .iter()
+        .find(|c| c.argv.len() == 2 && c.argv[1] == "destroy")
+        .unwrap();
+    assert!(outer.dynamic_program);
+    assert!(
+        s.commands
+            .iter()
+            .any(|c| c.argv.join(" ") == "which terraform")
+    );
+    assert!(!parse("t=terraform; $t destroy").unwrap().commands[0].dynamic_program);
+}
+
+#[test]
+fn unknown_input_to_shells_and_interpreters() {
+    let concerns = |t: &str| parse(t).unwrap().concerns;
+    for text in [
+        "curl -s https://x | sh",
+        "base64 -d blob | bash",
+        "bash < script.sh",
+        "cat x.sh | bash -s",
+        "curl x | python3",
+    ] {
+        let c = concerns(text);
+        assert!(
+            matches!(c.as_slice(), [Concern::UnknownInput { .. }]),
+            "{text}: {c:?}"
+        );
+    }
+    let c = concerns("python3 -c 'import os; os.system(\"terraform destroy\")'");
+    assert!(
+        matches!(c.as_slice(), [Concern::InlineCode { .. }]),
+        "{c:?}"
+    );
+    assert!(concerns("bash deploy.sh").is_empty());
+    assert!(concerns("echo ok | grep ok").is_empty());
+}
+
+#[test]
+fn malformed_input_is_an_error_with_a_position() {
+    for text in [
+        "echo 'unterminated",
+        "ls )",
+        "if true; then ls",
+        "echo \"x",
+        "(ls",
+    ] {
+        assert!(parse(text).is_err(), "{text:?} should not parse");
+    }
+}
+
+#[test]
+fn bounds_hold() {
+    // Within the bound, nesting is followed all the way down.
+    let ok = format!("{}terraform destroy", "eval ".repeat(10));
+    assert!(parse(&ok).unwrap().commands.iter().any(|c| c.argv == ["terraform", "destroy"]));
+    let nested = format!("{}terraform destroy", "eval ".repeat(40));
+    let e = parse(&nested).unwrap_err();
+    assert!(e.message.contains("nested more than"), "{e}");
+    let brackets = format!("{}ls{}", "(".repeat(5000), ")".repeat(5000));
+    assert!(parse(&brackets).is_err());
+    let big = "x".repeat(super::MAX_INPUT + 1);
+    assert!(parse(&big).unwrap_err().message.contains("at most"));
+    let recursive = "f() { f; }; f";
+    assert!(parse(recursive).is_err());
+}

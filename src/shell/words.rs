@@ -1,0 +1,235 @@
+//! Quote removal and what guard can know of a word before it runs: literal text stays,
+//! quoting goes (`terr''aform`, `"destroy"`, `\terraform`, `$'\x74f'`), a variable whose
+//! literal value was assigned earlier in the same string is substituted, and any other
+//! expansion is kept as its source text (`$HOME`, `$(which terraform)`) with the word
+//! marked as not literal. Command substitutions are handed back so their commands are
+//! checked too: they run, even inside a quoted argument.
+
+use brush_parser::ParserOptions;
+use brush_parser::word::{Parameter, ParameterExpr, WordPiece, WordPieceWithSource};
+use std::collections::HashMap;
+
+/// A word after quote removal.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Expanded {
+    pub text: String,
+    /// False when some part is only known when the shell runs.
+    pub literal: bool,
+    /// The source of each command substitution in the word (`$(...)`, backquotes).
+    pub substitutions: Vec<String>,
+}
+
+/// Expands one word; `vars` holds literal values assigned earlier in the input.
+pub fn expand(word: &str, vars: &HashMap<String, String>) -> Result<Expanded, String> {
+    let pieces = brush_parser::word::parse(word, &ParserOptions::default())
+        .map_err(|e| format!("cannot read the word `{word}`: {e}"))?;
+    let mut out = Expanded {
+        literal: true,
+        ..Expanded::default()
+    };
+    push_pieces(word, &pieces, vars, false, &mut out);
+    Ok(out)
+}
+
+/// Expands a heredoc body (quotes are literal there).
+pub fn expand_heredoc(body: &str, expand_params: bool, vars: &HashMap<String, String>) -> Expanded {
+    if !expand_params {
+        return Expanded {
+            text: body.to_string(),
+            literal: true,
+            substitutions: Vec::new(),
+        };
+    }
+    match brush_parser::word::parse_heredoc(body, &ParserOptions::default()) {
+        Ok(pieces) => {
+            let mut out = Expanded {
+                literal: true,
+                ..Expanded::default()
+            };
+            push_pieces(body, &pieces, vars, true, &mut out);
+            out
+        }
+        Err(_) => Expanded {
+            text: body.to_string(),
+            literal: false,
+            substitutions: Vec::new(),
+        },
+    }
+}
+
+fn push_pieces(
+    src: &str,
+    pieces: &[WordPieceWithSource],
+    vars: &HashMap<String, String>,
+    quoted: bool,
+    out: &mut Expanded,
+) {
+    for p in pieces {
+        let raw = src.get(p.start_index..p.end_index).unwrap_or_default();
+        match &p.piece {
+            WordPiece::Text(t) => out.text.push_str(t),
+            WordPiece::SingleQuotedText(t) => out.text.push_str(t),
+            WordPiece::AnsiCQuotedText(t) => out.text.push_str(&decode_ansi_c(t)),
+            WordPiece::DoubleQuotedSequence(inner)
+            | WordPiece::GettextDoubleQuotedSequence(inner) => {
+                push_pieces(src, inner, vars, true, out);
+            }
+            WordPiece::EscapeSequence(e) => {
+                let c = e.strip_prefix('\\').unwrap_or(e);
+                // Inside double quotes a backslash only escapes $ ` " \ and newline.
+                if quoted && !matches!(c, "$" | "`" | "\"" | "\\" | "\n") {
+                    out.text.push_str(e);
+                } else if c != "\n" {
+                    out.text.push_str(c);
+                }
+            }
+            WordPiece::TildeExpansion(_) => out.text.push_str(raw),
+            WordPiece::ParameterExpansion(expr) => match known_value(expr, vars) {
+                Some(v) => out.text.push_str(v),
+                None => {
+                    out.text.push_str(raw);
+                    out.literal = false;
+                }
+            },
+            WordPiece::CommandSubstitution(s) | WordPiece::BackquotedCommandSubstitution(s) => {
+                out.substitutions.push(s.clone());
+                out.text.push_str(raw);
+                out.literal = false;
+            }
+            WordPiece::ArithmeticExpression(_) => {
+                out.text.push_str(raw);
+                out.literal = false;
+            }
+        }
+    }
+}
+
+/// The value of `$NAME` / `${NAME}` when it was assigned a literal earlier.
+fn known_value<'a>(expr: &ParameterExpr, vars: &'a HashMap<String, String>) -> Option<&'a str> {
+    match expr {
+        ParameterExpr::Parameter {
+            parameter: Parameter::Named(name),
+            indirect: false,
+        } => vars.get(name).map(String::as_str),
+        _ => None,
+    }
+}
+
+/// Decodes the body of `$'...'` the way bash does.
+pub fn decode_ansi_c(s: &str) -> String {
+    let mut out = String::with_capacity(s.len());
+    let mut chars = s.chars().peekable();
+    while let Some(c) = chars.next() {
+        if c != '\\' {
+            out.push(c);
+            continue;
+        }
+        let Some(e) = chars.next() else {
+            out.push('\\');
+            break;
+        };
+        let simple = match e {
+            'a' => Some('\x07'),
+            'b' => Some('\x08'),
+            'e' | 'E' => Some('\x1b'),
+            'f' => Some('\x0c'),
+            'n' => Some('\n'),
+            'r' => Some('\r'),
+            't' => Some('\t'),
+            'v' => Some('\x0b'),
+            '\\' | '\'' | '"' | '?' => Some(e),
+            _ => None,
+        };
+        if let Some(ch) = simple {
+            out.push(ch);
+            continue;
+        }
+        let (radix, max) = match e {
+            'x' => (16, 2),
+            'u' => (16, 4),
+            'U' => (16, 8),
+            '0'..='7' => (8, 3),
+            'c' => {
+                if let Some(ctl) = chars.next() {
+                    out.push(char::from((ctl as u8) & 0x1f));
+                }
+                continue;
+            }
+            _ => {
+                out.push('\\');
+                out.push(e);
+                continue;
+            }
+        };
+        let mut digits = String::new();
+        if radix == 8 {
+            digits.push(e);
+        }
+        while digits.len() < max {
+            match chars.peek() {
+                Some(d) if d.is_digit(radix) => {
+                    digits.push(*d);
+                    chars.next();
+                }
+                _ => break,
+            }
+        }
+        match u32::from_str_radix(&digits, radix)
+            .ok()
+            .and_then(char::from_u32)
+        {
+            Some(ch) if !digits.is_empty() => out.push(ch),
+            _ => {
+                out.push('\\');
+                out.push(e);
+            }
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn lit(w: &str) -> String {
+        let e = expand(w, &HashMap::new()).unwrap();
+        assert!(e.literal, "{w} should be literal");
+        e.text
+    }
+
+    #[test]
+    fn quote_removal() {
+        assert_eq!(lit("terr''aform"), "terraform");
+        assert_eq!(lit(r#""terraform""#), "terraform");
+        assert_eq!(lit(r"\terraform"), "terraform");
+        assert_eq!(lit(r#""a\"b\$c\d""#), r#"a"b$c\d"#);
+        assert_eq!(lit(r"$'\x74erraform'"), "terraform");
+        assert_eq!(lit(r"$'de\163troy'"), "destroy");
+        assert_eq!(lit("'rm -rf /'"), "rm -rf /");
+        assert_eq!(lit("~"), "~");
+        assert_eq!(lit("/*"), "/*");
+    }
+
+    #[test]
+    fn expansions_are_kept_and_flagged() {
+        let e = expand("$HOME/x", &HashMap::new()).unwrap();
+        assert_eq!(e.text, "$HOME/x");
+        assert!(!e.literal);
+        let e = expand(r#""$(which terraform)""#, &HashMap::new()).unwrap();
+        assert!(!e.literal);
+        assert_eq!(e.substitutions, ["which terraform"]);
+        let vars = HashMap::from([("t".to_string(), "terraform".to_string())]);
+        let e = expand("$t", &vars).unwrap();
+        assert_eq!((e.text.as_str(), e.literal), ("terraform", true));
+        let e = expand("${t}", &vars).unwrap();
+        assert_eq!(e.text, "terraform");
+    }
+
+    #[test]
+    fn ansi_c_escapes() {
+        assert_eq!(decode_ansi_c(r"a\nb\tc\\\'"), "a\nb\tc\\'");
+        assert_eq!(decode_ansi_c(r"\u00e9\x41\101\cA"), "éAA\x01");
+        assert_eq!(decode_ansi_c(r"\q\x"), r"\q\x");
+    }
+}

@@ -9,6 +9,7 @@ use std::path::PathBuf;
 const AFTER_HELP: &str = "\
 Examples:
   guard -- terraform plan                 run a command through guard
+  guard -c 'cd infra && terraform plan'   check every command in a shell string, then run it
   guard check -- git push --force         decide without running
   guard check --json -- kubectl delete ns prod
   guard rules list                        the rules in force
@@ -34,8 +35,17 @@ pub struct Cli {
     #[command(subcommand)]
     pub command: Option<Sub>,
 
+    /// A shell string: every command in it is checked, then the string runs with
+    /// $GUARD_SHELL (default /bin/sh)
+    #[arg(short = 'c', value_name = "STRING", conflicts_with = "argv")]
+    pub shell: Option<String>,
+
     /// The command to run, after `--`: PROGRAM [ARGS...]. No shell is involved.
-    #[arg(last = true, value_name = "PROGRAM [ARGS]", required = true)]
+    #[arg(
+        last = true,
+        value_name = "PROGRAM [ARGS]",
+        required_unless_present = "shell"
+    )]
     pub argv: Vec<OsString>,
 }
 
@@ -62,6 +72,8 @@ pub enum Sub {
 Examples:
   guard check -- terraform destroy
   guard check --json -- aws --profile prod s3 rb s3://logs --force
+  guard check -c 'sudo bash -c \"kubectl delete ns prod\"'
+  printf '%s\\n' 'git push -f' 'ls' | guard check --stdin
 
 Exit status: 0 allow, 1 warn, 2 confirm, 3 two-person, 4 deny; 78 bad configuration.")]
     Check(CheckArgs),
@@ -77,8 +89,17 @@ pub struct CheckArgs {
     #[arg(long)]
     pub json: bool,
 
+    /// A shell string to decide on (every command in it)
+    #[arg(short = 'c', value_name = "STRING", conflicts_with_all = ["argv", "stdin"])]
+    pub shell: Option<String>,
+
+    /// Decide on many inputs: one per line on stdin, a shell string or a JSON object
+    /// `{"command": "..."}` / `{"argv": [...]}`; prints one JSON object per line
+    #[arg(long, conflicts_with = "argv")]
+    pub stdin: bool,
+
     /// The command to decide on, after `--`
-    #[arg(last = true, value_name = "PROGRAM [ARGS]", required = true)]
+    #[arg(last = true, value_name = "PROGRAM [ARGS]", required_unless_present_any = ["shell", "stdin"])]
     pub argv: Vec<OsString>,
 }
 

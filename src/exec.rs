@@ -94,6 +94,14 @@ pub fn run(argv: &[OsString]) -> Result<i32, Error> {
     run_path(&path, program, args)
 }
 
+/// Runs a shell string with `$GUARD_SHELL` (default `/bin/sh`) `-c STRING`.
+pub fn run_shell(text: &str) -> Result<i32, Error> {
+    let shell = std::env::var_os("GUARD_SHELL")
+        .filter(|s| !s.is_empty())
+        .unwrap_or_else(|| "/bin/sh".into());
+    run(&[shell, "-c".into(), text.into()])
+}
+
 /// Runs the file at `path` with `arg0` and `args`, forwarding signals.
 pub fn run_path(path: &Path, arg0: &OsStr, args: &[OsString]) -> Result<i32, Error> {
     install(Signal::SIGINT, outlive);

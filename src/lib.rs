@@ -5,6 +5,7 @@
 //! gate, [`confirm`] asks the person, [`exec`] runs the child. Everything before the gate
 //! is a pure function of input, rules and context.
 
+pub mod analysis;
 pub mod app;
 pub mod cli;
 pub mod confirm;

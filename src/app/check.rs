@@ -1,24 +1,85 @@
-//! `guard check`: decide and explain, never run, never ask.
+//! `guard check`: decide and explain, never run, never ask. With `--stdin`, many inputs.
 
-use super::{load_rules, process_env};
+use super::{Outcome, evaluate, evaluate_with, load_rules};
+use crate::analysis::Input;
 use crate::cli::{CheckArgs, GlobalArgs};
+use crate::decision::Decision;
 use crate::error::Error;
 use crate::exit_code::ExitCode;
-use crate::policy::decide;
 use crate::report;
-use crate::shell::Command;
+use std::io::BufRead;
 
 pub fn run(global: &GlobalArgs, args: &CheckArgs) -> Result<i32, Error> {
-    let cmd = Command::from_argv(&args.argv);
-    let programs: Vec<String> = cmd.program().map(String::from).into_iter().collect();
-    let set = load_rules(global, Some(&programs))?;
-    let findings = set.check(&cmd, &process_env);
-    let decision = decide(&findings);
-    let shown = cmd.to_string();
+    if args.stdin {
+        return many(global);
+    }
+    let input = match &args.shell {
+        Some(s) => Input::Shell(s.clone()),
+        None => Input::Argv(args.argv.clone()),
+    };
+    let Outcome {
+        shown,
+        findings,
+        decision,
+    } = evaluate(global, &input)?;
     if args.json {
         println!("{}", report::check_json(&shown, decision, &findings));
     } else if !(global.quiet && findings.is_empty()) {
         print!("{}", report::check_text(&shown, decision, &findings));
     }
     Ok(ExitCode::for_check(decision))
+}
+
+/// One input per line: a shell string, or `{"command": "..."}` / `{"argv": [...]}`.
+/// Prints one JSON object per input; exits with the strictest decision.
+fn many(global: &GlobalArgs) -> Result<i32, Error> {
+    let set = load_rules(global, None)?;
+    let mut strictest = Decision::Allow;
+    let stdin = std::io::stdin().lock();
+    let mut out = std::io::BufWriter::new(std::io::stdout().lock());
+    for (n, line) in stdin.lines().enumerate() {
+        let line = line.map_err(|e| Error::Usage(format!("reading stdin: {e}")))?;
+        if line.trim().is_empty() {
+            continue;
+        }
+        let o = match parse_line(&line) {
+            Ok(input) => evaluate_with(&set, &input),
+            Err(why) => Outcome {
+                shown: line.clone(),
+                findings: vec![crate::analysis::parse_error(
+                    &line,
+                    &crate::shell::SyntaxError {
+                        message: why,
+                        offset: 0,
+                    },
+                )],
+                decision: Decision::Deny,
+            },
+        };
+        strictest = strictest.max(o.decision);
+        let json = report::check_json(&o.shown, o.decision, &o.findings);
+        use std::io::Write;
+        let _ = writeln!(out, "{{\"line\":{},{}", n + 1, json.trim_start_matches('{'));
+    }
+    Ok(ExitCode::for_check(strictest))
+}
+
+fn parse_line(line: &str) -> Result<Input, String> {
+    if !line.trim_start().starts_with('{') {
+        return Ok(Input::Shell(line.to_string()));
+    }
+    let v: serde_json::Value =
+        serde_json::from_str(line).map_err(|e| format!("not a JSON object: {e}"))?;
+    if let Some(c) = v.get("command").and_then(|c| c.as_str()) {
+        return Ok(Input::Shell(c.to_string()));
+    }
+    match v.get("argv").and_then(|a| a.as_array()) {
+        Some(items) if !items.is_empty() => items
+            .iter()
+            .map(|i| i.as_str().map(Into::into).ok_or("`argv` must hold strings"))
+            .collect::<Result<Vec<_>, _>>()
+            .map(Input::Argv)
+            .map_err(String::from),
+        _ => Err("a JSON line needs `command` (a string) or `argv` (a non-empty array)".into()),
+    }
 }

@@ -1,25 +1,23 @@
-//! `guard -- PROGRAM ARGS...`: decide, pass the gate, run.
+//! `guard -- PROGRAM ARGS...` and `guard -c STRING`: decide, pass the gate, run.
 
-use super::{load_rules, process_env};
+use super::{Outcome, evaluate};
+use crate::analysis::Input;
 use crate::cli::GlobalArgs;
 use crate::confirm;
 use crate::context::{Context, has_terminal};
 use crate::error::Error;
 use crate::exec;
-use crate::policy::{Gate, decide, gate};
+use crate::policy::{Gate, gate};
 use crate::report;
 use crate::sanitize::sanitize;
-use crate::shell::Command;
-use std::ffi::OsString;
 
-pub fn run(global: &GlobalArgs, argv: &[OsString]) -> Result<i32, Error> {
-    let cmd = Command::from_argv(argv);
-    let programs: Vec<String> = cmd.program().map(String::from).into_iter().collect();
-    let set = load_rules(global, Some(&programs))?;
-    let findings = set.check(&cmd, &process_env);
-    let decision = decide(&findings);
+pub fn run(global: &GlobalArgs, input: &Input) -> Result<i32, Error> {
+    let Outcome {
+        shown,
+        findings,
+        decision,
+    } = evaluate(global, input)?;
     let ctx = Context::detect(global.non_interactive);
-    let shown = cmd.to_string();
     match gate(decision, &findings, &ctx, has_terminal) {
         Gate::Run => {}
         Gate::Warn => {
@@ -30,8 +28,7 @@ pub fn run(global: &GlobalArgs, argv: &[OsString]) -> Result<i32, Error> {
             );
         }
         Gate::Confirm { expected } => {
-            let confirmed = confirm::ask(&shown, &findings, &expected).unwrap_or(false);
-            if !confirmed {
+            if !confirm::ask(&shown, &findings, &expected).unwrap_or(false) {
                 return Err(Error::Refused(format!(
                     "not confirmed: {} did not run",
                     sanitize(&shown)
@@ -46,5 +43,8 @@ pub fn run(global: &GlobalArgs, argv: &[OsString]) -> Result<i32, Error> {
             )));
         }
     }
-    exec::run(argv)
+    match input {
+        Input::Argv(argv) => exec::run(argv),
+        Input::Shell(text) => exec::run_shell(text),
+    }
 }

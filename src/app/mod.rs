@@ -5,9 +5,12 @@ mod check;
 mod guarded;
 mod rules_cmd;
 
+use crate::analysis::{self, Input};
 use crate::cli::{Cli, GlobalArgs, Sub};
+use crate::decision::Decision;
 use crate::error::Error;
-use crate::matcher::RuleSet;
+use crate::matcher::{Finding, RuleSet};
+use crate::policy::decide;
 use crate::rules::load::{self, LoadOptions};
 
 /// Runs the parsed command line; returns the exit status.
@@ -15,7 +18,13 @@ pub fn run(cli: Cli) -> Result<i32, Error> {
     match cli.command {
         Some(Sub::Check(args)) => check::run(&cli.global, &args),
         Some(Sub::Rules(cmd)) => rules_cmd::run(&cli.global, cmd),
-        None => guarded::run(&cli.global, &cli.argv),
+        None => {
+            let input = match cli.shell {
+                Some(s) => Input::Shell(s),
+                None => Input::Argv(cli.argv),
+            };
+            guarded::run(&cli.global, &input)
+        }
     }
 }
 
@@ -33,4 +42,50 @@ fn load_rules(global: &GlobalArgs, programs: Option<&[String]>) -> Result<RuleSe
 /// Looks a variable up in guard's own environment, which the child inherits.
 fn process_env(name: &str) -> Option<String> {
     std::env::var(name).ok()
+}
+
+/// A decision on one input.
+struct Outcome {
+    shown: String,
+    findings: Vec<Finding>,
+    decision: Decision,
+}
+
+/// Decides on one input, loading only the packs it needs.
+fn evaluate(global: &GlobalArgs, input: &Input) -> Result<Outcome, Error> {
+    let shown = input.shown();
+    let script = match input.read() {
+        Ok(script) => script,
+        Err(e) => return Ok(refused_unreadable(shown, &e)),
+    };
+    let set = load_rules(global, analysis::programs(&script).as_deref())?;
+    Ok(outcome(shown, &script, &set))
+}
+
+/// Decides on one input with rules already loaded (every pack).
+fn evaluate_with(set: &RuleSet, input: &Input) -> Outcome {
+    let shown = input.shown();
+    match input.read() {
+        Ok(script) => outcome(shown, &script, set),
+        Err(e) => refused_unreadable(shown, &e),
+    }
+}
+
+fn outcome(shown: String, script: &crate::shell::Script, set: &RuleSet) -> Outcome {
+    let findings = analysis::findings(script, set, &process_env);
+    let decision = decide(&findings);
+    Outcome {
+        shown,
+        findings,
+        decision,
+    }
+}
+
+fn refused_unreadable(shown: String, e: &crate::shell::SyntaxError) -> Outcome {
+    let findings = vec![analysis::parse_error(&shown, e)];
+    Outcome {
+        shown,
+        findings,
+        decision: Decision::Deny,
+    }
 }

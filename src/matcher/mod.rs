@@ -90,6 +90,13 @@ impl RuleSet {
         self.rules.push(rule);
     }
 
+    /// The tools (canonical program names) that have rules.
+    pub fn tools(&self) -> Vec<&str> {
+        let mut v: Vec<&str> = self.by_tool.keys().map(String::as_str).collect();
+        v.sort_unstable();
+        v
+    }
+
     pub fn rules(&self) -> &[Rule] {
         &self.rules
     }

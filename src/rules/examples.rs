@@ -1,11 +1,12 @@
-//! Runs rules' own `match` and `not_match` examples, so a rule proves what it does: the
-//! test suite runs every built-in example, `guard rules test` runs them for any file, and
+//! Runs rules' own `match` and `not_match` examples, so a rule proves what it does. The
+//! examples are shell strings; one matches when any command it would run (wrappers
+//! unwrapped) matches the rule. The test suite runs every built-in example, `guard rules test` runs them for any file, and
 //! loading a config layer refuses a rule whose examples fail.
 
 use crate::error::{Error, line_col};
 use crate::matcher::RuleSet;
 use crate::matcher::rule::Source;
-use crate::shell::split_words;
+use crate::shell;
 
 /// An example that did not do what it says.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -58,24 +59,28 @@ pub fn failures<'t>(
         let cases = rule.spec.matches.iter().map(|e| (e, true));
         let cases = cases.chain(rule.spec.not_match.iter().map(|e| (e, false)));
         for (example, expected) in cases {
-            let problem = match split_words(example.get_ref()) {
+            let problem = match shell::parse(example.get_ref()) {
                 Err(e) => Some(format!(
                     "example `{}` does not parse: {e}",
                     example.get_ref()
                 )),
-                Ok(cmd) if set.rule_matches(rule, &cmd) != expected => Some(if expected {
-                    format!(
-                        "rule `{}` does not match its example `{}`",
-                        rule.id,
-                        example.get_ref()
-                    )
-                } else {
-                    format!(
-                        "rule `{}` matches its not_match example `{}`",
-                        rule.id,
-                        example.get_ref()
-                    )
-                }),
+                Ok(script)
+                    if script.commands.iter().any(|c| set.rule_matches(rule, c)) != expected =>
+                {
+                    Some(if expected {
+                        format!(
+                            "rule `{}` does not match its example `{}`",
+                            rule.id,
+                            example.get_ref()
+                        )
+                    } else {
+                        format!(
+                            "rule `{}` matches its not_match example `{}`",
+                            rule.id,
+                            example.get_ref()
+                        )
+                    })
+                }
                 Ok(_) => None,
             };
             if let Some(message) = problem {

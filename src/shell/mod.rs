@@ -98,7 +98,7 @@ pub fn quote(word: &str) -> String {
 
 /// Why a text could not be read as a command.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-#[error("{message} at byte {offset}")]
+#[error("{message} (byte {offset})")]
 pub struct SyntaxError {
     pub message: String,
     pub offset: usize,

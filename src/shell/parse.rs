@@ -193,8 +193,11 @@ impl Walker<'_> {
     }
 
     fn origin(&self) -> String {
-        if self.chain.is_empty() {
-            self.top.clone()
+        if self.chain.is_empty() || self.top.is_empty() {
+            let mut parts = vec![self.top.as_str()];
+            parts.extend(self.chain.iter().map(String::as_str));
+            parts.retain(|p| !p.is_empty());
+            parts.join(" > ")
         } else {
             format!("{} > {}", self.top, self.chain.join(" > "))
         }

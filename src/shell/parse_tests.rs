@@ -225,7 +225,13 @@ fn malformed_input_is_an_error_with_a_position() {
 fn bounds_hold() {
     // Within the bound, nesting is followed all the way down.
     let ok = format!("{}terraform destroy", "eval ".repeat(10));
-    assert!(parse(&ok).unwrap().commands.iter().any(|c| c.argv == ["terraform", "destroy"]));
+    assert!(
+        parse(&ok)
+            .unwrap()
+            .commands
+            .iter()
+            .any(|c| c.argv == ["terraform", "destroy"])
+    );
     let nested = format!("{}terraform destroy", "eval ".repeat(40));
     let e = parse(&nested).unwrap_err();
     assert!(e.message.contains("nested more than"), "{e}");

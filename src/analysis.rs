@@ -1,0 +1,262 @@
+//! From the caller's input to findings: every command the input would run is matched
+//! against the rules, and guard adds its own findings where it cannot see what runs —
+//! a string that does not parse, a program name that is not literal, a program read
+//! from unknown input, an interpreter's inline code that calls a guarded tool. Pure.
+
+use crate::decision::Decision;
+use crate::matcher::{Finding, RuleSet};
+use crate::shell::{self, Command, Concern, Script, SyntaxError};
+use std::ffi::OsString;
+
+/// What the caller asked to run.
+#[derive(Debug, Clone)]
+pub enum Input {
+    /// `guard -- PROGRAM ARGS...`
+    Argv(Vec<OsString>),
+    /// `guard -c 'STRING'`
+    Shell(String),
+}
+
+impl Input {
+    /// How the input is shown: argv shell-quoted, a string as written.
+    pub fn shown(&self) -> String {
+        match self {
+            Input::Argv(argv) => Command::from_argv(argv).to_string(),
+            Input::Shell(s) => s.clone(),
+        }
+    }
+
+    /// Every command the input would run.
+    pub fn read(&self) -> Result<Script, SyntaxError> {
+        match self {
+            Input::Argv(argv) => {
+                let words: Vec<String> = argv
+                    .iter()
+                    .map(|a| a.to_string_lossy().into_owned())
+                    .collect();
+                shell::from_argv(&words)
+            }
+            Input::Shell(s) => shell::parse(s),
+        }
+    }
+}
+
+/// Guard's own findings, with the ids `guard check --json` reports.
+pub mod ids {
+    pub const PARSE_ERROR: &str = "shell.parse-error";
+    pub const UNKNOWN_PROGRAM: &str = "shell.unknown-program";
+    pub const UNKNOWN_INPUT: &str = "shell.unknown-input";
+    pub const INLINE_CODE: &str = "shell.inline-code";
+}
+
+/// The programs whose packs a check needs; `None` means every pack (a program name that
+/// is not literal could be any of them).
+pub fn programs(script: &Script) -> Option<Vec<String>> {
+    if script.commands.iter().any(|c| c.dynamic_program) {
+        return None;
+    }
+    let mut v: Vec<String> = script
+        .commands
+        .iter()
+        .filter_map(|c| c.program().map(str::to_string))
+        .collect();
+    v.sort();
+    v.dedup();
+    Some(v)
+}
+
+/// The finding for input that does not parse: refused, never allowed.
+pub fn parse_error(shown: &str, err: &SyntaxError) -> Finding {
+    own(
+        ids::PARSE_ERROR,
+        Decision::Deny,
+        format!("cannot read the shell string: {err}; guard refuses what it cannot read"),
+        Some("fix the quoting or syntax; `bash -n -c '...'` shows the same error".into()),
+        shown,
+        "",
+    )
+}
+
+fn own(
+    id: &str,
+    severity: Decision,
+    reason: String,
+    suggestion: Option<String>,
+    command: &str,
+    origin: &str,
+) -> Finding {
+    Finding {
+        rule: id.to_string(),
+        severity,
+        rule_severity: severity,
+        reason,
+        suggestion,
+        command: command.to_string(),
+        origin: origin.to_string(),
+        target: None,
+        protected_environment: None,
+        via_env: None,
+    }
+}
+
+/// Every finding for a script.
+pub fn findings(
+    script: &Script,
+    set: &RuleSet,
+    env: &dyn Fn(&str) -> Option<String>,
+) -> Vec<Finding> {
+    let mut out = Vec::new();
+    for cmd in &script.commands {
+        if cmd.dynamic_program {
+            out.extend(unknown_program(cmd, set, env));
+        } else {
+            out.extend(set.check(cmd, env));
+        }
+    }
+    for concern in &script.concerns {
+        out.extend(concern_finding(concern, set));
+    }
+    out
+}
+
+/// A command whose program is not literal: as each guarded tool, what would it be?
+fn unknown_program(
+    cmd: &Command,
+    set: &RuleSet,
+    env: &dyn Fn(&str) -> Option<String>,
+) -> Option<Finding> {
+    let mut worst: Option<(Finding, String)> = None;
+    // A tool the word names (`$(which terraform)`) is the likeliest: try it first, so it
+    // is the one reported when several tools would be as strict.
+    let mut tools = set.tools();
+    tools.sort_by_key(|t| !mentions(&cmd.argv[0], t));
+    for tool in tools {
+        let mut as_tool = cmd.clone();
+        as_tool.argv[0] = tool.to_string();
+        let telling = set
+            .check(&as_tool, env)
+            .into_iter()
+            .filter(|f| set.rule(&f.rule).is_some_and(|r| !r.is_unconditional()));
+        for f in telling {
+            if worst.as_ref().is_none_or(|(w, _)| f.severity > w.severity) {
+                worst = Some((f, tool.to_string()));
+            }
+        }
+    }
+    let (f, tool) = worst?;
+    let severity = f.severity.max(Decision::Confirm);
+    let reason = format!(
+        "cannot tell which program runs: `{}` is only known when the shell runs; as `{tool}` this would be {} ({}: {})",
+        cmd.argv[0], f.severity, f.rule, f.reason
+    );
+    let suggestion = Some("write the program name literally so guard can check it".to_string());
+    Some(own(
+        ids::UNKNOWN_PROGRAM,
+        severity,
+        reason,
+        suggestion,
+        &cmd.to_string(),
+        &cmd.origin,
+    ))
+}
+
+/// Substrings that show inline code starting another process.
+const SPAWNS: &[&str] = &[
+    "subprocess",
+    "os.system",
+    "os.popen",
+    "os.exec",
+    "os.spawn",
+    "pty.spawn",
+    "child_process",
+    "execSync",
+    "spawnSync",
+    "exec(",
+    "execFile",
+    "system(",
+    "popen",
+    "Popen",
+    "`",
+    "%x",
+    "Open3",
+    "IO.popen",
+    "shell_exec",
+    "passthru",
+    "proc_open",
+    "Start-Process",
+    "Invoke-Expression",
+    "Deno.Command",
+    "Bun.spawn",
+];
+
+fn concern_finding(concern: &Concern, set: &RuleSet) -> Option<Finding> {
+    match concern {
+        Concern::UnknownInput {
+            reader,
+            source,
+            origin,
+        } => Some(own(
+            ids::UNKNOWN_INPUT,
+            Decision::Confirm,
+            format!("{reader} runs a program read from {source}, which guard cannot see"),
+            Some("save it to a file, read it, then run the file".into()),
+            reader,
+            origin,
+        )),
+        Concern::InlineCode {
+            interpreter,
+            code,
+            origin,
+        } => {
+            if !SPAWNS.iter().any(|s| code.contains(s)) {
+                return None;
+            }
+            let tool = set
+                .tools()
+                .into_iter()
+                .chain(crate::rules::load::builtin_programs())
+                .find(|t| mentions(code, t))?;
+            Some(own(
+                ids::INLINE_CODE,
+                Decision::Confirm,
+                format!(
+                    "{interpreter} code starts a process that mentions `{tool}`; guard cannot check commands inside a program"
+                ),
+                Some(format!(
+                    "run the `{tool}` command directly, where guard can check it"
+                )),
+                interpreter,
+                origin,
+            ))
+        }
+    }
+}
+
+/// Whether `code` names `word` as a whole word.
+fn mentions(code: &str, word: &str) -> bool {
+    let is_ident = |c: char| c.is_ascii_alphanumeric() || c == '_' || c == '-' || c == '.';
+    code.match_indices(word).any(|(i, _)| {
+        let before = code[..i].chars().next_back().is_none_or(|c| !is_ident(c));
+        let after = code[i + word.len()..]
+            .chars()
+            .next()
+            .is_none_or(|c| !is_ident(c));
+        before && after
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn whole_word_mentions() {
+        assert!(mentions(
+            "subprocess.run(['terraform','destroy'])",
+            "terraform"
+        ));
+        assert!(!mentions("import terraformer", "terraform"));
+        assert!(mentions("os.system('rm -rf /')", "rm"));
+        assert!(!mentions("os.system('perform')", "rm"));
+    }
+}

@@ -35,6 +35,9 @@ pub fn explain(command: &str, findings: &[Finding]) -> String {
         if f.command != command {
             let _ = writeln!(s, "    in:    {}", sanitize(&f.command));
         }
+        if !f.origin.is_empty() && f.command != command {
+            let _ = writeln!(s, "    at:    {}", sanitize(&f.origin));
+        }
         if let Some(t) = &f.target {
             let _ = writeln!(s, "    target: {}", sanitize(t));
         }

@@ -251,7 +251,10 @@ impl Walker<'_> {
     fn compound(&mut self, cc: &ast::CompoundCommand) -> Result<(), SyntaxError> {
         use ast::CompoundCommand as C;
         match cc {
-            C::Arithmetic(_) => Ok(()),
+            // brush-parser reads `( ( cmd ) )` as arithmetic, where bash sees two
+            // subshells; and `(( x = $(cmd) ))` runs cmd. Walk the text as a program too
+            // when it reads as one.
+            C::Arithmetic(a) => self.lenient("((...))", &a.expr.value),
             C::ArithmeticForClause(f) => self.list(&f.body.list),
             C::BraceGroup(g) => self.list(&g.list),
             C::Subshell(s) => self.list(&s.list),
@@ -289,12 +292,34 @@ impl Walker<'_> {
         }
     }
 
+    /// Walks `text` as a program when it reads as one (arithmetic that bash may run as
+    /// commands); text that does not parse is arithmetic and runs nothing.
+    fn lenient(&mut self, via: &str, text: &str) -> Result<(), SyntaxError> {
+        match parse_program(text) {
+            Ok(program) if self.depth < MAX_DEPTH => {
+                self.depth += 1;
+                self.chain.push(via.to_string());
+                let r = program
+                    .complete_commands
+                    .iter()
+                    .try_for_each(|l| self.list(l));
+                self.chain.pop();
+                self.depth -= 1;
+                r
+            }
+            _ => Ok(()),
+        }
+    }
+
     /// Expands a word and walks the command substitutions in it.
     fn word(&mut self, raw: &str) -> Result<Expanded, SyntaxError> {
         let e =
             words::expand(raw, &self.vars).map_err(|message| SyntaxError { message, offset: 0 })?;
         for sub in &e.substitutions {
             self.nested("$(...)", sub)?;
+        }
+        for expr in &e.arithmetic {
+            self.lenient("$((...))", expr)?;
         }
         Ok(e)
     }

@@ -56,6 +56,10 @@ fn lists_pipelines_and_compounds() {
         "! terraform destroy",
         "time terraform destroy",
         "for ((i=0;i<2;i++)); do terraform destroy; done",
+        "( ( terraform destroy ) )",
+        "((x = $(terraform destroy)))",
+        "echo $((terraform destroy) )",
+        "echo $(( $(terraform destroy) + 1 ))",
     ] {
         runs(text, "terraform destroy");
     }

@@ -132,13 +132,20 @@ pub fn inner(argv: &[String]) -> Vec<Inner> {
         "timeout" => simple("sk", &["signal", "kill-after"], 1),
         "nice" => nice(args),
         "ionice" => {
-            if args
+            let o = Opts {
+                short_values: "cnpPu",
+                long_values: &["class", "classdata", "pid", "pgid", "uid"],
+            };
+            let start = skip_options(args, &o);
+            // With -p/-P/-u ionice changes running processes and runs nothing.
+            let running = ["-p", "-P", "-u", "--pid", "--pgid", "--uid"];
+            let targets_running = args[..start]
                 .iter()
-                .any(|a| a == "-p" || a == "--pid" || a == "-P" || a == "-u")
-            {
+                .any(|a| running.iter().any(|r| a.starts_with(r)));
+            if targets_running {
                 Vec::new()
             } else {
-                simple("cn", &["class", "classdata"], 0)
+                self::argv(program, &args[start..])
             }
         }
         "stdbuf" => simple("ioe", &["input", "output", "error"], 0),
@@ -601,6 +608,12 @@ mod tests {
         assert_eq!(first_argv("nice -n 10 rm -rf /"), "rm -rf /");
         assert_eq!(first_argv("nice -5 rm -rf /"), "rm -rf /");
         assert_eq!(first_argv("ionice -c 3 rm -rf /"), "rm -rf /");
+        assert_eq!(
+            first_argv("ionice -c3 ssh -p 22 host x"),
+            "ssh -p 22 host x"
+        );
+        assert_eq!(first_argv("ionice -c 3 sudo -u root x"), "sudo -u root x");
+        assert!(run("ionice -c 3 -p 1234").is_empty());
         assert_eq!(
             first_argv("stdbuf -oL -e 0 terraform destroy"),
             "terraform destroy"

@@ -17,6 +17,9 @@ pub struct Expanded {
     pub literal: bool,
     /// The source of each command substitution in the word (`$(...)`, backquotes).
     pub substitutions: Vec<String>,
+    /// The text of each arithmetic expansion: bash runs `$((cmd) )` as a command
+    /// substitution when it is not arithmetic, so it is read as a program too.
+    pub arithmetic: Vec<String>,
 }
 
 /// Expands one word; `vars` holds literal values assigned earlier in the input.
@@ -37,7 +40,7 @@ pub fn expand_heredoc(body: &str, expand_params: bool, vars: &HashMap<String, St
         return Expanded {
             text: body.to_string(),
             literal: true,
-            substitutions: Vec::new(),
+            ..Expanded::default()
         };
     }
     match brush_parser::word::parse_heredoc(body, &ParserOptions::default()) {
@@ -52,7 +55,7 @@ pub fn expand_heredoc(body: &str, expand_params: bool, vars: &HashMap<String, St
         Err(_) => Expanded {
             text: body.to_string(),
             literal: false,
-            substitutions: Vec::new(),
+            ..Expanded::default()
         },
     }
 }
@@ -96,7 +99,8 @@ fn push_pieces(
                 out.text.push_str(raw);
                 out.literal = false;
             }
-            WordPiece::ArithmeticExpression(_) => {
+            WordPiece::ArithmeticExpression(expr) => {
+                out.arithmetic.push(expr.value.clone());
                 out.text.push_str(raw);
                 out.literal = false;
             }

@@ -9,4 +9,5 @@ mod config;
 mod confirm;
 mod rules;
 mod run;
+mod shell;
 mod util;

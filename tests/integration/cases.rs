@@ -54,3 +54,57 @@ fn case_tables() {
     );
     assert!(total >= 150, "only {total} cases");
 }
+
+/// Shell-string cases (`tests/cases/shell/`): `DECISION<TAB>STRING` lines and JSON lines
+/// `{"decision", "command"}` for strings with newlines, all decided in one
+/// `guard check --stdin` run.
+#[test]
+fn shell_string_case_tables() {
+    let dir = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/cases/shell");
+    let mut cases: Vec<(String, String, String)> = Vec::new(); // (place, want, command)
+    for entry in std::fs::read_dir(dir).unwrap() {
+        let path = entry.unwrap().path();
+        let text = std::fs::read_to_string(&path).unwrap();
+        for (n, line) in text.lines().enumerate() {
+            let place = format!("{}:{}", path.display(), n + 1);
+            if line.trim().is_empty() || line.starts_with('#') {
+                continue;
+            }
+            if path.extension().is_some_and(|e| e == "jsonl") {
+                let v: serde_json::Value = serde_json::from_str(line).unwrap();
+                cases.push((place, v["decision"].as_str().unwrap().into(), v["command"].as_str().unwrap().into()));
+            } else {
+                let (want, command) = line.split_once('\t').unwrap_or_else(|| panic!("{place}: no tab"));
+                cases.push((place, want.into(), command.into()));
+            }
+        }
+    }
+    let input: String = cases.iter().map(|(_, _, c)| serde_json::json!({ "command": c }).to_string() + "\n").collect();
+    let s = Sandbox::new();
+    let mut child = s
+        .guard()
+        .args(["check", "--stdin"])
+        .0
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut stdin = child.stdin.take().unwrap();
+    let writer = std::thread::spawn(move || {
+        use std::io::Write;
+        stdin.write_all(input.as_bytes()).unwrap();
+    });
+    let out = child.wait_with_output().unwrap();
+    writer.join().unwrap();
+    let results: Vec<serde_json::Value> =
+        String::from_utf8_lossy(&out.stdout).lines().map(|l| serde_json::from_str(l).unwrap()).collect();
+    assert_eq!(results.len(), cases.len());
+    let failures: Vec<String> = cases
+        .iter()
+        .zip(&results)
+        .filter(|((_, want, _), r)| r["decision"] != want.as_str())
+        .map(|((place, want, cmd), r)| format!("{place}: want {want}, got {}: {cmd}", r["decision"]))
+        .collect();
+    assert!(failures.is_empty(), "{} of {} failed:\n{}", failures.len(), cases.len(), failures.join("\n"));
+    assert!(cases.len() >= 120, "only {} shell cases", cases.len());
+}

@@ -187,6 +187,9 @@ const SPAWNS: &[&str] = &[
     "Invoke-Expression",
     "Deno.Command",
     "Bun.spawn",
+    "system ",
+    "exec ",
+    "spawn ",
 ];
 
 fn concern_finding(concern: &Concern, set: &RuleSet) -> Option<Finding> {
@@ -206,8 +209,19 @@ fn concern_finding(concern: &Concern, set: &RuleSet) -> Option<Finding> {
         Concern::InlineCode {
             interpreter,
             code,
+            literal,
             origin,
         } => {
+            if !literal {
+                return Some(own(
+                    ids::INLINE_CODE,
+                    Decision::Confirm,
+                    format!("{interpreter} runs code that is only known when the shell runs"),
+                    Some("write the code out, or run the commands it would run directly".into()),
+                    interpreter,
+                    origin,
+                ));
+            }
             if !SPAWNS.iter().any(|s| code.contains(s)) {
                 return None;
             }

@@ -17,6 +17,8 @@ pub struct Grammar {
     pub environment_options: Vec<String>,
     pub environment_variables: Vec<String>,
     pub args_from_env: Vec<String>,
+    pub stdin_as: Option<String>,
+    help_options: Vec<String>,
 }
 
 /// One option as written (`name` normalised: single-dash tools use `-name`).
@@ -55,7 +57,18 @@ impl Grammar {
                 .collect(),
             environment_variables: spec.environment_variables.clone(),
             args_from_env: spec.args_from_env.clone(),
+            stdin_as: spec.stdin_as.clone(),
+            help_options: spec.help_options.clone(),
         }
+    }
+
+    /// Whether the command line asks only for help.
+    pub fn wants_help(&self, parsed: &ParsedArgs) -> bool {
+        parsed.options.iter().any(|o| {
+            self.help_options
+                .iter()
+                .any(|h| self.same_option(h, &o.name))
+        })
     }
 
     /// The grammar for a program no pack describes: GNU style, no option takes a value.

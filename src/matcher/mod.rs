@@ -136,7 +136,7 @@ impl RuleSet {
                 .map(str::to_string)
                 .or_else(|| base_env(name))
         };
-        let parsed = read_command(grammar, &cmd.argv[1..], &env);
+        let readings = readings(grammar, cmd, &env);
         let mut findings = Vec::new();
         let mut matched: Vec<&Rule> = Vec::new();
         for &i in indices {
@@ -144,11 +144,14 @@ impl RuleSet {
             if self.settings.disabled.contains(&rule.id) {
                 continue;
             }
-            let Some(hit) = rule.matches(grammar, &parsed, &env) else {
+            let Some((hit, parsed)) = readings
+                .iter()
+                .find_map(|p| rule.matches(grammar, p, &env).map(|h| (h, p)))
+            else {
                 continue;
             };
             let mut severity = self.severity_of(rule);
-            let protected = self.protected_value(grammar, &parsed, hit.target.as_deref(), &env);
+            let protected = self.protected_value(grammar, parsed, hit.target.as_deref(), &env);
             if protected.is_some() {
                 severity = severity.raised();
             }
@@ -181,8 +184,9 @@ impl RuleSet {
         }
         let grammar = self.grammar_for(program);
         let env = |name: &str| cmd.assignment(name).map(str::to_string);
-        let parsed = read_command(&grammar, &cmd.argv[1..], &env);
-        rule.matches(&grammar, &parsed, &env).is_some()
+        readings(&grammar, cmd, &env)
+            .iter()
+            .any(|p| rule.matches(&grammar, p, &env).is_some())
     }
 
     fn grammar_for(&self, program: &str) -> Arc<Grammar> {
@@ -245,6 +249,47 @@ fn drop_shadowed(findings: Vec<Finding>, matched: &[&Rule]) -> Vec<Finding> {
         .zip(keep)
         .filter_map(|(f, k)| k.then_some(f))
         .collect()
+}
+
+/// The ways a command is read: its argv (with arguments from the environment), plus what
+/// its standard input holds for tools that read commands there. A command that asks
+/// only for help has no reading: it runs nothing.
+fn readings(
+    grammar: &Grammar,
+    cmd: &Command,
+    env: &dyn Fn(&str) -> Option<String>,
+) -> Vec<ParsedArgs> {
+    let args = &cmd.argv[1..];
+    let mut parsed = read_command(grammar, args, env);
+    if grammar.wants_help(&parsed) {
+        return Vec::new();
+    }
+    let (Some(text), Some(mode)) = (&cmd.stdin, &grammar.stdin_as) else {
+        return vec![parsed];
+    };
+    match mode.as_str() {
+        "lines" => {
+            let mut out = vec![parsed];
+            for line in text.lines().filter(|l| !l.trim().is_empty()) {
+                let mut words = args.to_vec();
+                words.extend(split_env_words(line));
+                out.push(read_command(grammar, &words, env));
+            }
+            out
+        }
+        "arg" => {
+            parsed.positionals.push(text.clone());
+            vec![parsed]
+        }
+        option => {
+            parsed.options.push(args::Opt {
+                name: option.to_string(),
+                value: Some(text.clone()),
+                from_env: None,
+            });
+            vec![parsed]
+        }
+    }
 }
 
 /// Reads argv with the grammar, then the extra arguments the tool takes from the

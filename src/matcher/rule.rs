@@ -250,12 +250,12 @@ fn path_depth(paths: &[Vec<Alternatives>], positionals: &[String]) -> Option<usi
 }
 
 /// Whether an option is present: named, and not a flag switched off with
-/// `=false` (`--prune=false`, `-purge=0`), which tools read as absent.
+/// `=false` (`--prune=false`, `-purge=0`, `--dry-run=none`), which tools read as absent.
 fn present(grammar: &Grammar, alts: &Alternatives, o: &super::args::Opt) -> bool {
     let switched_off = || {
         !grammar.takes_value(&o.name)
             && o.value.as_deref().is_some_and(|v| {
-                ["false", "0", "no", "off"]
+                ["false", "0", "no", "off", "none"]
                     .iter()
                     .any(|f| v.eq_ignore_ascii_case(f))
             })

@@ -78,6 +78,16 @@ pub struct ToolSpec {
     /// subcommand; `{command}` stands for the first positional (`TF_CLI_ARGS_{command}`).
     #[serde(default)]
     pub args_from_env: Vec<String>,
+    /// How the tool reads commands from standard input when the input holds their text
+    /// (`echo 'DROP DATABASE x' | psql`): an option name (`"-c"`: read as that option's
+    /// value), `"arg"` (one more operand) or `"lines"` (each line is the arguments of one
+    /// invocation, as redis-cli reads them).
+    #[serde(default)]
+    pub stdin_as: Option<String>,
+    /// Options that make the tool print help and do nothing else (`-help`): with one of
+    /// them present, no rule for the tool matches.
+    #[serde(default)]
+    pub help_options: Vec<String>,
 }
 
 /// One words-or-patterns list: a single string or an array of strings.

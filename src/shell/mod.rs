@@ -7,6 +7,7 @@
 //! [`split_words`] reads one simple command with shell quoting, for tests and tables.
 
 mod parse;
+mod simple;
 mod unwrap;
 mod words;
 
@@ -31,6 +32,9 @@ pub struct Command {
     /// The program word is not literal (`$t`, `$(which terraform)`): guard cannot tell
     /// which program runs.
     pub dynamic_program: bool,
+    /// The text the command reads on standard input, when the input holds it (a
+    /// heredoc, a here-string, `echo ... |`).
+    pub stdin: Option<String>,
 }
 
 impl Command {

@@ -15,7 +15,12 @@ pub enum Inner {
         assignments: Vec<(String, String)>,
     },
     /// A shell string (`bash -c`, `eval`, `ssh host CMD`, `watch 'CMD'`).
-    Script { via: String, text: String },
+    Script {
+        via: String,
+        text: String,
+        /// `$1`, `$2`... for the script (`sh -c STRING NAME ARGS...`).
+        args: Option<Vec<String>>,
+    },
     /// A shell reads its program from standard input.
     ShellStdin { via: String },
     /// An interpreter reads its program from standard input.
@@ -83,6 +88,7 @@ fn script(via: &str, words: &[String]) -> Vec<Inner> {
     vec![Inner::Script {
         via: via.to_string(),
         text: words.join(" "),
+        args: None,
     }]
 }
 
@@ -108,7 +114,143 @@ pub fn inner(argv: &[String]) -> Vec<Inner> {
         "sudo" => sudo(args),
         "doas" => simple("uC", &[], 0),
         "env" => env(args),
+        "nohup" | "builtin" | "unbuffer" | "pkexec" if args.first().is_some_and(|a| a == "--") => {
+            self::argv(program, &args[1..])
+        }
         "nohup" | "builtin" | "unbuffer" => self::argv(program, args),
+        "pkexec" => simple("", &["user"], 0),
+        "su" | "runuser" => su(program, args),
+        "script" => {
+            let o = Opts {
+                short_values: "cEIBOTtm",
+                long_values: &[
+                    "command",
+                    "echo",
+                    "log-in",
+                    "log-out",
+                    "log-io",
+                    "log-timing",
+                    "logging-format",
+                    "output-limit",
+                    "timing",
+                ],
+            };
+            let start = skip_options(args, &o);
+            let cmd = args[..start]
+                .windows(2)
+                .find(|w| {
+                    w[0] == "-c"
+                        || w[0] == "--command"
+                        || (w[0].starts_with('-') && !w[0].starts_with("--") && w[0].ends_with('c'))
+                })
+                .map(|w| w[1].clone());
+            cmd.map_or_else(Vec::new, |c| script(program, &[c]))
+        }
+        "taskset" => {
+            let start = skip_options(
+                args,
+                &Opts {
+                    short_values: "",
+                    long_values: &[],
+                },
+            );
+            if args[..start]
+                .iter()
+                .any(|a| a.starts_with("-p") || a == "--pid")
+            {
+                Vec::new()
+            } else {
+                // taskset [options] MASK COMMAND...; with -c the list is the first operand too.
+                self::argv(program, args.get(start + 1..).unwrap_or_default())
+            }
+        }
+        "strace" | "ltrace" => simple(
+            "abeEIoOpPsSuUX",
+            &["output", "signal", "trace", "status", "user", "env"],
+            0,
+        ),
+        "nsenter" => simple(
+            "tSGwrCTmunipU",
+            &["target", "setuid", "setgid", "wd", "root", "env"],
+            0,
+        ),
+        "systemd-run" => simple(
+            "pEM",
+            &[
+                "unit",
+                "property",
+                "description",
+                "slice",
+                "uid",
+                "gid",
+                "nice",
+                "working-directory",
+                "setenv",
+                "machine",
+                "host",
+                "on-active",
+                "on-boot",
+                "on-calendar",
+                "timer-property",
+                "path-property",
+                "socket-property",
+                "service-type",
+            ],
+            0,
+        ),
+        "at" | "batch" => {
+            let given_file = args.iter().any(|a| a == "-f" || a.starts_with("-f"));
+            if given_file {
+                Vec::new()
+            } else {
+                vec![Inner::ShellStdin {
+                    via: program.to_string(),
+                }]
+            }
+        }
+        "parallel" => {
+            // GNU parallel [options] COMMAND ::: ARGS: the command, run once per argument.
+            let end = args
+                .iter()
+                .position(|a| a.starts_with(":::"))
+                .unwrap_or(args.len());
+            let start = skip_options(
+                &args[..end],
+                &Opts {
+                    short_values: "jSIdEaL",
+                    long_values: &[
+                        "jobs",
+                        "sshlogin",
+                        "delimiter",
+                        "arg-file",
+                        "joblog",
+                        "results",
+                        "timeout",
+                        "memfree",
+                    ],
+                },
+            );
+            let mut words = args[start..end].to_vec();
+            words.extend(
+                args.get(end + 1..)
+                    .unwrap_or_default()
+                    .iter()
+                    .filter(|a| !a.starts_with(":::"))
+                    .cloned(),
+            );
+            script(program, &words)
+        }
+        "tmux" => tmux(args),
+        "screen" => {
+            let start = skip_options(
+                args,
+                &Opts {
+                    short_values: "cehpSTtX",
+                    long_values: &[],
+                },
+            );
+            self::argv(program, &args[start..])
+        }
         "setsid" => simple("", &[], 0),
         "exec" => simple("a", &[], 0),
         "command" => {
@@ -162,14 +304,45 @@ pub fn inner(argv: &[String]) -> Vec<Inner> {
                     long_values: &[],
                 },
             );
-            args.get(start + 1..)
-                .map_or_else(Vec::new, |rest| script(program, rest))
+            // ssh HOST [--] [COMMAND...]; with no command the remote shell reads stdin.
+            let rest = args.get(start + 1..).unwrap_or_default();
+            let rest = rest.strip_prefix(&["--".to_string()]).unwrap_or(rest);
+            if args.get(start).is_none() {
+                Vec::new()
+            } else if rest.is_empty() {
+                vec![Inner::ShellStdin {
+                    via: program.to_string(),
+                }]
+            } else {
+                script(program, rest)
+            }
         }
         "find" => find(args),
         "kubectl" | "oc" => after_double_dash(program, args, &["exec", "debug", "run"]),
         "docker" | "podman" | "nerdctl" => container(program, args),
         p if SHELLS.contains(&p) => shell(program, args),
+        // `$SHELL -c '...'`: the user's shell, whichever it is.
+        "$SHELL" | "${SHELL}" | "$BASH" | "${BASH}" => shell("$SHELL", args),
         p if is_interpreter(p) => interpreter(program, args),
+        "awk" | "gawk" | "mawk" | "nawk" | "busybox-awk" => {
+            let start = skip_options(
+                args,
+                &Opts {
+                    short_values: "Fvf",
+                    long_values: &["field-separator", "assign", "file"],
+                },
+            );
+            let from_file = args[..start]
+                .iter()
+                .any(|a| a.starts_with("-f") || a == "--file");
+            match args.get(start) {
+                Some(code) if !from_file => vec![Inner::Code {
+                    via: program.to_string(),
+                    code: code.clone(),
+                }],
+                _ => Vec::new(),
+            }
+        }
         _ => Vec::new(),
     }
 }
@@ -479,7 +652,80 @@ fn container(via: &str, args: &[String]) -> Vec<Inner> {
     };
     let rest = &args[i + 1..];
     let start = skip_options(rest, &run);
-    argv(via, rest.get(start + 1..).unwrap_or_default())
+    let mut cmd: Vec<String> = rest[..start.min(rest.len())]
+        .windows(2)
+        .find(|w| w[0] == "--entrypoint")
+        .map(|w| vec![w[1].clone()])
+        .or_else(|| {
+            rest[..start.min(rest.len())]
+                .iter()
+                .find_map(|a| a.strip_prefix("--entrypoint=").map(|e| vec![e.to_string()]))
+        })
+        .unwrap_or_default();
+    cmd.extend(rest.get(start + 1..).unwrap_or_default().iter().cloned());
+    argv(via, &cmd)
+}
+
+/// `su [options] [USER] -c STRING`, `runuser -u USER -- COMMAND...`.
+fn su(via: &str, args: &[String]) -> Vec<Inner> {
+    if let Some(i) = args.iter().position(|a| a == "-c" || a == "--command") {
+        return args
+            .get(i + 1)
+            .map_or_else(Vec::new, |c| script(via, std::slice::from_ref(c)));
+    }
+    if let Some(c) = args.iter().find_map(|a| a.strip_prefix("--command=")) {
+        return script(via, &[c.to_string()]);
+    }
+    match args.iter().position(|a| a == "--") {
+        Some(i) if args[..i].iter().any(|a| a == "-u" || a == "--user") => {
+            argv(via, &args[i + 1..])
+        }
+        _ => Vec::new(),
+    }
+}
+
+/// `tmux new-session [-d] [-s NAME] 'CMD'`, `tmux new-window 'CMD'`, `tmux send-keys 'CMD' Enter`.
+fn tmux(args: &[String]) -> Vec<Inner> {
+    let global = skip_options(
+        args,
+        &Opts {
+            short_values: "cfLST",
+            long_values: &[],
+        },
+    );
+    let Some(sub) = args.get(global).map(String::as_str) else {
+        return Vec::new();
+    };
+    let rest = &args[global + 1..];
+    match sub {
+        "new-session" | "new" | "new-window" | "neww" | "split-window" | "splitw"
+        | "respawn-pane" | "respawn-window" => {
+            let start = skip_options(
+                rest,
+                &Opts {
+                    short_values: "cefFnstxyl",
+                    long_values: &[],
+                },
+            );
+            script("tmux", rest.get(start..).unwrap_or_default())
+        }
+        "send-keys" | "send" => {
+            let start = skip_options(
+                rest,
+                &Opts {
+                    short_values: "Nt",
+                    long_values: &[],
+                },
+            );
+            let keys: Vec<String> = rest[start..]
+                .iter()
+                .filter(|k| !matches!(k.as_str(), "Enter" | "C-m" | "KPEnter"))
+                .cloned()
+                .collect();
+            script("tmux", &keys)
+        }
+        _ => Vec::new(),
+    }
 }
 
 fn shell(via: &str, args: &[String]) -> Vec<Inner> {
@@ -511,6 +757,11 @@ fn shell(via: &str, args: &[String]) -> Vec<Inner> {
         (true, Some(text)) => vec![Inner::Script {
             via: format!("{via} -c"),
             text: text.clone(),
+            // `sh -c STRING NAME ARGS...`: NAME is $0, ARGS are $1...
+            args: args.get(i + 2..).map(<[String]>::to_vec),
+        }],
+        (false, Some(file)) if file == "/dev/stdin" || file == "-" => vec![Inner::ShellStdin {
+            via: via.to_string(),
         }],
         (true, None) => Vec::new(),
         (false, None) => vec![Inner::ShellStdin {
@@ -682,7 +933,75 @@ mod tests {
             [Inner::ShellStdin { via: "bash".into() }]
         );
         assert!(run("bash deploy.sh").is_empty());
-        assert!(run("ssh host").is_empty());
+        // With no remote command, the remote shell reads standard input.
+        assert_eq!(run("ssh host"), [Inner::ShellStdin { via: "ssh".into() }]);
+        assert_eq!(
+            text(run("ssh host -- terraform destroy")),
+            "terraform destroy"
+        );
+        assert!(run("ssh").is_empty());
+        assert_eq!(
+            run("bash /dev/stdin"),
+            [Inner::ShellStdin { via: "bash".into() }]
+        );
+    }
+
+    #[test]
+    fn more_runners() {
+        assert_eq!(
+            first_argv("nohup -- terraform destroy"),
+            "terraform destroy"
+        );
+        assert_eq!(first_argv("pkexec --user root rm -rf /"), "rm -rf /");
+        assert_eq!(first_argv("runuser -u app -- rm -rf /"), "rm -rf /");
+        assert_eq!(
+            first_argv("taskset -c 0 terraform destroy"),
+            "terraform destroy"
+        );
+        assert_eq!(
+            first_argv("strace -f -o log terraform destroy"),
+            "terraform destroy"
+        );
+        assert_eq!(
+            first_argv("nsenter -t 1 -m -u kubectl delete ns prod"),
+            "kubectl delete ns prod"
+        );
+        assert_eq!(
+            first_argv("systemd-run --scope -p x=y terraform destroy"),
+            "terraform destroy"
+        );
+        assert_eq!(
+            first_argv("screen -dmS x terraform destroy"),
+            "terraform destroy"
+        );
+        assert_eq!(
+            first_argv("docker run --rm --entrypoint terraform hashicorp/terraform:1.7 destroy"),
+            "terraform destroy"
+        );
+        let script_text = |line: &str| match run(line).into_iter().next() {
+            Some(Inner::Script { text, .. }) => text,
+            other => panic!("{line}: {other:?}"),
+        };
+        assert_eq!(
+            script_text("tmux new-session -d -s x terraform destroy"),
+            "terraform destroy"
+        );
+        assert_eq!(script_text("script -qc x /dev/null"), "x");
+        assert_eq!(
+            script_text("parallel kubectl delete ns ::: a b"),
+            "kubectl delete ns a b"
+        );
+        assert_eq!(run("at now"), [Inner::ShellStdin { via: "at".into() }]);
+        let su: Vec<String> = ["su", "-", "root", "-c", "rm -rf /"]
+            .map(String::from)
+            .to_vec();
+        assert!(
+            matches!(inner(&su).as_slice(), [Inner::Script { text, .. }] if text == "rm -rf /")
+        );
+        let awk: Vec<String> = ["awk", "-F,", "BEGIN{system(\"x\")}"]
+            .map(String::from)
+            .to_vec();
+        assert!(matches!(inner(&awk).as_slice(), [Inner::Code { .. }]));
     }
 
     #[test]

@@ -17,6 +17,8 @@ pub struct Expanded {
     pub literal: bool,
     /// The source of each command substitution in the word (`$(...)`, backquotes).
     pub substitutions: Vec<String>,
+    /// Characters other than blanks that come from literal text (not expansions).
+    pub fixed: usize,
     /// The text of each arithmetic expansion: bash runs `$((cmd) )` as a command
     /// substitution when it is not arithmetic, so it is read as a program too.
     pub arithmetic: Vec<String>,
@@ -39,6 +41,7 @@ pub fn expand_heredoc(body: &str, expand_params: bool, vars: &HashMap<String, St
     if !expand_params {
         return Expanded {
             text: body.to_string(),
+            fixed: body.len(),
             literal: true,
             ..Expanded::default()
         };
@@ -70,14 +73,20 @@ fn push_pieces(
     for p in pieces {
         let raw = src.get(p.start_index..p.end_index).unwrap_or_default();
         match &p.piece {
-            WordPiece::Text(t) => out.text.push_str(t),
-            WordPiece::SingleQuotedText(t) => out.text.push_str(t),
-            WordPiece::AnsiCQuotedText(t) => out.text.push_str(&decode_ansi_c(t)),
+            WordPiece::Text(t) | WordPiece::SingleQuotedText(t) => {
+                out.fixed += t.chars().filter(|c| !c.is_whitespace()).count();
+                out.text.push_str(t);
+            }
+            WordPiece::AnsiCQuotedText(t) => {
+                out.fixed += t.len();
+                out.text.push_str(&decode_ansi_c(t));
+            }
             WordPiece::DoubleQuotedSequence(inner)
             | WordPiece::GettextDoubleQuotedSequence(inner) => {
                 push_pieces(src, inner, vars, true, out);
             }
             WordPiece::EscapeSequence(e) => {
+                out.fixed += 1;
                 let c = e.strip_prefix('\\').unwrap_or(e);
                 // Inside double quotes a backslash only escapes $ ` " \ and newline.
                 if quoted && !matches!(c, "$" | "`" | "\"" | "\\" | "\n") {
@@ -86,10 +95,19 @@ fn push_pieces(
                     out.text.push_str(c);
                 }
             }
-            WordPiece::TildeExpansion(_) => out.text.push_str(raw),
+            WordPiece::TildeExpansion(_) => {
+                out.fixed += 1;
+                out.text.push_str(raw);
+            }
             WordPiece::ParameterExpansion(expr) => match known_value(expr, vars) {
-                Some(v) => out.text.push_str(v),
+                Some(v) => {
+                    out.fixed += v.len();
+                    out.text.push_str(v);
+                }
                 None => {
+                    // `${x:-$(cmd)}`, `${x/$(cmd)/y}`: substitutions inside run too.
+                    out.substitutions
+                        .extend(substitutions_in(raw.get(1..).unwrap_or_default()));
                     out.text.push_str(raw);
                     out.literal = false;
                 }
@@ -108,15 +126,62 @@ fn push_pieces(
     }
 }
 
-/// The value of `$NAME` / `${NAME}` when it was assigned a literal earlier.
+/// The value of `$NAME`, `${NAME}`, `$1` or `$@` when it is known: assigned a literal
+/// earlier, or a positional parameter of a function call or `sh -c` seen in the input.
 fn known_value<'a>(expr: &ParameterExpr, vars: &'a HashMap<String, String>) -> Option<&'a str> {
-    match expr {
-        ParameterExpr::Parameter {
-            parameter: Parameter::Named(name),
-            indirect: false,
-        } => vars.get(name).map(String::as_str),
-        _ => None,
+    use brush_parser::word::SpecialParameter as S;
+    let ParameterExpr::Parameter {
+        parameter,
+        indirect: false,
+    } = expr
+    else {
+        return None;
+    };
+    let key = match parameter {
+        Parameter::Named(name) => name.clone(),
+        Parameter::Positional(n) => n.to_string(),
+        Parameter::Special(S::AllPositionalParameters { .. }) => "@".to_string(),
+        _ => return None,
+    };
+    vars.get(&key).map(String::as_str)
+}
+
+/// The command substitutions (`$(...)`, backquotes) anywhere in a text, found by
+/// matching parentheses; for places the word parser leaves unexpanded.
+pub fn substitutions_in(text: &str) -> Vec<String> {
+    let bytes = text.as_bytes();
+    let mut out = Vec::new();
+    let mut i = 0;
+    while i < bytes.len() {
+        if bytes[i] == b'$' && bytes.get(i + 1) == Some(&b'(') && bytes.get(i + 2) != Some(&b'(') {
+            let start = i + 2;
+            let mut depth = 1;
+            let mut j = start;
+            while j < bytes.len() && depth > 0 {
+                match bytes[j] {
+                    b'(' => depth += 1,
+                    b')' => depth -= 1,
+                    _ => {}
+                }
+                j += 1;
+            }
+            if depth == 0 {
+                out.push(text[start..j - 1].to_string());
+            }
+            i = j;
+        } else if bytes[i] == b'`' {
+            match text[i + 1..].find('`') {
+                Some(end) => {
+                    out.push(text[i + 1..i + 1 + end].to_string());
+                    i += end + 2;
+                }
+                None => break,
+            }
+        } else {
+            i += 1;
+        }
     }
+    out
 }
 
 /// Decodes the body of `$'...'` the way bash does.
@@ -228,6 +293,22 @@ mod tests {
         assert_eq!((e.text.as_str(), e.literal), ("terraform", true));
         let e = expand("${t}", &vars).unwrap();
         assert_eq!(e.text, "terraform");
+    }
+
+    #[test]
+    fn substitutions_hidden_in_expansions() {
+        let e = expand("${x:-$(terraform destroy)}", &HashMap::new()).unwrap();
+        assert_eq!(e.substitutions, ["terraform destroy"]);
+        let e = expand("\"${x/`rm -rf /`/y}\"", &HashMap::new()).unwrap();
+        assert_eq!(e.substitutions, ["rm -rf /"]);
+        assert_eq!(substitutions_in("[[ -n $(a (b)) ]] `c`"), ["a (b)", "c"]);
+        assert!(substitutions_in("$((1+2))").is_empty());
+    }
+
+    #[test]
+    fn positional_parameters() {
+        let vars = HashMap::from([("1".to_string(), "destroy".to_string())]);
+        assert_eq!(expand("\"$1\"", &vars).unwrap().text, "destroy");
     }
 
     #[test]

@@ -72,14 +72,23 @@ fn shell_string_case_tables() {
             }
             if path.extension().is_some_and(|e| e == "jsonl") {
                 let v: serde_json::Value = serde_json::from_str(line).unwrap();
-                cases.push((place, v["decision"].as_str().unwrap().into(), v["command"].as_str().unwrap().into()));
+                cases.push((
+                    place,
+                    v["decision"].as_str().unwrap().into(),
+                    v["command"].as_str().unwrap().into(),
+                ));
             } else {
-                let (want, command) = line.split_once('\t').unwrap_or_else(|| panic!("{place}: no tab"));
+                let (want, command) = line
+                    .split_once('\t')
+                    .unwrap_or_else(|| panic!("{place}: no tab"));
                 cases.push((place, want.into(), command.into()));
             }
         }
     }
-    let input: String = cases.iter().map(|(_, _, c)| serde_json::json!({ "command": c }).to_string() + "\n").collect();
+    let input: String = cases
+        .iter()
+        .map(|(_, _, c)| serde_json::json!({ "command": c }).to_string() + "\n")
+        .collect();
     let s = Sandbox::new();
     let mut child = s
         .guard()
@@ -96,15 +105,25 @@ fn shell_string_case_tables() {
     });
     let out = child.wait_with_output().unwrap();
     writer.join().unwrap();
-    let results: Vec<serde_json::Value> =
-        String::from_utf8_lossy(&out.stdout).lines().map(|l| serde_json::from_str(l).unwrap()).collect();
+    let results: Vec<serde_json::Value> = String::from_utf8_lossy(&out.stdout)
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
     assert_eq!(results.len(), cases.len());
     let failures: Vec<String> = cases
         .iter()
         .zip(&results)
         .filter(|((_, want, _), r)| r["decision"] != want.as_str())
-        .map(|((place, want, cmd), r)| format!("{place}: want {want}, got {}: {cmd}", r["decision"]))
+        .map(|((place, want, cmd), r)| {
+            format!("{place}: want {want}, got {}: {cmd}", r["decision"])
+        })
         .collect();
-    assert!(failures.is_empty(), "{} of {} failed:\n{}", failures.len(), cases.len(), failures.join("\n"));
+    assert!(
+        failures.is_empty(),
+        "{} of {} failed:\n{}",
+        failures.len(),
+        cases.len(),
+        failures.join("\n")
+    );
     assert!(cases.len() >= 120, "only {} shell cases", cases.len());
 }

@@ -1,0 +1,468 @@
+//! Simple commands: words, assignments, redirections, aliases, function calls, and what
+//! a command's wrappers run in turn. Part of the walk in `parse.rs`.
+
+use super::parse::{Concern, MAX_COMMANDS, MAX_DEPTH, Stdin, Walker, char_to_byte};
+use super::unwrap::{self, Inner};
+use super::words::{self, Expanded};
+use super::{Command, SyntaxError};
+use brush_parser::ast;
+
+/// Programs that run a file of shell commands given as their first operand.
+const SOURCES: &[&str] = &[
+    "source", ".", "sh", "bash", "zsh", "dash", "ksh", "ash", "mksh",
+];
+
+impl Walker<'_> {
+    /// Expands a word and walks the command substitutions in it.
+    pub(super) fn word(&mut self, raw: &str) -> Result<Expanded, SyntaxError> {
+        let e =
+            words::expand(raw, &self.vars).map_err(|message| SyntaxError { message, offset: 0 })?;
+        for sub in &e.substitutions {
+            self.nested("$(...)", sub, Stdin::Inherited, None)?;
+        }
+        for expr in &e.arithmetic {
+            self.lenient("$((...))", expr)?;
+        }
+        Ok(e)
+    }
+
+    /// The words one raw word becomes: `"$@"` and an unquoted `$var` holding a known
+    /// value with blanks are split the way the shell splits them.
+    fn words_of(&mut self, raw: &str) -> Result<Vec<Expanded>, SyntaxError> {
+        let lit = |t: &str| Expanded {
+            text: t.to_string(),
+            literal: true,
+            ..Expanded::default()
+        };
+        if let (Some(args), "\"$@\"" | "$@" | "$*") = (&self.positional, raw) {
+            return Ok(args.iter().map(|a| lit(a)).collect());
+        }
+        let name = raw
+            .strip_prefix("${")
+            .and_then(|r| r.strip_suffix('}'))
+            .or_else(|| raw.strip_prefix('$'));
+        if let Some(value) = name
+            .and_then(|n| self.vars.get(n))
+            .filter(|v| v.contains(char::is_whitespace))
+        {
+            return Ok(value.split_whitespace().map(lit).collect());
+        }
+        Ok(vec![self.word(raw)?])
+    }
+
+    /// Walks a redirection; returns the standard input it gives, if it gives one.
+    pub(super) fn redirect(&mut self, io: &ast::IoRedirect) -> Result<Option<Stdin>, SyntaxError> {
+        use ast::{IoFileRedirectKind as K, IoFileRedirectTarget as T, IoRedirect as R};
+        let reads_stdin = |fd: &Option<i32>| fd.is_none_or(|f| f == 0);
+        match io {
+            R::File(fd, kind, target) => {
+                let reads = matches!(kind, K::Read | K::ReadAndWrite) && reads_stdin(fd);
+                match target {
+                    T::Filename(w) | T::Duplicate(w) => {
+                        let e = self.word(&w.value)?;
+                        Ok(reads.then(|| Stdin::Unknown(format!("the file {}", e.text))))
+                    }
+                    T::ProcessSubstitution(_, sub) => {
+                        let out = self.process_substitution(&sub.list)?;
+                        Ok(reads.then_some(out))
+                    }
+                    T::Fd(_) => Ok(None),
+                }
+            }
+            R::HereDocument(fd, doc) => {
+                let body =
+                    words::expand_heredoc(&doc.doc.value, doc.requires_expansion, &self.vars);
+                for sub in &body.substitutions {
+                    self.nested("$(...)", sub, Stdin::Inherited, None)?;
+                }
+                Ok(reads_stdin(fd).then(|| known_or_not(body, "a heredoc")))
+            }
+            R::HereString(fd, w) => {
+                let mut e = self.word(&w.value)?;
+                e.text.push('\n');
+                Ok(reads_stdin(fd).then(|| known_or_not(e, "a here-string")))
+            }
+            R::OutputAndError(w, _) => {
+                self.word(&w.value)?;
+                Ok(None)
+            }
+        }
+    }
+
+    fn process_substitution(&mut self, list: &ast::CompoundList) -> Result<Stdin, SyntaxError> {
+        self.chain.push("<(...)".into());
+        let saved = std::mem::replace(&mut self.stdin, Stdin::Inherited);
+        let r = self.list(list);
+        self.stdin = saved;
+        self.chain.pop();
+        r
+    }
+
+    pub(super) fn simple(
+        &mut self,
+        sc: &ast::SimpleCommand,
+        stdin: Stdin,
+    ) -> Result<Stdin, SyntaxError> {
+        use ast::CommandPrefixOrSuffixItem as I;
+        if self.chain.is_empty() && self.depth == 0 {
+            if let Some(loc) = ast::SourceLocation::location(sc) {
+                let (a, b) = (
+                    char_to_byte(self.text, loc.start.index),
+                    char_to_byte(self.text, loc.end.index),
+                );
+                self.top = format!("{a}..{b}");
+            }
+        }
+        let name = sc.word_or_name.iter().map(|w| I::Word(w.clone()));
+        let items: Vec<I> = (sc.prefix.iter().flat_map(|p| p.0.iter()).cloned())
+            .chain(name)
+            .chain(sc.suffix.iter().flat_map(|s| s.0.iter().cloned()))
+            .collect();
+        let mut words: Vec<Expanded> = Vec::new();
+        let mut assignments: Vec<(String, Expanded)> = Vec::new();
+        let mut stdin = stdin;
+        // The output of a process substitution given as a script's first operand.
+        let mut script_from: Option<(usize, Stdin)> = None;
+        for item in &items {
+            match item {
+                I::Word(w) => words.extend(self.words_of(&w.value)?),
+                // After the program name, `X=1` is an ordinary argument.
+                I::AssignmentWord(_, w) if !words.is_empty() => {
+                    words.extend(self.words_of(&w.value)?)
+                }
+                I::AssignmentWord(a, _) => {
+                    let value = match &a.value {
+                        ast::AssignmentValue::Scalar(w) => self.word(&w.value)?,
+                        ast::AssignmentValue::Array(items) => {
+                            for (_, w) in items {
+                                self.word(&w.value)?;
+                            }
+                            Expanded::default()
+                        }
+                    };
+                    assignments.push((a.name.to_string(), value));
+                }
+                I::IoRedirect(io) => {
+                    if let Some(s) = self.redirect(io)? {
+                        stdin = s;
+                    }
+                }
+                I::ProcessSubstitution(_, sub) => {
+                    let out = self.process_substitution(&sub.list)?;
+                    script_from.get_or_insert((words.len(), out));
+                    words.push(Expanded {
+                        text: "/dev/fd/63".into(),
+                        literal: true,
+                        ..Expanded::default()
+                    });
+                }
+            }
+        }
+        if words.is_empty() {
+            for (name, value) in assignments {
+                self.assign(name, value);
+            }
+            return Ok(Stdin::Literal(String::new()));
+        }
+        let dynamic = !words[0].literal;
+        let mut argv: Vec<String> = words.iter().map(|w| w.text.clone()).collect();
+        if !dynamic {
+            self.expand_aliases(&mut argv);
+        }
+        let unknown: Vec<String> = words
+            .iter()
+            .filter(|w| !w.literal)
+            .map(|w| w.text.clone())
+            .collect();
+        if !dynamic {
+            if let Some(out) = self.builtin(&argv)? {
+                return Ok(out);
+            }
+        }
+        // `bash <(echo cmd)`, `source <(curl ...)`: the substitution's output is the script.
+        if let Some((at, out)) = script_from {
+            let first_operand = argv
+                .iter()
+                .skip(1)
+                .position(|a| !a.starts_with('-'))
+                .map(|p| p + 1);
+            if SOURCES.contains(&argv[0].as_str()) && first_operand == Some(at) {
+                self.run_input(&format!("{} <(...)", argv[0]), &out, true)?;
+            }
+        }
+        let stdout = literal_output(&argv, &words, &stdin);
+        let mut assigns = self.exported.clone();
+        assigns.extend(assignments.into_iter().map(|(n, v)| (n, v.text)));
+        self.emit(argv, assigns, dynamic, &unknown, &stdin)?;
+        Ok(stdout)
+    }
+
+    fn assign(&mut self, name: String, value: Expanded) {
+        if let Some(e) = self.exported.iter_mut().find(|(n, _)| *n == name) {
+            e.1.clone_from(&value.text);
+        }
+        if value.literal {
+            self.vars.insert(name, value.text);
+        } else {
+            self.vars.remove(&name);
+        }
+    }
+
+    /// Replaces an alias (and the aliases its value starts with) by its value.
+    fn expand_aliases(&self, argv: &mut Vec<String>) {
+        let mut seen: Vec<String> = Vec::new();
+        while let Some(value) = self
+            .aliases
+            .get(&argv[0])
+            .filter(|_| !seen.contains(&argv[0]))
+        {
+            seen.push(argv[0].clone());
+            match super::split_words(value) {
+                Ok(c) if !c.argv.is_empty() => {
+                    argv.splice(0..1, c.argv);
+                }
+                _ => break,
+            }
+        }
+    }
+
+    /// Shell builtins that change what later commands see: `alias`, `export`, `set --`,
+    /// and calls of functions defined earlier. Returns their output when handled.
+    fn builtin(&mut self, argv: &[String]) -> Result<Option<Stdin>, SyntaxError> {
+        let done = Ok(Some(Stdin::Literal(String::new())));
+        match argv[0].as_str() {
+            "alias" => {
+                for (n, v) in argv[1..].iter().filter_map(|d| d.split_once('=')) {
+                    self.aliases.insert(n.to_string(), v.to_string());
+                }
+                done
+            }
+            "export" | "declare" | "typeset"
+                if argv[0] == "export" || argv[1..].iter().any(|a| a == "-x") =>
+            {
+                for a in argv[1..].iter().filter(|a| !a.starts_with('-')) {
+                    let (name, value) = match a.split_once('=') {
+                        Some((n, v)) => (n.to_string(), v.to_string()),
+                        None => (a.clone(), self.vars.get(a).cloned().unwrap_or_default()),
+                    };
+                    self.vars.insert(name.clone(), value.clone());
+                    self.exported.retain(|(n, _)| *n != name);
+                    self.exported.push((name, value));
+                }
+                done
+            }
+            "set" if argv.get(1).is_some_and(|a| a == "--") => {
+                self.set_positional(argv[2..].to_vec());
+                done
+            }
+            name if self.functions.contains_key(name) => {
+                self.call(name, argv[1..].to_vec())?;
+                Ok(Some(Stdin::Unknown(format!("the function {name}"))))
+            }
+            _ => Ok(None),
+        }
+    }
+
+    fn call(&mut self, name: &str, args: Vec<String>) -> Result<(), SyntaxError> {
+        let Some(body) = self.functions.get(name).cloned() else {
+            return Ok(());
+        };
+        if self.depth >= MAX_DEPTH {
+            return Err(self.nested_error());
+        }
+        self.depth += 1;
+        self.chain.push(format!("function {name}"));
+        let saved = self.set_positional(args);
+        let mut r = Ok(());
+        for io in body.1.iter().flat_map(|r| r.0.iter()) {
+            if let Err(e) = self.redirect(io) {
+                r = Err(e);
+            }
+        }
+        let r = r.and_then(|()| self.compound(&body.0).map(|_| ()));
+        self.set_positional_opt(saved);
+        self.chain.pop();
+        self.depth -= 1;
+        r
+    }
+
+    /// Records a command and walks what it runs in turn. `unknown` holds the words only
+    /// known when the shell runs (`$CMD`), to tell when a wrapper runs one of them.
+    pub(super) fn emit(
+        &mut self,
+        argv: Vec<String>,
+        assignments: Vec<(String, String)>,
+        dynamic_program: bool,
+        unknown: &[String],
+        stdin: &Stdin,
+    ) -> Result<(), SyntaxError> {
+        if self.out.commands.len() >= MAX_COMMANDS {
+            return Err(SyntaxError {
+                message: format!("more than {MAX_COMMANDS} commands"),
+                offset: 0,
+            });
+        }
+        let inner = unwrap::inner(&argv);
+        self.out.commands.push(Command {
+            argv,
+            assignments: assignments.clone(),
+            origin: self.origin(),
+            dynamic_program,
+            stdin: match stdin {
+                Stdin::Literal(t) => Some(t.clone()),
+                _ => None,
+            },
+        });
+        for i in inner {
+            self.inner(i, &assignments, unknown, stdin)?;
+        }
+        Ok(())
+    }
+
+    fn inner(
+        &mut self,
+        inner: Inner,
+        outer: &[(String, String)],
+        unknown: &[String],
+        stdin: &Stdin,
+    ) -> Result<(), SyntaxError> {
+        let from_value = |text: &str| unknown.iter().any(|u| text.contains(u.as_str()));
+        match inner {
+            Inner::Argv {
+                via,
+                mut argv,
+                assignments,
+            } => {
+                // The outer assignments are in the inner command's environment too.
+                let mut all = outer.to_vec();
+                all.extend(assignments);
+                if let (Stdin::Literal(items), "xargs") = (stdin, via.as_str()) {
+                    argv.extend(items.split_whitespace().map(String::from));
+                }
+                if self.depth >= MAX_DEPTH {
+                    return Err(self.nested_error());
+                }
+                self.depth += 1;
+                self.chain.push(via);
+                let r = self.emit(argv, all, false, unknown, stdin);
+                self.chain.pop();
+                self.depth -= 1;
+                r
+            }
+            Inner::Script { via, text, args } => {
+                if from_value(&text) {
+                    self.concern_unknown(&via, "a value only known when it runs");
+                }
+                self.nested(&via, &text, stdin.clone(), args)
+            }
+            Inner::ShellStdin { via } => self.run_input(&via, stdin, true),
+            Inner::InterpreterStdin { via } => self.run_input(&via, stdin, false),
+            Inner::Code { via, code } => {
+                let literal = !from_value(&code);
+                let origin = self.origin();
+                self.out.concerns.push(Concern::InlineCode {
+                    interpreter: via,
+                    code,
+                    literal,
+                    origin,
+                });
+                Ok(())
+            }
+        }
+    }
+
+    /// A shell (`shell`) or interpreter reads its program from `input`.
+    fn run_input(&mut self, via: &str, input: &Stdin, shell: bool) -> Result<(), SyntaxError> {
+        match input {
+            Stdin::Literal(text) if shell => {
+                self.nested(&format!("{via} < input"), text, Stdin::Inherited, None)
+            }
+            Stdin::Literal(code) => {
+                let origin = self.origin();
+                let (interpreter, code) = (via.to_string(), code.clone());
+                self.out.concerns.push(Concern::InlineCode {
+                    interpreter,
+                    code,
+                    literal: true,
+                    origin,
+                });
+                Ok(())
+            }
+            Stdin::Unknown(source) => {
+                self.concern_unknown(via, source);
+                Ok(())
+            }
+            Stdin::Inherited => Ok(()),
+        }
+    }
+
+    fn concern_unknown(&mut self, reader: &str, source: &str) {
+        let origin = self.origin();
+        self.out.concerns.push(Concern::UnknownInput {
+            reader: reader.to_string(),
+            source: source.to_string(),
+            origin,
+        });
+    }
+}
+
+/// Text whose value guard knows, or an unknown source when it depends on expansions.
+fn known_or_not(e: Expanded, what: &str) -> Stdin {
+    // A heredoc with `$HOME` in it is still mostly known: the commands in it are
+    // read; a body that is nothing but an expansion (`<<< "$X"`) is not.
+    let only_expansions = !e.literal && e.fixed == 0;
+    if only_expansions {
+        Stdin::Unknown(format!("{what} holding a value only known when it runs"))
+    } else {
+        Stdin::Literal(e.text)
+    }
+}
+
+/// What `echo`, `printf`, `cat` and `tee` of literal text write, so `echo 'cmd' | sh`
+/// can be read.
+fn literal_output(argv: &[String], words: &[Expanded], stdin: &Stdin) -> Stdin {
+    let unknown = || Stdin::Unknown(format!("the output of {}", argv[0]));
+    if !words.iter().all(|w| w.literal) {
+        return unknown();
+    }
+    match argv[0].as_str() {
+        "echo" => {
+            let mut args = &argv[1..];
+            let mut escapes = false;
+            while let Some(flag) = args.first().filter(|a| {
+                a.len() > 1 && a.starts_with('-') && a[1..].chars().all(|c| "neE".contains(c))
+            }) {
+                escapes |= flag.contains('e');
+                args = &args[1..];
+            }
+            let text = args.join(" ");
+            Stdin::Literal(
+                if escapes {
+                    words::decode_ansi_c(&text)
+                } else {
+                    text
+                } + "\n",
+            )
+        }
+        "printf" => {
+            let Some(format) = argv.get(1) else {
+                return unknown();
+            };
+            let mut text = words::decode_ansi_c(format);
+            for arg in &argv[2..] {
+                match ["%s", "%b", "%d"].iter().filter_map(|p| text.find(p)).min() {
+                    Some(at) => text.replace_range(at..at + 2, arg),
+                    None => {
+                        text.push(' ');
+                        text.push_str(arg);
+                    }
+                }
+            }
+            Stdin::Literal(text)
+        }
+        // `cat`, `cat -` and `tee FILE...` pass their input through.
+        "cat" if argv[1..].iter().all(|a| a == "-") => stdin.clone(),
+        "tee" => stdin.clone(),
+        _ => unknown(),
+    }
+}

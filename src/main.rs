@@ -5,6 +5,7 @@ use guard::error::Error;
 use guard::exit_code::ExitCode;
 
 fn main() {
+    restore_sigpipe();
     let cli = match guard::cli::Cli::try_parse() {
         Ok(cli) => cli,
         Err(e) => {
@@ -30,4 +31,15 @@ fn main() {
         }
     };
     std::process::exit(code);
+}
+
+/// Rust ignores SIGPIPE, so `guard rules list | head` would panic on a closed pipe;
+/// like other command-line tools, guard is ended by it quietly instead. The child gets
+/// the default disposition either way.
+fn restore_sigpipe() {
+    use nix::sys::signal::{SigHandler, Signal, signal};
+    // SAFETY: setting a signal to its default disposition at start-up, before any other
+    // thread exists, installs no handler code.
+    #[allow(unsafe_code)]
+    let _ = unsafe { signal(Signal::SIGPIPE, SigHandler::SigDfl) };
 }

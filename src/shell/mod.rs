@@ -7,6 +7,7 @@
 //! [`split_words`] reads one simple command with shell quoting, for tests and tables.
 
 mod parse;
+mod plain;
 mod simple;
 mod unwrap;
 mod words;

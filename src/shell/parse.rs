@@ -64,7 +64,9 @@ pub(super) enum Stdin {
 }
 
 pub(super) struct Walker<'t> {
+    /// The top-level text being walked (one piece of the input) and its byte offset.
     pub(super) text: &'t str,
+    pub(super) base: usize,
     pub(super) out: Script,
     pub(super) vars: HashMap<String, String>,
     /// Variables exported earlier in the input: in every later command's environment.
@@ -85,6 +87,7 @@ impl<'t> Walker<'t> {
     fn new(text: &'t str) -> Self {
         Walker {
             text,
+            base: 0,
             out: Script::default(),
             vars: HashMap::new(),
             exported: Vec::new(),
@@ -111,8 +114,76 @@ pub fn parse(text: &str) -> Result<Script, SyntaxError> {
         });
     }
     let mut w = Walker::new(text);
-    w.text_program(text)?;
+    if text.len() > ONE_PIECE {
+        return parse_long(w, text);
+    }
+    let program = parse_program(text)?;
+    w.walk_piece(0, text, &program)?;
     Ok(w.out)
+}
+
+/// A long input, line by line: a plain line (see `plain.rs`) is walked directly when
+/// nothing before it is still open; other lines are gathered into a piece until the
+/// piece parses. A piece still open after [`MAX_GROWTH`] lines makes the rest parse in
+/// one piece, so the work stays linear.
+fn parse_long<'t>(mut w: Walker<'t>, text: &'t str) -> Result<Script, SyntaxError> {
+    let at = |base: usize, mut e: SyntaxError| {
+        e.offset += base;
+        e
+    };
+    let (mut pending, mut grown) = (None::<usize>, 0);
+    let mut start = 0;
+    while start < text.len() {
+        let end = text[start..]
+            .find('\n')
+            .map_or(text.len(), |i| start + i + 1);
+        if pending.is_none() && w.plain_line(text[start..end].trim_end_matches('\n'), start)? {
+            start = end;
+            continue;
+        }
+        let from = *pending.get_or_insert(start);
+        let piece = &text[from..end];
+        match try_parse(piece) {
+            Ok(program) => {
+                w.walk_piece(from, piece, &program)?;
+                (pending, grown) = (None, 0);
+            }
+            Err((_, true)) if end < text.len() && grown < MAX_GROWTH => grown += 1,
+            Err((_, true)) if end < text.len() => {
+                let rest = &text[from..];
+                let program = parse_program(rest).map_err(|e| at(from, e))?;
+                w.walk_piece(from, rest, &program)?;
+                return Ok(w.out);
+            }
+            Err((e, _)) => return Err(at(from, e)),
+        }
+        start = end;
+    }
+    Ok(w.out)
+}
+
+/// Inputs up to this size are parsed in one piece; longer ones line by line, because
+/// the parser costs about twice as much per line on one large program as on its lines
+/// one by one, and a script is mostly one-line commands.
+const ONE_PIECE: usize = 2048;
+/// Lines a piece may grow by before the rest is parsed in one piece.
+const MAX_GROWTH: usize = 16;
+
+/// Parses a piece; the flag says whether the error is only that the piece ends early.
+fn try_parse(piece: &str) -> Result<ast::Program, (SyntaxError, bool)> {
+    check_brackets(piece).map_err(|e| (e, false))?;
+    let mut parser = brush_parser::Parser::new(
+        std::io::Cursor::new(piece),
+        &brush_parser::ParserOptions::default(),
+    );
+    parser.parse_program().map_err(|e| {
+        let incomplete = match &e {
+            brush_parser::ParseError::ParsingAtEndOfInput => true,
+            brush_parser::ParseError::Tokenizing { inner, .. } => inner.is_incomplete(),
+            brush_parser::ParseError::ParsingNear(_) => false,
+        };
+        (to_syntax_error(piece, &e), incomplete)
+    })
 }
 
 /// One command given as argv (no shell), with the commands its wrappers run.
@@ -128,19 +199,23 @@ pub(super) fn parse_program(text: &str) -> Result<ast::Program, SyntaxError> {
         std::io::Cursor::new(text),
         &brush_parser::ParserOptions::default(),
     );
-    parser.parse_program().map_err(|e| {
-        let offset = match &e {
-            brush_parser::ParseError::ParsingNear(p) => char_to_byte(text, p.index),
-            brush_parser::ParseError::Tokenizing {
-                position: Some(p), ..
-            } => char_to_byte(text, p.index),
-            _ => text.len(),
-        };
-        SyntaxError {
-            message: e.to_string(),
-            offset,
-        }
-    })
+    parser
+        .parse_program()
+        .map_err(|e| to_syntax_error(text, &e))
+}
+
+fn to_syntax_error(text: &str, e: &brush_parser::ParseError) -> SyntaxError {
+    let offset = match e {
+        brush_parser::ParseError::ParsingNear(p) => char_to_byte(text, p.index),
+        brush_parser::ParseError::Tokenizing {
+            position: Some(p), ..
+        } => char_to_byte(text, p.index),
+        _ => text.len(),
+    };
+    SyntaxError {
+        message: e.to_string(),
+        offset,
+    }
 }
 
 /// Refuses bracket nesting deep enough to exhaust the parser's stack.
@@ -165,12 +240,15 @@ fn check_brackets(text: &str) -> Result<(), SyntaxError> {
 }
 
 pub(super) fn char_to_byte(text: &str, chars: usize) -> usize {
+    if text.is_ascii() {
+        return chars.min(text.len());
+    }
     text.char_indices()
         .nth(chars)
         .map_or(text.len(), |(b, _)| b)
 }
 
-impl Walker<'_> {
+impl<'t> Walker<'t> {
     pub(super) fn nested_error(&self) -> SyntaxError {
         SyntaxError {
             message: format!(
@@ -178,6 +256,24 @@ impl Walker<'_> {
             ),
             offset: 0,
         }
+    }
+
+    /// Walks a parsed top-level piece of the input, which starts at byte `base`.
+    fn walk_piece<'p>(
+        &mut self,
+        base: usize,
+        piece: &'p str,
+        program: &ast::Program,
+    ) -> Result<(), SyntaxError>
+    where
+        'p: 't,
+    {
+        self.text = piece;
+        self.base = base;
+        for list in &program.complete_commands {
+            self.list(list)?;
+        }
+        Ok(())
     }
 
     /// Walks a (nested) shell program's text.

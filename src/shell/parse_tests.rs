@@ -246,3 +246,88 @@ fn bounds_hold() {
     let recursive = "f() { f; }; f";
     assert!(parse(recursive).is_err());
 }
+
+#[test]
+fn long_scripts_are_read_in_pieces_with_the_same_result() {
+    let filler = "kubectl get pods -n web | grep -v Running\n".repeat(60);
+    let long_if = format!(
+        "if true; then\n{}  terraform destroy\nfi\n",
+        "  ls\n".repeat(30)
+    );
+    let text = format!(
+        "{filler}cat > notes.md <<'EOF'\nterraform destroy\nEOF\n{filler}echo 'a\nb' |\n  tee x\n{long_if}{filler}bash <<EOF\nkubectl delete ns prod\nEOF\n"
+    );
+    assert!(text.len() > 2048);
+    let s = parse(&text).unwrap();
+    let runs: Vec<String> = s.commands.iter().map(|c| c.argv.join(" ")).collect();
+    assert!(
+        runs.iter().any(|c| c == "terraform destroy"),
+        "in the long if"
+    );
+    assert!(
+        runs.iter().any(|c| c == "kubectl delete ns prod"),
+        "in the heredoc fed to bash"
+    );
+    assert_eq!(
+        runs.iter().filter(|c| *c == "terraform destroy").count(),
+        1,
+        "heredoc data is not run"
+    );
+    // Origins are offsets into the whole input.
+    let tf = s
+        .commands
+        .iter()
+        .find(|c| c.argv == ["terraform", "destroy"])
+        .unwrap();
+    let start: usize = tf.origin.split("..").next().unwrap().parse().unwrap();
+    assert!(
+        text[start..].starts_with("terraform destroy\nfi"),
+        "{}",
+        tf.origin
+    );
+    // An error in a later piece reports its offset in the whole input.
+    let bad = format!("{filler}echo ok )\n");
+    let e = parse(&bad).unwrap_err();
+    assert_eq!(e.offset, filler.len() + 8, "{e}");
+}
+
+/// The plain-line fast path (long inputs) reads a line exactly as the full grammar does.
+#[test]
+fn plain_lines_read_the_same_on_both_paths() {
+    let filler = "true\n".repeat(500);
+    for line in [
+        "terraform destroy -auto-approve",
+        "cd infra && terraform plan -out=tf.plan | tee plan.txt; ls &",
+        "TF_CLI_ARGS=-destroy A=1 terraform apply",
+        "sudo -u root env X=1 kubectl delete ns prod || true",
+        "echo terraform destroy | sh",
+        "t=terraform; alias k=kubectl; k delete ns x",
+        "rm -rf /* ~ build/",
+        "[ -f x ] && docker compose down -v",
+        "a=1 b=2",
+        "git push origin +main:main",
+    ] {
+        let short = parse(line).unwrap();
+        let long = parse(&format!("{filler}{line}")).unwrap();
+        let tail: Vec<_> = long.commands.iter().skip(500).collect();
+        assert_eq!(tail.len(), short.commands.len(), "{line}");
+        for (a, b) in short.commands.iter().zip(tail) {
+            assert_eq!(
+                (&a.argv, &a.assignments, &a.stdin),
+                (&b.argv, &b.assignments, &b.stdin),
+                "{line}"
+            );
+            let shift = |o: &str| -> String {
+                let (range, rest) = o.split_once(" > ").map_or((o, None), |(r, x)| (r, Some(x)));
+                let (x, y) = range.split_once("..").unwrap();
+                let r = format!(
+                    "{}..{}",
+                    x.parse::<usize>().unwrap() + filler.len(),
+                    y.parse::<usize>().unwrap() + filler.len()
+                );
+                rest.map_or(r.clone(), |x| format!("{r} > {x}"))
+            };
+            assert_eq!(shift(&a.origin), b.origin, "{line}");
+        }
+    }
+}

@@ -107,30 +107,33 @@ impl Walker<'_> {
         if self.chain.is_empty() && self.depth == 0 {
             if let Some(loc) = ast::SourceLocation::location(sc) {
                 let (a, b) = (
-                    char_to_byte(self.text, loc.start.index),
-                    char_to_byte(self.text, loc.end.index),
+                    self.base + char_to_byte(self.text, loc.start.index),
+                    self.base + char_to_byte(self.text, loc.end.index),
                 );
                 self.top = format!("{a}..{b}");
             }
         }
-        let name = sc.word_or_name.iter().map(|w| I::Word(w.clone()));
-        let items: Vec<I> = (sc.prefix.iter().flat_map(|p| p.0.iter()).cloned())
-            .chain(name)
-            .chain(sc.suffix.iter().flat_map(|s| s.0.iter().cloned()))
-            .collect();
+        // Prefix items, the program name, then suffix items, all by reference.
+        enum Item<'a> {
+            Name(&'a ast::Word),
+            Other(&'a I),
+        }
+        let items = (sc.prefix.iter().flat_map(|p| p.0.iter()).map(Item::Other))
+            .chain(sc.word_or_name.iter().map(Item::Name))
+            .chain(sc.suffix.iter().flat_map(|s| s.0.iter()).map(Item::Other));
         let mut words: Vec<Expanded> = Vec::new();
         let mut assignments: Vec<(String, Expanded)> = Vec::new();
         let mut stdin = stdin;
         // The output of a process substitution given as a script's first operand.
         let mut script_from: Option<(usize, Stdin)> = None;
-        for item in &items {
+        for item in items {
             match item {
-                I::Word(w) => words.extend(self.words_of(&w.value)?),
+                Item::Name(w) | Item::Other(I::Word(w)) => words.extend(self.words_of(&w.value)?),
                 // After the program name, `X=1` is an ordinary argument.
-                I::AssignmentWord(_, w) if !words.is_empty() => {
+                Item::Other(I::AssignmentWord(_, w)) if !words.is_empty() => {
                     words.extend(self.words_of(&w.value)?)
                 }
-                I::AssignmentWord(a, _) => {
+                Item::Other(I::AssignmentWord(a, _)) => {
                     let value = match &a.value {
                         ast::AssignmentValue::Scalar(w) => self.word(&w.value)?,
                         ast::AssignmentValue::Array(items) => {
@@ -142,12 +145,12 @@ impl Walker<'_> {
                     };
                     assignments.push((a.name.to_string(), value));
                 }
-                I::IoRedirect(io) => {
+                Item::Other(I::IoRedirect(io)) => {
                     if let Some(s) = self.redirect(io)? {
                         stdin = s;
                     }
                 }
-                I::ProcessSubstitution(_, sub) => {
+                Item::Other(I::ProcessSubstitution(_, sub)) => {
                     let out = self.process_substitution(&sub.list)?;
                     script_from.get_or_insert((words.len(), out));
                     words.push(Expanded {
@@ -158,6 +161,18 @@ impl Walker<'_> {
                 }
             }
         }
+        self.finish(words, assignments, stdin, script_from)
+    }
+
+    /// The rest of a simple command once its words are read: assignments, aliases,
+    /// builtins, then the command itself and what it runs.
+    pub(super) fn finish(
+        &mut self,
+        words: Vec<Expanded>,
+        assignments: Vec<(String, Expanded)>,
+        stdin: Stdin,
+        script_from: Option<(usize, Stdin)>,
+    ) -> Result<Stdin, SyntaxError> {
         if words.is_empty() {
             for (name, value) in assignments {
                 self.assign(name, value);

@@ -26,6 +26,15 @@ pub struct Expanded {
 
 /// Expands one word; `vars` holds literal values assigned earlier in the input.
 pub fn expand(word: &str, vars: &HashMap<String, String>) -> Result<Expanded, String> {
+    // Most words are plain text: no quoting, escapes or expansions to read.
+    if !word.starts_with('~') && !word.contains(['\'', '"', '\\', '$', '`']) {
+        return Ok(Expanded {
+            text: word.to_string(),
+            literal: true,
+            fixed: word.len(),
+            ..Expanded::default()
+        });
+    }
     let pieces = brush_parser::word::parse(word, &ParserOptions::default())
         .map_err(|e| format!("cannot read the word `{word}`: {e}"))?;
     let mut out = Expanded {

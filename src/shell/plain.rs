@@ -1,0 +1,148 @@
+//! A fast path for plain lines: a line made only of plain words and the operators
+//! `&&`, `||`, `;`, `&` and `|` — no quoting, expansion, redirection, grouping or
+//! reserved word — is split without the full grammar, because that is what most lines
+//! of a script are and the grammar costs several microseconds a line. Anything else
+//! returns `None` and takes the full parser. A test checks both paths agree.
+
+use super::SyntaxError;
+use super::parse::Walker;
+use super::words::Expanded;
+
+/// Words that open or close shell syntax: a line holding one as a command word is not plain.
+const RESERVED: &[&str] = &[
+    "if", "then", "else", "elif", "fi", "for", "while", "until", "do", "done", "case", "esac",
+    "function", "select", "time", "in", "coproc", "!", "[[", "]]", "{", "}",
+];
+
+fn plain_char(c: u8) -> bool {
+    c.is_ascii_alphanumeric() || b" \t-_./:,@%+=^*?[]~&|;".contains(&c)
+}
+
+/// One simple command: its words with their byte ranges in the line.
+type Words<'a> = Vec<(usize, &'a str)>;
+
+/// Splits a plain line into pipelines of simple commands; `None` if it is not plain.
+fn split(line: &str) -> Option<Vec<Vec<Words<'_>>>> {
+    let bytes = line.as_bytes();
+    if !bytes.iter().all(|&c| plain_char(c)) || line.contains("|&") || line.contains(";;") {
+        return None;
+    }
+    let mut lists: Vec<Vec<Words>> = vec![vec![Vec::new()]];
+    let mut i = 0;
+    while i < bytes.len() {
+        let c = bytes[i];
+        let two = bytes.get(i..i + 2);
+        if c == b' ' || c == b'\t' {
+            i += 1;
+        } else if two == Some(b"&&") || two == Some(b"||") {
+            lists.push(vec![Vec::new()]);
+            i += 2;
+        } else if c == b';' || c == b'&' {
+            lists.push(vec![Vec::new()]);
+            i += 1;
+        } else if c == b'|' {
+            lists.last_mut()?.push(Vec::new());
+            i += 1;
+        } else {
+            let start = i;
+            while i < bytes.len() && !b" \t&|;".contains(&bytes[i]) {
+                i += 1;
+            }
+            lists.last_mut()?.last_mut()?.push((start, &line[start..i]));
+        }
+    }
+    // An empty command between operators (`a && && b`, `| b`) is a syntax error: let
+    // the full parser report it. A trailing `;` or `&` leaves an empty list: drop it.
+    if lists
+        .last()
+        .is_some_and(|l| l.len() == 1 && l[0].is_empty())
+        && lists.len() > 1
+    {
+        let ends_with_sep =
+            line.trim_end().ends_with([';', '&']) && !line.trim_end().ends_with("&&");
+        if ends_with_sep {
+            lists.pop();
+        }
+    }
+    let well_formed = lists.iter().flatten().all(|cmd| {
+        cmd.first()
+            .is_some_and(|(_, w)| !RESERVED.contains(w) && !w.starts_with('#'))
+    });
+    well_formed.then_some(lists)
+}
+
+impl Walker<'_> {
+    /// Walks a plain line; `false` if the line is not plain (nothing was walked).
+    pub(super) fn plain_line(&mut self, line: &str, base: usize) -> Result<bool, SyntaxError> {
+        let Some(lists) = split(line) else {
+            return Ok(false);
+        };
+        for pipeline in lists {
+            let mut stdin = self.stdin.clone();
+            for cmd in pipeline {
+                let (Some(first), Some(last)) = (cmd.first(), cmd.last()) else {
+                    continue;
+                };
+                if self.chain.is_empty() && self.depth == 0 {
+                    self.top = format!("{}..{}", base + first.0, base + last.0 + last.1.len());
+                }
+                let mut assignments = Vec::new();
+                let mut words = Vec::new();
+                for &(_, w) in &cmd {
+                    let text = Expanded {
+                        text: w.to_string(),
+                        literal: true,
+                        fixed: w.len(),
+                        ..Expanded::default()
+                    };
+                    if words.is_empty() && super::is_assignment(w) {
+                        let (n, v) = w.split_once('=').unwrap_or((w, ""));
+                        assignments.push((
+                            n.to_string(),
+                            Expanded {
+                                text: v.to_string(),
+                                ..text
+                            },
+                        ));
+                    } else {
+                        words.push(text);
+                    }
+                }
+                stdin = self.finish(words, assignments, stdin, None)?;
+            }
+        }
+        Ok(true)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn only_plain_lines_take_the_fast_path() {
+        assert!(split("terraform plan -out=tf.plan").is_some());
+        assert!(split("cd infra && terraform plan | tee x; ls &").is_some());
+        for line in [
+            "echo 'q'",
+            "echo \"q\"",
+            "a $x",
+            "a > f",
+            "a < f",
+            "(a)",
+            "{ a; }",
+            "if true",
+            "a |& b",
+            "case x",
+            "a # c",
+            "x=$(y)",
+            "a\\ b",
+            "a && && b",
+            "| b",
+            "! a",
+            "for i in a",
+        ] {
+            assert!(split(line).is_none(), "{line}");
+        }
+    }
+}

@@ -20,8 +20,3 @@ pub mod report;
 pub mod rules;
 pub mod sanitize;
 pub mod shell;
-
-/// guard allocates many small strings while reading a script; mimalloc makes that about
-/// twice as fast as the system allocator (see BENCHMARKS.md).
-#[global_allocator]
-static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;

@@ -76,7 +76,11 @@ impl LoadOptions {
             system: Some(system),
             user: config_home.map(|d| d.join("guard").join("config.toml")),
             cwd: std::env::current_dir().ok(),
-            explicit: explicit.or_else(|| std::env::var_os("GUARD_CONFIG").map(PathBuf::from)),
+            explicit: explicit.or_else(|| {
+                std::env::var_os("GUARD_CONFIG")
+                    .filter(|v| !v.is_empty())
+                    .map(PathBuf::from)
+            }),
         }
     }
 }

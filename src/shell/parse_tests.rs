@@ -306,6 +306,14 @@ fn plain_lines_read_the_same_on_both_paths() {
         "[ -f x ] && docker compose down -v",
         "a=1 b=2",
         "git push origin +main:main",
+        "git commit -m 'terraform destroy; rm -rf / | x' && git push",
+        "kubectl get pods -A | grep -v Running | awk '{print $2}'",
+        "bash -c 'helm list -n web && helm status web -n web'",
+        "A='x y' B=c'd'e terraform apply",
+        "echo 'terraform destroy' | sh",
+        "'terraform' 'destroy'",
+        "ter'raf'orm destroy",
+        "'if' x",
     ] {
         let short = parse(line).unwrap();
         let long = parse(&format!("{filler}{line}")).unwrap();

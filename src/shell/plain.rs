@@ -18,13 +18,14 @@ fn plain_char(c: u8) -> bool {
     c.is_ascii_alphanumeric() || b" \t-_./:,@%+=^*?[]~&|;".contains(&c)
 }
 
-/// One simple command: its words with their byte ranges in the line.
-type Words<'a> = Vec<(usize, &'a str)>;
+/// One simple command: each word's byte range in the line and its text after quote removal.
+type Words = Vec<(usize, usize, String)>;
 
-/// Splits a plain line into pipelines of simple commands; `None` if it is not plain.
-fn split(line: &str) -> Option<Vec<Vec<Words<'_>>>> {
+/// Splits a plain line into lists of pipelines of simple commands; `None` if it is not
+/// plain. Single quotes are plain too: nothing inside them is special.
+fn split(line: &str) -> Option<Vec<Vec<Words>>> {
     let bytes = line.as_bytes();
-    if !bytes.iter().all(|&c| plain_char(c)) || line.contains("|&") || line.contains(";;") {
+    if line.contains("|&") || line.contains(";;") {
         return None;
     }
     let mut lists: Vec<Vec<Words>> = vec![vec![Vec::new()]];
@@ -45,28 +46,38 @@ fn split(line: &str) -> Option<Vec<Vec<Words<'_>>>> {
             i += 1;
         } else {
             let start = i;
+            let mut text = String::new();
             while i < bytes.len() && !b" \t&|;".contains(&bytes[i]) {
-                i += 1;
+                if bytes[i] == b'\'' {
+                    let close = line[i + 1..].find('\'')? + i + 1;
+                    text.push_str(&line[i + 1..close]);
+                    i = close + 1;
+                } else if plain_char(bytes[i]) {
+                    text.push(char::from(bytes[i]));
+                    i += 1;
+                } else {
+                    return None;
+                }
             }
-            lists.last_mut()?.last_mut()?.push((start, &line[start..i]));
+            lists.last_mut()?.last_mut()?.push((start, i, text));
         }
     }
     // An empty command between operators (`a && && b`, `| b`) is a syntax error: let
     // the full parser report it. A trailing `;` or `&` leaves an empty list: drop it.
-    if lists
-        .last()
-        .is_some_and(|l| l.len() == 1 && l[0].is_empty())
-        && lists.len() > 1
+    if lists.len() > 1
+        && lists
+            .last()
+            .is_some_and(|l| l.len() == 1 && l[0].is_empty())
     {
-        let ends_with_sep =
-            line.trim_end().ends_with([';', '&']) && !line.trim_end().ends_with("&&");
-        if ends_with_sep {
+        let t = line.trim_end();
+        if t.ends_with([';', '&']) && !t.ends_with("&&") {
             lists.pop();
         }
     }
+    // Every command has words, and none starts with an unquoted reserved word.
     let well_formed = lists.iter().flatten().all(|cmd| {
         cmd.first()
-            .is_some_and(|(_, w)| !RESERVED.contains(w) && !w.starts_with('#'))
+            .is_some_and(|(s, e, _)| !RESERVED.contains(&&line[*s..*e]))
     });
     well_formed.then_some(lists)
 }
@@ -84,28 +95,37 @@ impl Walker<'_> {
                     continue;
                 };
                 if self.chain.is_empty() && self.depth == 0 {
-                    self.top = format!("{}..{}", base + first.0, base + last.0 + last.1.len());
+                    self.top = format!("{}..{}", base + first.0, base + last.1);
                 }
                 let mut assignments = Vec::new();
                 let mut words = Vec::new();
-                for &(_, w) in &cmd {
-                    let text = Expanded {
-                        text: w.to_string(),
+                for (s, e, text) in cmd {
+                    let raw = &line[s..e];
+                    let w = Expanded {
+                        fixed: text.len(),
+                        text,
                         literal: true,
-                        fixed: w.len(),
                         ..Expanded::default()
                     };
-                    if words.is_empty() && super::is_assignment(w) {
-                        let (n, v) = w.split_once('=').unwrap_or((w, ""));
+                    // An assignment is NAME=... written unquoted before the program name.
+                    if words.is_empty()
+                        && super::is_assignment(raw)
+                        && !raw.split('=').next().unwrap_or_default().contains('\'')
+                    {
+                        let value = raw
+                            .split_once('=')
+                            .map_or(String::new(), |(_, v)| v.replace('\'', ""));
+                        let name = raw.split('=').next().unwrap_or_default().to_string();
                         assignments.push((
-                            n.to_string(),
+                            name,
                             Expanded {
-                                text: v.to_string(),
-                                ..text
+                                fixed: value.len(),
+                                text: value,
+                                ..w
                             },
                         ));
                     } else {
-                        words.push(text);
+                        words.push(w);
                     }
                 }
                 stdin = self.finish(words, assignments, stdin, None)?;
@@ -123,8 +143,9 @@ mod tests {
     fn only_plain_lines_take_the_fast_path() {
         assert!(split("terraform plan -out=tf.plan").is_some());
         assert!(split("cd infra && terraform plan | tee x; ls &").is_some());
+        assert!(split("echo 'q $x' && git commit -m 'a; b | c'").is_some());
         for line in [
-            "echo 'q'",
+            "echo 'unterminated",
             "echo \"q\"",
             "a $x",
             "a > f",

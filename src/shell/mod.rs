@@ -8,15 +8,18 @@
 
 mod parse;
 mod plain;
+mod runners;
 mod simple;
 mod unwrap;
 mod words;
 
 #[cfg(test)]
 mod parse_tests;
+#[cfg(test)]
+mod unwrap_tests;
 
 pub use parse::{Concern, MAX_COMMANDS, MAX_DEPTH, MAX_INPUT, Script, from_argv, parse};
-pub use unwrap::is_interpreter;
+pub use runners::is_interpreter;
 
 use std::fmt;
 

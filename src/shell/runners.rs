@@ -1,0 +1,479 @@
+//! What each wrapper program runs, read with that program's own options. The dispatch
+//! by program name is in `unwrap.rs`.
+
+use super::unwrap::{Inner, Opts, argv, script, skip_options};
+
+pub(super) fn sudo(args: &[String]) -> Vec<Inner> {
+    let o = Opts {
+        short_values: "ugCDhprtTU",
+        long_values: &[
+            "user",
+            "group",
+            "close-from",
+            "chdir",
+            "host",
+            "prompt",
+            "role",
+            "type",
+            "command-timeout",
+            "other-user",
+            "chroot",
+        ],
+    };
+    let start = skip_options(args, &o);
+    // -e (sudoedit), -l (list), -v (validate), -k alone: no command runs.
+    let edits = args[..start].iter().any(|a| a == "-e" || a == "--edit");
+    if edits {
+        Vec::new()
+    } else {
+        argv("sudo", &args[start..])
+    }
+}
+
+pub(super) fn env(args: &[String]) -> Vec<Inner> {
+    let mut i = 0;
+    let mut rest: Vec<String> = Vec::new();
+    while i < args.len() {
+        let a = &args[i];
+        if a == "--" {
+            i += 1;
+            break;
+        }
+        if let Some(s) = a.strip_prefix("--split-string=") {
+            rest.extend(split_simple(s));
+        } else if a == "-S" || a == "--split-string" {
+            if let Some(s) = args.get(i + 1) {
+                rest.extend(split_simple(s));
+            }
+            i += 1;
+        } else if let Some(s) = a.strip_prefix("-S") {
+            rest.extend(split_simple(s));
+        } else if a == "-u" || a == "-C" || a == "--unset" || a == "--chdir" || a == "-P" {
+            i += 1;
+        } else if !a.starts_with('-') || a == "-" {
+            break;
+        }
+        i += 1;
+    }
+    let mut assignments = Vec::new();
+    while let Some(a) = args.get(i).filter(|a| super::is_assignment(a)) {
+        if let Some((n, v)) = a.split_once('=') {
+            assignments.push((n.to_string(), v.to_string()));
+        }
+        i += 1;
+    }
+    rest.extend(args.get(i..).unwrap_or_default().iter().cloned());
+    // `env -S 'A=1 cmd'`: assignments can come from the split string too.
+    let mut rest = rest.into_iter().peekable();
+    while let Some(a) = rest.next_if(|a| super::is_assignment(a)) {
+        if let Some((n, v)) = a.split_once('=') {
+            assignments.push((n.to_string(), v.to_string()));
+        }
+    }
+    let argv: Vec<String> = rest.collect();
+    if argv.is_empty() {
+        return Vec::new();
+    }
+    vec![Inner::Argv {
+        via: "env".into(),
+        argv,
+        assignments,
+    }]
+}
+
+/// Splits `env -S` strings on blanks with simple quotes.
+pub(super) fn split_simple(s: &str) -> Vec<String> {
+    crate::matcher::args::split_env_words(s)
+}
+
+pub(super) fn nice(args: &[String]) -> Vec<Inner> {
+    let mut i = 0;
+    while let Some(a) = args.get(i) {
+        if a == "-n" || a == "--adjustment" {
+            i += 2;
+        } else if a == "--" {
+            i += 1;
+            break;
+        } else if a.starts_with('-') && a.len() > 1 {
+            i += 1;
+        } else {
+            break;
+        }
+    }
+    argv("nice", args.get(i..).unwrap_or_default())
+}
+
+pub(super) fn flock(args: &[String]) -> Vec<Inner> {
+    let o = Opts {
+        short_values: "wE",
+        long_values: &["timeout", "conflict-exit-code"],
+    };
+    let start = skip_options(args, &o);
+    // flock [options] FILE -c STRING | flock [options] FILE COMMAND...
+    let rest = args.get(start + 1..).unwrap_or_default();
+    match rest.first().map(String::as_str) {
+        Some("-c" | "--command") => rest
+            .get(1)
+            .map_or_else(Vec::new, |s| script("flock", std::slice::from_ref(s))),
+        _ => argv("flock", rest),
+    }
+}
+
+pub(super) fn xargs(args: &[String]) -> Vec<Inner> {
+    let o = Opts {
+        short_values: "adEILnPs",
+        long_values: &[
+            "arg-file",
+            "delimiter",
+            "eof",
+            "replace",
+            "max-lines",
+            "max-args",
+            "max-procs",
+            "max-chars",
+            "process-slot-var",
+        ],
+    };
+    let start = skip_options(args, &o);
+    argv("xargs", &args[start..])
+}
+
+pub(super) fn watch(args: &[String]) -> Vec<Inner> {
+    let o = Opts {
+        short_values: "nq",
+        long_values: &["interval", "equexit"],
+    };
+    let start = skip_options(args, &o);
+    let exec = args[..start]
+        .iter()
+        .any(|a| a == "--exec" || (a.starts_with('-') && !a.starts_with("--") && a.contains('x')));
+    if exec {
+        argv("watch", &args[start..])
+    } else {
+        script("watch", &args[start..])
+    }
+}
+
+pub(super) fn find(args: &[String]) -> Vec<Inner> {
+    let mut out = Vec::new();
+    let mut i = 0;
+    while i < args.len() {
+        if matches!(args[i].as_str(), "-exec" | "-execdir" | "-ok" | "-okdir") {
+            let start = i + 1;
+            let mut end = start;
+            while end < args.len() && args[end] != ";" && args[end] != "+" {
+                end += 1;
+            }
+            out.extend(argv("find", &args[start..end]));
+            i = end;
+        }
+        i += 1;
+    }
+    out
+}
+
+/// `kubectl exec POD -- COMMAND...`: what follows `--`, for the listed subcommands.
+pub(super) fn after_double_dash(via: &str, args: &[String], subcommands: &[&str]) -> Vec<Inner> {
+    let Some(dd) = args.iter().position(|a| a == "--") else {
+        return Vec::new();
+    };
+    if !args[..dd].iter().any(|a| subcommands.contains(&a.as_str())) {
+        return Vec::new();
+    }
+    argv(via, &args[dd + 1..])
+}
+
+/// `docker exec [opts] CONTAINER CMD...`, `docker run [opts] IMAGE CMD...`, and the same
+/// under `docker container` and `docker compose`.
+pub(super) fn container(via: &str, args: &[String]) -> Vec<Inner> {
+    let global = Opts {
+        short_values: "Hcl",
+        long_values: &[
+            "host",
+            "context",
+            "config",
+            "log-level",
+            "tlscacert",
+            "tlscert",
+            "tlskey",
+        ],
+    };
+    let mut i = skip_options(args, &global);
+    if matches!(
+        args.get(i).map(String::as_str),
+        Some("container" | "compose")
+    ) {
+        let compose = args[i] == "compose";
+        i += 1;
+        if compose {
+            i += skip_options(
+                &args[i..],
+                &Opts {
+                    short_values: "fp",
+                    long_values: &[
+                        "file",
+                        "project-name",
+                        "profile",
+                        "env-file",
+                        "project-directory",
+                    ],
+                },
+            );
+        }
+    }
+    let Some(sub) = args.get(i).map(String::as_str) else {
+        return Vec::new();
+    };
+    if !matches!(sub, "exec" | "run") {
+        return Vec::new();
+    }
+    let run = Opts {
+        short_values: "aceEhlmpuvw",
+        long_values: &[
+            "add-host",
+            "annotation",
+            "attach",
+            "blkio-weight",
+            "cap-add",
+            "cap-drop",
+            "cgroup-parent",
+            "cgroupns",
+            "cidfile",
+            "cpu-period",
+            "cpu-quota",
+            "cpu-shares",
+            "cpus",
+            "cpuset-cpus",
+            "cpuset-mems",
+            "detach-keys",
+            "device",
+            "dns",
+            "dns-option",
+            "dns-search",
+            "domainname",
+            "entrypoint",
+            "env",
+            "env-file",
+            "expose",
+            "gpus",
+            "group-add",
+            "health-cmd",
+            "health-interval",
+            "health-retries",
+            "health-start-period",
+            "health-timeout",
+            "hostname",
+            "ip",
+            "ip6",
+            "ipc",
+            "isolation",
+            "kernel-memory",
+            "label",
+            "label-file",
+            "link",
+            "log-driver",
+            "log-opt",
+            "mac-address",
+            "memory",
+            "memory-reservation",
+            "memory-swap",
+            "mount",
+            "name",
+            "network",
+            "network-alias",
+            "pid",
+            "pids-limit",
+            "platform",
+            "publish",
+            "pull",
+            "restart",
+            "runtime",
+            "security-opt",
+            "shm-size",
+            "stop-signal",
+            "stop-timeout",
+            "storage-opt",
+            "sysctl",
+            "tmpfs",
+            "ulimit",
+            "user",
+            "userns",
+            "uts",
+            "volume",
+            "volumes-from",
+            "workdir",
+            "index",
+            "service-ports",
+        ],
+    };
+    let rest = &args[i + 1..];
+    let start = skip_options(rest, &run);
+    let mut cmd: Vec<String> = rest[..start.min(rest.len())]
+        .windows(2)
+        .find(|w| w[0] == "--entrypoint")
+        .map(|w| vec![w[1].clone()])
+        .or_else(|| {
+            rest[..start.min(rest.len())]
+                .iter()
+                .find_map(|a| a.strip_prefix("--entrypoint=").map(|e| vec![e.to_string()]))
+        })
+        .unwrap_or_default();
+    cmd.extend(rest.get(start + 1..).unwrap_or_default().iter().cloned());
+    argv(via, &cmd)
+}
+
+/// `su [options] [USER] -c STRING`, `runuser -u USER -- COMMAND...`.
+pub(super) fn su(via: &str, args: &[String]) -> Vec<Inner> {
+    if let Some(i) = args.iter().position(|a| a == "-c" || a == "--command") {
+        return args
+            .get(i + 1)
+            .map_or_else(Vec::new, |c| script(via, std::slice::from_ref(c)));
+    }
+    if let Some(c) = args.iter().find_map(|a| a.strip_prefix("--command=")) {
+        return script(via, &[c.to_string()]);
+    }
+    match args.iter().position(|a| a == "--") {
+        Some(i) if args[..i].iter().any(|a| a == "-u" || a == "--user") => {
+            argv(via, &args[i + 1..])
+        }
+        _ => Vec::new(),
+    }
+}
+
+/// `tmux new-session [-d] [-s NAME] 'CMD'`, `tmux new-window 'CMD'`, `tmux send-keys 'CMD' Enter`.
+pub(super) fn tmux(args: &[String]) -> Vec<Inner> {
+    let global = skip_options(
+        args,
+        &Opts {
+            short_values: "cfLST",
+            long_values: &[],
+        },
+    );
+    let Some(sub) = args.get(global).map(String::as_str) else {
+        return Vec::new();
+    };
+    let rest = &args[global + 1..];
+    match sub {
+        "new-session" | "new" | "new-window" | "neww" | "split-window" | "splitw"
+        | "respawn-pane" | "respawn-window" => {
+            let start = skip_options(
+                rest,
+                &Opts {
+                    short_values: "cefFnstxyl",
+                    long_values: &[],
+                },
+            );
+            script("tmux", rest.get(start..).unwrap_or_default())
+        }
+        "send-keys" | "send" => {
+            let start = skip_options(
+                rest,
+                &Opts {
+                    short_values: "Nt",
+                    long_values: &[],
+                },
+            );
+            let keys: Vec<String> = rest[start..]
+                .iter()
+                .filter(|k| !matches!(k.as_str(), "Enter" | "C-m" | "KPEnter"))
+                .cloned()
+                .collect();
+            script("tmux", &keys)
+        }
+        _ => Vec::new(),
+    }
+}
+
+pub(super) fn shell(via: &str, args: &[String]) -> Vec<Inner> {
+    let mut command_mode = false;
+    let mut stdin_mode = false;
+    let mut i = 0;
+    while let Some(a) = args.get(i) {
+        if a == "--" || a == "-" {
+            i += 1;
+            break;
+        }
+        if let Some(long) = a.strip_prefix("--") {
+            if matches!(long, "rcfile" | "init-file") {
+                i += 1;
+            }
+        } else if (a.starts_with('-') || a.starts_with('+')) && a.len() > 1 {
+            let body = &a[1..];
+            command_mode |= body.contains('c');
+            stdin_mode |= body.contains('s');
+            if body.ends_with('o') || body.ends_with('O') {
+                i += 1;
+            }
+        } else {
+            break;
+        }
+        i += 1;
+    }
+    match (command_mode, args.get(i)) {
+        (true, Some(text)) => vec![Inner::Script {
+            via: format!("{via} -c"),
+            text: text.clone(),
+            // `sh -c STRING NAME ARGS...`: NAME is $0, ARGS are $1...
+            args: args.get(i + 2..).map(<[String]>::to_vec),
+        }],
+        (false, Some(file)) if file == "/dev/stdin" || file == "-" => vec![Inner::ShellStdin {
+            via: via.to_string(),
+        }],
+        (true, None) => Vec::new(),
+        (false, None) => vec![Inner::ShellStdin {
+            via: via.to_string(),
+        }],
+        (false, Some(_)) if stdin_mode => vec![Inner::ShellStdin {
+            via: via.to_string(),
+        }],
+        // A script file: its content is not in the string.
+        (false, Some(_)) => Vec::new(),
+    }
+}
+
+/// Interpreters whose inline code or standard input can run other programs.
+pub fn is_interpreter(p: &str) -> bool {
+    let base = p.trim_end_matches(|c: char| c.is_ascii_digit() || c == '.');
+    matches!(
+        base,
+        "python" | "node" | "nodejs" | "ruby" | "perl" | "php" | "deno" | "bun" | "pwsh"
+    )
+}
+
+pub(super) fn interpreter(via: &str, args: &[String]) -> Vec<Inner> {
+    let mut i = 0;
+    while let Some(a) = args.get(i) {
+        let code_flag = matches!(
+            a.as_str(),
+            "-c" | "-e" | "-E" | "--eval" | "-p" | "--print" | "-r" | "-Command" | "-command"
+        );
+        if code_flag {
+            return args.get(i + 1).map_or_else(Vec::new, |code| {
+                vec![Inner::Code {
+                    via: via.to_string(),
+                    code: code.clone(),
+                }]
+            });
+        }
+        if let Some(code) = a.strip_prefix("--eval=") {
+            return vec![Inner::Code {
+                via: via.to_string(),
+                code: code.to_string(),
+            }];
+        }
+        if a == "-m" {
+            // python -m MODULE: runs a module, not stdin.
+            return Vec::new();
+        }
+        if !a.starts_with('-') {
+            return Vec::new();
+        }
+        if a == "-" {
+            break;
+        }
+        i += 1;
+    }
+    vec![Inner::InterpreterStdin {
+        via: via.to_string(),
+    }]
+}

@@ -1,0 +1,226 @@
+//! What each wrapper runs, read with its own options.
+use super::runners::is_interpreter;
+use super::unwrap::*;
+
+fn run(line: &str) -> Vec<Inner> {
+    inner(
+        &line
+            .split_whitespace()
+            .map(String::from)
+            .collect::<Vec<_>>(),
+    )
+}
+
+fn first_argv(line: &str) -> String {
+    match run(line).into_iter().next() {
+        Some(Inner::Argv { argv, .. }) => argv.join(" "),
+        other => panic!("{line}: {other:?}"),
+    }
+}
+
+#[test]
+fn wrappers_with_options_that_take_values() {
+    assert_eq!(
+        first_argv("sudo -u root -E terraform destroy"),
+        "terraform destroy"
+    );
+    assert_eq!(
+        first_argv("sudo -Eu root terraform destroy"),
+        "terraform destroy"
+    );
+    assert_eq!(
+        first_argv("timeout -s KILL 30s terraform destroy"),
+        "terraform destroy"
+    );
+    assert_eq!(first_argv("nice -n 10 rm -rf /"), "rm -rf /");
+    assert_eq!(first_argv("nice -5 rm -rf /"), "rm -rf /");
+    assert_eq!(first_argv("ionice -c 3 rm -rf /"), "rm -rf /");
+    assert_eq!(
+        first_argv("ionice -c3 ssh -p 22 host x"),
+        "ssh -p 22 host x"
+    );
+    assert_eq!(first_argv("ionice -c 3 sudo -u root x"), "sudo -u root x");
+    assert!(run("ionice -c 3 -p 1234").is_empty());
+    assert_eq!(
+        first_argv("stdbuf -oL -e 0 terraform destroy"),
+        "terraform destroy"
+    );
+    assert_eq!(
+        first_argv("xargs -I {} -n 1 kubectl delete ns {}"),
+        "kubectl delete ns {}"
+    );
+    assert_eq!(
+        first_argv("time -f %e terraform destroy"),
+        "terraform destroy"
+    );
+    assert_eq!(
+        first_argv("flock -w 5 /tmp/l terraform destroy"),
+        "terraform destroy"
+    );
+    assert_eq!(
+        first_argv("exec -a name terraform destroy"),
+        "terraform destroy"
+    );
+    assert_eq!(
+        first_argv("watch -x -n 5 kubectl delete pod x"),
+        "kubectl delete pod x"
+    );
+    assert_eq!(first_argv("chroot /mnt rm -rf /"), "rm -rf /");
+}
+
+#[test]
+fn env_collects_assignments() {
+    let r = run("env -i -u HOME TF_CLI_ARGS=-destroy terraform apply");
+    assert_eq!(
+        r,
+        [Inner::Argv {
+            via: "env".into(),
+            argv: vec!["terraform".into(), "apply".into()],
+            assignments: vec![("TF_CLI_ARGS".into(), "-destroy".into())],
+        }]
+    );
+    assert!(run("env").is_empty());
+    assert!(run("command -v terraform").is_empty());
+}
+
+#[test]
+fn shells_and_scripts() {
+    let text = |r: Vec<Inner>| match r.into_iter().next() {
+        Some(Inner::Script { text, .. }) => text,
+        other => panic!("{other:?}"),
+    };
+    let mut v: Vec<String> = ["bash", "-lc", "terraform destroy"]
+        .map(String::from)
+        .to_vec();
+    assert_eq!(text(inner(&v)), "terraform destroy");
+    v = ["sh", "-e", "-o", "pipefail", "-c", "x y"]
+        .map(String::from)
+        .to_vec();
+    assert_eq!(text(inner(&v)), "x y");
+    assert_eq!(text(run("eval terraform destroy")), "terraform destroy");
+    assert_eq!(
+        text(run("ssh -p 22 -i key host kubectl delete ns x")),
+        "kubectl delete ns x"
+    );
+    assert_eq!(text(run("watch -n 5 kubectl get pods")), "kubectl get pods");
+    assert_eq!(run("bash"), [Inner::ShellStdin { via: "bash".into() }]);
+    assert_eq!(
+        run("bash -s arg"),
+        [Inner::ShellStdin { via: "bash".into() }]
+    );
+    assert!(run("bash deploy.sh").is_empty());
+    // With no remote command, the remote shell reads standard input.
+    assert_eq!(run("ssh host"), [Inner::ShellStdin { via: "ssh".into() }]);
+    assert_eq!(
+        text(run("ssh host -- terraform destroy")),
+        "terraform destroy"
+    );
+    assert!(run("ssh").is_empty());
+    assert_eq!(
+        run("bash /dev/stdin"),
+        [Inner::ShellStdin { via: "bash".into() }]
+    );
+}
+
+#[test]
+fn more_runners() {
+    assert_eq!(
+        first_argv("nohup -- terraform destroy"),
+        "terraform destroy"
+    );
+    assert_eq!(first_argv("pkexec --user root rm -rf /"), "rm -rf /");
+    assert_eq!(first_argv("runuser -u app -- rm -rf /"), "rm -rf /");
+    assert_eq!(
+        first_argv("taskset -c 0 terraform destroy"),
+        "terraform destroy"
+    );
+    assert_eq!(
+        first_argv("strace -f -o log terraform destroy"),
+        "terraform destroy"
+    );
+    assert_eq!(
+        first_argv("nsenter -t 1 -m -u kubectl delete ns prod"),
+        "kubectl delete ns prod"
+    );
+    assert_eq!(
+        first_argv("systemd-run --scope -p x=y terraform destroy"),
+        "terraform destroy"
+    );
+    assert_eq!(
+        first_argv("screen -dmS x terraform destroy"),
+        "terraform destroy"
+    );
+    assert_eq!(
+        first_argv("docker run --rm --entrypoint terraform hashicorp/terraform:1.7 destroy"),
+        "terraform destroy"
+    );
+    let script_text = |line: &str| match run(line).into_iter().next() {
+        Some(Inner::Script { text, .. }) => text,
+        other => panic!("{line}: {other:?}"),
+    };
+    assert_eq!(
+        script_text("tmux new-session -d -s x terraform destroy"),
+        "terraform destroy"
+    );
+    assert_eq!(script_text("script -qc x /dev/null"), "x");
+    assert_eq!(
+        script_text("parallel kubectl delete ns ::: a b"),
+        "kubectl delete ns a b"
+    );
+    assert_eq!(run("at now"), [Inner::ShellStdin { via: "at".into() }]);
+    let su: Vec<String> = ["su", "-", "root", "-c", "rm -rf /"]
+        .map(String::from)
+        .to_vec();
+    assert!(matches!(inner(&su).as_slice(), [Inner::Script { text, .. }] if text == "rm -rf /"));
+    let awk: Vec<String> = ["awk", "-F,", "BEGIN{system(\"x\")}"]
+        .map(String::from)
+        .to_vec();
+    assert!(matches!(inner(&awk).as_slice(), [Inner::Code { .. }]));
+}
+
+#[test]
+fn find_exec_and_containers() {
+    let r = run("find / -name x -exec rm -rf {} ; -execdir shred {} +");
+    assert_eq!(r.len(), 2);
+    assert_eq!(first_argv("find . -exec rm -rf {} +"), "rm -rf {}");
+    assert_eq!(
+        first_argv("kubectl exec -n prod pod -c app -- rm -rf /data"),
+        "rm -rf /data"
+    );
+    assert!(run("kubectl get pods -- x").is_empty());
+    assert_eq!(
+        first_argv("docker exec -it -u root db psql -c x"),
+        "psql -c x"
+    );
+    assert_eq!(
+        first_argv("docker run --rm -v /:/host -e A=1 alpine rm -rf /host"),
+        "rm -rf /host"
+    );
+    assert_eq!(
+        first_argv("docker compose -f c.yml exec -T db dropdb x"),
+        "dropdb x"
+    );
+    assert!(run("docker ps").is_empty());
+}
+
+#[test]
+fn interpreters() {
+    let v: Vec<String> = ["python3", "-c", "import os"].map(String::from).to_vec();
+    assert_eq!(
+        inner(&v),
+        [Inner::Code {
+            via: "python3".into(),
+            code: "import os".into()
+        }]
+    );
+    assert_eq!(
+        run("python3"),
+        [Inner::InterpreterStdin {
+            via: "python3".into()
+        }]
+    );
+    assert!(run("python3 script.py").is_empty());
+    assert!(run("python3 -m http.server").is_empty());
+    assert!(is_interpreter("python3.11"));
+    assert!(!is_interpreter("pythonic"));
+}

@@ -7,6 +7,7 @@
 
 pub mod analysis;
 pub mod app;
+pub mod approval;
 pub mod cli;
 pub mod confirm;
 pub mod context;

@@ -1,0 +1,214 @@
+//! Two-person approvals: a request names exactly what is to run (command, directory,
+//! host, requester, rules, expiry, a random nonce); an approver signs its bytes with
+//! their own SSH key (SSHSIG, namespace [`NAMESPACE`]); guard verifies the signature
+//! in-process against the approvers file, checks the binding, expiry and that the nonce
+//! was never used, and records the nonce before the command starts.
+//!
+//! Wire forms are plain text so they survive chat, CI secrets and terminals:
+//! a request code is `guard-request-v1.` + base64url(request JSON); a token is
+//! `guard-approval-v1.` + base64url(token JSON), the token holding the request JSON
+//! exactly as signed and the armored signature.
+
+pub mod ledger;
+pub mod sign;
+pub mod signers;
+pub mod verify;
+
+use base64::Engine as _;
+use base64::engine::general_purpose::URL_SAFE_NO_PAD as B64;
+use serde::{Deserialize, Serialize};
+
+/// The SSHSIG namespace guard signs and verifies in; `ssh-keygen -Y verify -n` takes it.
+pub const NAMESPACE: &str = "guard-approval";
+const REQUEST_PREFIX: &str = "guard-request-v1.";
+const TOKEN_PREFIX: &str = "guard-approval-v1.";
+
+/// What is to run, exactly.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Subject {
+    /// `guard -- PROGRAM ARGS...`
+    Argv(Vec<String>),
+    /// `guard -c STRING`
+    Shell(String),
+}
+
+/// One rule that made the command need approval.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct RuleRef {
+    pub id: String,
+    pub severity: String,
+    pub reason: String,
+}
+
+/// An approval request.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Request {
+    pub version: u32,
+    pub command: Subject,
+    pub cwd: String,
+    pub host: String,
+    pub requester: String,
+    pub rules: Vec<RuleRef>,
+    /// Seconds since the Unix epoch.
+    pub created: u64,
+    pub expires: u64,
+    /// 128 random bits, hex: makes every request, and so every token, one of a kind.
+    pub nonce: String,
+}
+
+/// A signed approval of one request.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Token {
+    /// The request JSON exactly as signed.
+    pub request: String,
+    /// The armored SSHSIG signature over `request`.
+    pub signature: String,
+}
+
+/// Why a code or token could not be read.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("{0}")]
+pub struct FormatError(pub String);
+
+impl Request {
+    /// The request as the bytes that get signed.
+    pub fn to_json(&self) -> String {
+        serde_json::to_string(self).unwrap_or_default()
+    }
+
+    /// The short code an approver is given.
+    pub fn code(&self) -> String {
+        format!("{REQUEST_PREFIX}{}", B64.encode(self.to_json()))
+    }
+
+    /// Reads a request code (surrounding blanks ignored).
+    pub fn from_code(code: &str) -> Result<(Request, String), FormatError> {
+        let body = code.trim().strip_prefix(REQUEST_PREFIX).ok_or_else(|| {
+            FormatError(format!(
+                "not a guard request code (it starts with `{REQUEST_PREFIX}`)"
+            ))
+        })?;
+        let json = decode(body, "request code")?;
+        let req = serde_json::from_str(&json)
+            .map_err(|e| FormatError(format!("the request code holds no valid request: {e}")))?;
+        Ok((req, json))
+    }
+}
+
+impl Token {
+    pub fn encode(&self) -> String {
+        let json = serde_json::to_string(self).unwrap_or_default();
+        format!("{TOKEN_PREFIX}{}", B64.encode(json))
+    }
+
+    /// Reads a token (surrounding blanks ignored).
+    pub fn decode(text: &str) -> Result<Token, FormatError> {
+        let body = text.trim().strip_prefix(TOKEN_PREFIX).ok_or_else(|| {
+            FormatError(format!(
+                "not a guard approval token (it starts with `{TOKEN_PREFIX}`)"
+            ))
+        })?;
+        let json = decode(body, "approval token")?;
+        serde_json::from_str(&json)
+            .map_err(|e| FormatError(format!("the approval token is damaged: {e}")))
+    }
+}
+
+fn decode(body: &str, what: &str) -> Result<String, FormatError> {
+    let bytes = B64
+        .decode(body.trim())
+        .map_err(|e| FormatError(format!("the {what} is damaged: {e}")))?;
+    String::from_utf8(bytes).map_err(|_| FormatError(format!("the {what} is damaged: not UTF-8")))
+}
+
+/// 128 random bits as hex.
+pub fn nonce() -> Result<String, String> {
+    let mut bytes = [0u8; 16];
+    getrandom::fill(&mut bytes).map_err(|e| format!("no randomness for the request nonce: {e}"))?;
+    Ok(bytes.iter().map(|b| format!("{b:02x}")).collect())
+}
+
+/// Reads a duration written `90s`, `15m`, `2h` or a number of seconds.
+pub fn parse_duration(text: &str) -> Option<u64> {
+    let t = text.trim();
+    let (num, unit) = t.split_at(t.find(|c: char| !c.is_ascii_digit()).unwrap_or(t.len()));
+    let n: u64 = num.parse().ok()?;
+    let mult = match unit {
+        "" | "s" => 1,
+        "m" => 60,
+        "h" => 3600,
+        _ => return None,
+    };
+    n.checked_mul(mult)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn request() -> Request {
+        Request {
+            version: 1,
+            command: Subject::Argv(vec!["terraform".into(), "destroy".into()]),
+            cwd: "/srv/infra".into(),
+            host: "build-1".into(),
+            requester: "alice@build-1".into(),
+            rules: vec![RuleRef {
+                id: "terraform.destroy".into(),
+                severity: "two-person".into(),
+                reason: "r".into(),
+            }],
+            created: 100,
+            expires: 1000,
+            nonce: "00ff".into(),
+        }
+    }
+
+    #[test]
+    fn codes_round_trip() {
+        let r = request();
+        let (back, json) = Request::from_code(&format!("  {}\n", r.code())).unwrap();
+        assert_eq!(back, r);
+        assert_eq!(json, r.to_json());
+        let t = Token {
+            request: json,
+            signature: "sig".into(),
+        };
+        assert_eq!(Token::decode(&t.encode()).unwrap(), t);
+    }
+
+    #[test]
+    fn damaged_codes_are_clear_errors() {
+        assert!(
+            Request::from_code("hello")
+                .unwrap_err()
+                .0
+                .contains("not a guard request code")
+        );
+        assert!(
+            Request::from_code("guard-request-v1.@@@")
+                .unwrap_err()
+                .0
+                .contains("damaged")
+        );
+        assert!(
+            Token::decode("guard-approval-v1.e30")
+                .unwrap_err()
+                .0
+                .contains("damaged")
+        );
+    }
+
+    #[test]
+    fn durations() {
+        assert_eq!(parse_duration("15m"), Some(900));
+        assert_eq!(parse_duration("90"), Some(90));
+        assert_eq!(parse_duration("2h"), Some(7200));
+        assert_eq!(parse_duration("1d"), None);
+        assert_eq!(parse_duration("m"), None);
+        assert_eq!(nonce().unwrap().len(), 32);
+    }
+}

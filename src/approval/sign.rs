@@ -1,0 +1,48 @@
+//! Signing, on the approver's machine: `ssh-keygen -Y sign` with the approver's own key,
+//! so a key file, a key held by the SSH agent (give the `.pub` file) or a hardware key
+//! all work exactly as they do for signing git commits.
+
+use std::io::Write;
+use std::path::Path;
+use std::process::{Command, Stdio};
+
+/// Signs `message` in guard's namespace with the key at `key`; returns the armored
+/// signature.
+pub fn sign(key: &Path, message: &str) -> Result<String, String> {
+    let mut child = Command::new("ssh-keygen")
+        .args(["-q", "-Y", "sign", "-n", super::NAMESPACE, "-f"])
+        .arg(key)
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .map_err(|e| {
+            format!("cannot run ssh-keygen to sign (is openssh-client installed?): {e}")
+        })?;
+    if let Some(mut stdin) = child.stdin.take() {
+        stdin
+            .write_all(message.as_bytes())
+            .map_err(|e| format!("cannot give ssh-keygen the request: {e}"))?;
+    }
+    let out = child
+        .wait_with_output()
+        .map_err(|e| format!("ssh-keygen failed: {e}"))?;
+    if !out.status.success() {
+        let err = String::from_utf8_lossy(&out.stderr);
+        return Err(format!(
+            "ssh-keygen could not sign with {}: {}",
+            key.display(),
+            err.trim()
+        ));
+    }
+    String::from_utf8(out.stdout)
+        .map_err(|_| "ssh-keygen printed a signature that is not text".to_string())
+}
+
+/// The approver's key when none is named: the first of the usual key files.
+pub fn default_key(home: &Path) -> Option<std::path::PathBuf> {
+    ["id_ed25519", "id_ecdsa", "id_ed25519_sk", "id_ecdsa_sk"]
+        .iter()
+        .map(|n| home.join(".ssh").join(n))
+        .find(|p| p.exists())
+}

@@ -63,6 +63,20 @@ pub struct GlobalArgs {
     /// Print nothing for commands that pass; warnings and refusals are still shown
     #[arg(long, short, global = true)]
     pub quiet: bool,
+
+    /// A second person's approval token for this command (repeat for several
+    /// approvers) [env: GUARD_APPROVAL, blank-separated]
+    #[arg(long, value_name = "TOKEN")]
+    pub approval: Vec<String>,
+
+    /// A file holding approval tokens, one per line
+    #[arg(long, value_name = "FILE")]
+    pub approval_file: Option<PathBuf>,
+
+    /// Emergency override, when the system config allows it: run without the approval,
+    /// recorded loudly with the reason (never for agents)
+    #[arg(long, value_name = "REASON")]
+    pub break_glass: Option<String>,
 }
 
 #[derive(Debug, Subcommand)]
@@ -81,6 +95,61 @@ Exit status: 0 allow, 1 warn, 2 confirm, 3 two-person, 4 deny; 78 bad configurat
     /// List, show, test and lint rules
     #[command(subcommand)]
     Rules(RulesCmd),
+
+    /// Make an approval request for a command, without trying to run it
+    #[command(after_help = "\
+Examples:
+  guard request -- terraform destroy
+  guard request --json -c 'kubectl delete ns staging'")]
+    Request(RequestArgs),
+
+    /// Review a request and sign it with your own SSH key, printing the approval token
+    #[command(after_help = "\
+Examples:
+  guard approve guard-request-v1.eyJ2ZXJzaW9u...
+  guard approve --key ~/.ssh/id_ed25519 < request.txt
+  guard approve --yes --key ci-approver.pub CODE     (key held by the SSH agent)
+
+The token alone goes to stdout; everything else to stderr.")]
+    Approve(ApproveArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct RequestArgs {
+    /// Print one JSON object with the `code` and the request
+    #[arg(long)]
+    pub json: bool,
+
+    /// A shell string to request approval for
+    #[arg(short = 'c', value_name = "STRING", conflicts_with = "argv")]
+    pub shell: Option<String>,
+
+    /// The command to request approval for, after `--`
+    #[arg(
+        last = true,
+        value_name = "PROGRAM [ARGS]",
+        required_unless_present = "shell"
+    )]
+    pub argv: Vec<OsString>,
+}
+
+#[derive(Debug, Args)]
+pub struct ApproveArgs {
+    /// The request code (read from --file or stdin when absent)
+    pub code: Option<String>,
+
+    /// A file holding the request code
+    #[arg(long, value_name = "FILE", conflicts_with = "code")]
+    pub file: Option<PathBuf>,
+
+    /// Your signing key: a private key file, or a .pub file whose key is in the SSH agent
+    /// (default: [approvals] key, else ~/.ssh/id_ed25519 or id_ecdsa)
+    #[arg(long, value_name = "FILE")]
+    pub key: Option<PathBuf>,
+
+    /// Sign without asking: for an approver who reviewed the request elsewhere
+    #[arg(long)]
+    pub yes: bool,
 }
 
 #[derive(Debug, Args)]

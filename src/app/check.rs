@@ -21,6 +21,7 @@ pub fn run(global: &GlobalArgs, args: &CheckArgs) -> Result<i32, Error> {
         shown,
         findings,
         decision,
+        ..
     } = evaluate(global, &input)?;
     if args.json {
         println!("{}", report::check_json(&shown, decision, &findings));
@@ -45,6 +46,7 @@ fn many(global: &GlobalArgs) -> Result<i32, Error> {
         let o = match parse_line(&line) {
             Ok(input) => evaluate_with(&set, &input),
             Err(why) => Outcome {
+                approvals: Default::default(),
                 shown: line.clone(),
                 findings: vec![crate::analysis::parse_error(
                     &line,

@@ -1,13 +1,19 @@
 //! `guard -- PROGRAM ARGS...` and `guard -c STRING`: decide, pass the gate, run.
+//! A command that needs a second person passes only with verified approval tokens,
+//! whose one-time nonce is recorded before it starts.
 
+use super::approve::{how_to_approve, make_request, subject};
 use super::{Outcome, evaluate};
 use crate::analysis::Input;
+use crate::approval::{Token, identity, ledger, signers, verify};
 use crate::cli::GlobalArgs;
 use crate::confirm;
 use crate::context::{Context, has_terminal};
+use crate::decision::Decision;
 use crate::error::Error;
 use crate::exec;
-use crate::policy::{Gate, gate};
+use crate::matcher::{Approvals, Finding};
+use crate::policy::{Gate, expected_answer, gate};
 use crate::report;
 use crate::sanitize::sanitize;
 
@@ -16,35 +22,212 @@ pub fn run(global: &GlobalArgs, input: &Input) -> Result<i32, Error> {
         shown,
         findings,
         decision,
+        approvals,
     } = evaluate(global, input)?;
     let ctx = Context::detect(global.non_interactive);
-    match gate(decision, &findings, &ctx, has_terminal) {
-        Gate::Run => {}
-        Gate::Warn => {
-            eprint!(
-                "guard: warning: {}\n{}",
-                sanitize(&shown),
-                report::explain(&shown, &findings)
-            );
-        }
-        Gate::Confirm { expected } => {
-            if !confirm::ask(&shown, &findings, &expected).unwrap_or(false) {
-                return Err(Error::Refused(format!(
-                    "not confirmed: {} did not run",
-                    sanitize(&shown)
-                )));
+    let token_path = decision == Decision::TwoPerson
+        || (decision == Decision::Confirm && approvals.token_confirms && cannot_ask(&ctx));
+    if token_path {
+        second_person(global, input, &shown, &findings, decision, &ctx, &approvals)?;
+    } else {
+        match gate(decision, &findings, &ctx, has_terminal) {
+            Gate::Run => {}
+            Gate::Warn => {
+                eprint!(
+                    "guard: warning: {}\n{}",
+                    sanitize(&shown),
+                    report::explain(&shown, &findings)
+                );
             }
-        }
-        Gate::Refuse { why } => {
-            return Err(Error::Refused(format!(
-                "{} ({decision}): {why}\n{}",
-                sanitize(&shown),
-                report::explain(&shown, &findings).trim_end()
-            )));
+            Gate::Confirm { expected } => ask(&shown, &findings, &expected)?,
+            Gate::Refuse { why } => return Err(refusal(&shown, decision, &why, &findings, None)),
         }
     }
     match input {
         Input::Argv(argv) => exec::run(argv),
         Input::Shell(text) => exec::run_shell(text),
     }
+}
+
+fn cannot_ask(ctx: &Context) -> bool {
+    ctx.agent.is_some() || ctx.ci || ctx.non_interactive || !has_terminal()
+}
+
+fn ask(shown: &str, findings: &[Finding], expected: &str) -> Result<(), Error> {
+    if confirm::ask(shown, findings, expected).unwrap_or(false) {
+        Ok(())
+    } else {
+        Err(Error::Refused(format!(
+            "not confirmed: {} did not run",
+            sanitize(shown)
+        )))
+    }
+}
+
+fn refusal(
+    shown: &str,
+    decision: Decision,
+    why: &str,
+    findings: &[Finding],
+    request: Option<String>,
+) -> Error {
+    let mut msg = format!(
+        "{} ({decision}): {why}\n{}",
+        sanitize(shown),
+        report::explain(shown, findings).trim_end()
+    );
+    if let Some(r) = request {
+        msg.push('\n');
+        msg.push_str(&r);
+    }
+    Error::Refused(msg)
+}
+
+/// The gate for a command that needs a second person: verified tokens, the nonce
+/// recorded, and the person at the terminal confirming where there is one.
+fn second_person(
+    global: &GlobalArgs,
+    input: &Input,
+    shown: &str,
+    findings: &[Finding],
+    decision: Decision,
+    ctx: &Context,
+    a: &Approvals,
+) -> Result<(), Error> {
+    if let Some(reason) = &global.break_glass {
+        return break_glass(reason, shown, ctx, a);
+    }
+    let tokens = collect_tokens(global)?;
+    let request = || make_request(input, findings, a).map(|r| how_to_approve(&r));
+    if tokens.is_empty() {
+        let why = "needs a signed approval from a second person";
+        return Err(refusal(shown, decision, why, findings, Some(request()?)));
+    }
+    let verified = check(input, &tokens, a).map_err(|why| {
+        let why = format!("approval refused: {why}");
+        match request() {
+            Ok(r) => refusal(shown, decision, &why, findings, Some(r)),
+            Err(e) => e,
+        }
+    })?;
+    let ledger_path = a
+        .ledger
+        .clone()
+        .unwrap_or_else(|| identity::state_dir().join("approvals.jsonl"));
+    ledger::consume(
+        &ledger_path,
+        &verified.request.nonce,
+        shown,
+        identity::now(),
+    )
+    .map_err(|why| {
+        refusal(
+            shown,
+            decision,
+            &format!("approval refused: {why}"),
+            findings,
+            None,
+        )
+    })?;
+    eprintln!(
+        "guard: approved by {} for {}",
+        verified.approvers.join(", "),
+        sanitize(shown)
+    );
+    if cannot_ask(ctx) {
+        // No person here: the approver's own confirmation in `guard approve` stands.
+        Ok(())
+    } else {
+        ask(shown, findings, &expected_answer(findings))
+    }
+}
+
+/// Tokens from `--approval`, `--approval-file` and `GUARD_APPROVAL`.
+fn collect_tokens(global: &GlobalArgs) -> Result<Vec<Token>, Error> {
+    let mut texts: Vec<String> = global.approval.clone();
+    if let Some(f) = &global.approval_file {
+        let body = std::fs::read_to_string(f).map_err(|e| {
+            Error::Usage(format!(
+                "cannot read the approval file {}: {e}",
+                f.display()
+            ))
+        })?;
+        texts.push(body);
+    }
+    if let Ok(v) = std::env::var("GUARD_APPROVAL") {
+        texts.push(v);
+    }
+    texts
+        .iter()
+        .flat_map(|t| t.split_whitespace())
+        .map(|t| Token::decode(t).map_err(|e| Error::Refused(format!("approval refused: {e}"))))
+        .collect()
+}
+
+fn check(input: &Input, tokens: &[Token], a: &Approvals) -> Result<verify::Verified, String> {
+    let Some(path) = &a.allowed_signers else {
+        return Err("no approvers file is configured: set `allowed_signers` under [approvals] in ~/.config/guard/config.toml or /etc/guard/config.toml".into());
+    };
+    let shown_path = path.display().to_string();
+    let text = std::fs::read_to_string(path)
+        .map_err(|e| format!("cannot read the approvers file {shown_path}: {e}"))?;
+    let signers = signers::parse(&text)
+        .map_err(|e| format!("the approvers file {shown_path} is wrong at {e}"))?;
+    warn_if_writable(path);
+    let command = subject(input);
+    let (cwd, host) = (identity::cwd(), identity::host());
+    let requester = identity::principal(a.principal.as_deref());
+    let own_keys = identity::own_keys();
+    let expect = verify::Expect {
+        command: &command,
+        cwd: &cwd,
+        host: &host,
+        requester: &requester,
+        now: identity::now(),
+        max_lifetime: a.max_lifetime,
+        required: a.required,
+        own_keys: &own_keys,
+        signers_path: &shown_path,
+    };
+    verify::verify(tokens, &signers, &expect)
+}
+
+/// An approvers file the requester can write makes the second person theatre.
+fn warn_if_writable(path: &std::path::Path) {
+    use nix::unistd::{AccessFlags, access};
+    let dir = path
+        .parent()
+        .filter(|d| !d.as_os_str().is_empty())
+        .unwrap_or(std::path::Path::new("."));
+    for p in [path, dir] {
+        if access(p, AccessFlags::W_OK).is_ok() {
+            eprintln!(
+                "guard: warning: {} is writable by you, so you could add your own key as an approver; make the approvers file and its directory owned by root (or another account) and not writable by you",
+                p.display()
+            );
+            return;
+        }
+    }
+}
+
+fn break_glass(reason: &str, shown: &str, ctx: &Context, a: &Approvals) -> Result<(), Error> {
+    if !a.break_glass {
+        return Err(Error::Refused("--break-glass is not enabled: only the system config (/etc/guard/config.toml, [approvals] break_glass = true) can enable it".into()));
+    }
+    if let Some(agent) = &ctx.agent {
+        return Err(Error::Refused(format!(
+            "--break-glass is never available to an agent ({agent})"
+        )));
+    }
+    if reason.trim().is_empty() {
+        return Err(Error::Usage("--break-glass needs a reason".into()));
+    }
+    eprintln!(
+        "guard: BREAK-GLASS by {} on {}: running `{}` without a second person's approval. Reason: {}",
+        identity::principal(a.principal.as_deref()),
+        identity::host(),
+        sanitize(shown),
+        sanitize(reason)
+    );
+    Ok(())
 }

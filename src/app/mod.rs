@@ -1,6 +1,7 @@
 //! What each subcommand does, wired from the parsed CLI to the library. The only layer
 //! besides `main`, `exec` and `confirm` that touches the process (stdout, stderr, env).
 
+mod approve;
 mod check;
 mod guarded;
 mod rules_cmd;
@@ -9,7 +10,7 @@ use crate::analysis::{self, Input};
 use crate::cli::{Cli, GlobalArgs, Sub};
 use crate::decision::Decision;
 use crate::error::Error;
-use crate::matcher::{Finding, RuleSet};
+use crate::matcher::{Approvals, Finding, RuleSet};
 use crate::policy::decide;
 use crate::rules::load::{self, LoadOptions};
 
@@ -18,6 +19,8 @@ pub fn run(cli: Cli) -> Result<i32, Error> {
     match cli.command {
         Some(Sub::Check(args)) => check::run(&cli.global, &args),
         Some(Sub::Rules(cmd)) => rules_cmd::run(&cli.global, cmd),
+        Some(Sub::Request(args)) => approve::request(&cli.global, &args),
+        Some(Sub::Approve(args)) => approve::approve(&cli.global, &args),
         None => {
             let input = match cli.shell {
                 Some(s) => Input::Shell(s),
@@ -49,6 +52,8 @@ struct Outcome {
     shown: String,
     findings: Vec<Finding>,
     decision: Decision,
+    /// `[approvals]` from the config layers read for this decision.
+    approvals: Approvals,
 }
 
 /// Decides on one input, loading only the packs it needs.
@@ -59,7 +64,9 @@ fn evaluate(global: &GlobalArgs, input: &Input) -> Result<Outcome, Error> {
         Err(e) => return Ok(refused_unreadable(shown, &e)),
     };
     let set = load_rules(global, analysis::programs(&script).as_deref())?;
-    Ok(outcome(shown, &script, &set))
+    let mut o = outcome(shown, &script, &set);
+    o.approvals = set.settings.approvals.clone();
+    Ok(o)
 }
 
 /// Decides on one input with rules already loaded (every pack).
@@ -78,6 +85,7 @@ fn outcome(shown: String, script: &crate::shell::Script, set: &RuleSet) -> Outco
         shown,
         findings,
         decision,
+        approvals: Approvals::default(),
     }
 }
 
@@ -87,5 +95,6 @@ fn refused_unreadable(shown: String, e: &crate::shell::SyntaxError) -> Outcome {
         shown,
         findings,
         decision: Decision::Deny,
+        approvals: Approvals::default(),
     }
 }

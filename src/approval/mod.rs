@@ -9,6 +9,7 @@
 //! `guard-approval-v1.` + base64url(token JSON), the token holding the request JSON
 //! exactly as signed and the armored signature.
 
+pub mod identity;
 pub mod ledger;
 pub mod sign;
 pub mod signers;

@@ -23,6 +23,39 @@ pub struct Settings {
     pub severity: HashMap<String, Decision>,
     /// Rule ids switched off.
     pub disabled: HashSet<String>,
+    /// Approvals, resolved across layers.
+    pub approvals: Approvals,
+}
+
+/// `[approvals]` after every layer, with defaults.
+#[derive(Debug, Clone)]
+pub struct Approvals {
+    pub allowed_signers: Option<std::path::PathBuf>,
+    pub principal: Option<String>,
+    /// Seconds a new request stays approvable.
+    pub lifetime: u64,
+    pub max_lifetime: u64,
+    pub required: usize,
+    pub key: Option<std::path::PathBuf>,
+    pub ledger: Option<std::path::PathBuf>,
+    pub token_confirms: bool,
+    pub break_glass: bool,
+}
+
+impl Default for Approvals {
+    fn default() -> Self {
+        Approvals {
+            allowed_signers: None,
+            principal: None,
+            lifetime: 15 * 60,
+            max_lifetime: 60 * 60,
+            required: 1,
+            key: None,
+            ledger: None,
+            token_confirms: false,
+            break_glass: false,
+        }
+    }
 }
 
 /// One rule that matched one command.

@@ -34,6 +34,36 @@ pub struct RuleFile {
     /// System layer only: forbid the user layer from weakening rules too.
     #[serde(default)]
     pub lock: bool,
+    /// Two-person approvals.
+    #[serde(default)]
+    pub approvals: Option<ApprovalsSpec>,
+}
+
+/// `[approvals]`: who may approve, who the requester is, and how long approvals last.
+/// What decides who may approve comes only from the user and system layers.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ApprovalsSpec {
+    /// The approvers file, in OpenSSH `allowed_signers` format (user/system only).
+    pub allowed_signers: Option<String>,
+    /// The requester's principal; default `USER@HOST` of the account (user/system only).
+    pub principal: Option<String>,
+    /// How long a request stays approvable: `15m` by default (any layer may shorten).
+    pub lifetime: Option<String>,
+    /// The longest lifetime accepted on a request (user/system only; default `1h`).
+    pub max_lifetime: Option<String>,
+    /// Distinct approvers a two-person command needs (any layer may raise; default 1).
+    pub required: Option<usize>,
+    /// The approver's signing key for `guard approve` (a private key file, or a `.pub`
+    /// whose private key is in the SSH agent).
+    pub key: Option<String>,
+    /// The one-time ledger of used approvals (user/system only).
+    pub ledger: Option<String>,
+    /// Whether a valid token may stand in for a person's confirmation when guard runs
+    /// under an agent or in CI (user/system only; default false).
+    pub token_confirms: Option<bool>,
+    /// Whether `--break-glass REASON` is allowed (system layer only; default false).
+    pub break_glass: Option<bool>,
 }
 
 /// How a tool writes its options.

@@ -1,0 +1,79 @@
+//! Who and where: the requester's principal, the host, the working directory, the clock,
+//! the requester's own public keys and the state directory. Read from the account
+//! database and the system, so a changed `$USER` does not change who is asking.
+
+use ssh_key::PublicKey;
+use ssh_key::public::KeyData;
+use std::path::PathBuf;
+
+/// The account's user name (from the account database, not `$USER`).
+pub fn user() -> String {
+    nix::unistd::User::from_uid(nix::unistd::getuid())
+        .ok()
+        .flatten()
+        .map_or_else(|| format!("uid{}", nix::unistd::getuid()), |u| u.name)
+}
+
+pub fn host() -> String {
+    nix::unistd::gethostname()
+        .ok()
+        .and_then(|h| h.into_string().ok())
+        .unwrap_or_else(|| "localhost".into())
+}
+
+/// The requester's principal: the configured one, else `USER@HOST`.
+pub fn principal(configured: Option<&str>) -> String {
+    configured.map_or_else(|| format!("{}@{}", user(), host()), str::to_string)
+}
+
+pub fn cwd() -> String {
+    std::env::current_dir()
+        .map(|p| p.display().to_string())
+        .unwrap_or_default()
+}
+
+/// Seconds since the Unix epoch. Debug builds take `GUARD_NOW` so tests can move the
+/// clock without sleeping.
+pub fn now() -> u64 {
+    if cfg!(debug_assertions) {
+        if let Some(t) = std::env::var("GUARD_NOW").ok().and_then(|v| v.parse().ok()) {
+            return t;
+        }
+    }
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| d.as_secs())
+}
+
+fn home() -> Option<PathBuf> {
+    std::env::var_os("HOME").map(PathBuf::from)
+}
+
+/// The public keys in the requester's `~/.ssh`: a token signed with one of them is a
+/// self-approval, whatever principal the approvers file gives the key.
+pub fn own_keys() -> Vec<KeyData> {
+    let Some(dir) = home().map(|h| h.join(".ssh")) else {
+        return Vec::new();
+    };
+    let Ok(entries) = std::fs::read_dir(dir) else {
+        return Vec::new();
+    };
+    entries
+        .filter_map(Result::ok)
+        .map(|e| e.path())
+        .filter(|p| p.extension().is_some_and(|x| x == "pub"))
+        .filter_map(|p| std::fs::read_to_string(p).ok())
+        .filter_map(|t| PublicKey::from_openssh(t.trim()).ok())
+        .map(|k| k.key_data().clone())
+        .collect()
+}
+
+/// `$XDG_STATE_HOME/guard`, else `~/.local/state/guard`.
+pub fn state_dir() -> PathBuf {
+    std::env::var_os("XDG_STATE_HOME")
+        .filter(|v| !v.is_empty())
+        .map(PathBuf::from)
+        .or_else(|| home().map(|h| h.join(".local/state")))
+        .unwrap_or_else(|| PathBuf::from("/tmp"))
+        .join("guard")
+}

@@ -1,0 +1,395 @@
+//! Two-person approvals with real SSH keys (ssh-keygen), the real binary on both sides,
+//! and real git for the end-to-end force push.
+
+use crate::util::{Out, Sandbox};
+use guard::approval::{Request, Token};
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+/// A requester (alice, whose key is in her ~/.ssh), two approvers (bob, carol) and a
+/// stranger (mallory), with an approvers file listing alice, bob and carol.
+struct Team {
+    s: Sandbox,
+    keys: PathBuf,
+}
+
+fn keygen(path: &Path, comment: &str) {
+    let st = Command::new("ssh-keygen")
+        .args(["-q", "-t", "ed25519", "-N", "", "-C", comment, "-f"])
+        .arg(path)
+        .status()
+        .unwrap();
+    assert!(st.success());
+}
+
+impl Team {
+    fn new(extra_config: &str) -> Team {
+        let s = Sandbox::new();
+        let keys = s.path("keys");
+        std::fs::create_dir_all(&keys).unwrap();
+        let mut signers = String::new();
+        for who in ["alice", "bob", "carol", "mallory"] {
+            keygen(&keys.join(who), who);
+            let pubkey = std::fs::read_to_string(keys.join(format!("{who}.pub"))).unwrap();
+            if who != "mallory" {
+                signers.push_str(&format!("{who}@test {pubkey}"));
+            }
+        }
+        std::fs::write(keys.join("allowed_signers"), signers).unwrap();
+        std::fs::create_dir_all(s.path("home/.ssh")).unwrap();
+        std::fs::copy(keys.join("alice.pub"), s.path("home/.ssh/id_ed25519.pub")).unwrap();
+        s.user_config(&format!(
+            "[approvals]\nallowed_signers = {:?}\nprincipal = \"alice@test\"\n{extra_config}",
+            keys.join("allowed_signers")
+        ));
+        // A stand-in terraform that records it ran.
+        s.write(
+            "bin/terraform",
+            "#!/bin/sh\necho \"$@\" >> \"$PWD/ran.txt\"\n",
+        );
+        Command::new("chmod")
+            .arg("755")
+            .arg(s.path("bin/terraform"))
+            .status()
+            .unwrap();
+        Team { s, keys }
+    }
+
+    fn path_env(&self) -> String {
+        format!(
+            "{}:{}",
+            self.s.path("bin").display(),
+            std::env::var("PATH").unwrap_or_default()
+        )
+    }
+
+    fn code(&self, argv: &[&str]) -> String {
+        let out = self
+            .s
+            .guard()
+            .arg_list(&["request", "--json", "--"], argv)
+            .run()
+            .expect_code(0);
+        out.json()["code"].as_str().unwrap().to_string()
+    }
+
+    fn approve(&self, who: &str, code: &str) -> String {
+        let out = self
+            .s
+            .guard()
+            .args(["approve", "--yes", "--key"])
+            .arg(self.keys.join(who))
+            .arg(code)
+            .run();
+        let out = out.expect_code(0);
+        let token = out.stdout().trim().to_string();
+        assert!(token.starts_with("guard-approval-v1."), "{token}");
+        assert_eq!(out.stdout().lines().count(), 1, "the token alone on stdout");
+        token
+    }
+
+    fn run_with(&self, tokens: &[&str], argv: &[&str]) -> Out {
+        let mut cmd = self.s.guard().env("PATH", self.path_env());
+        for t in tokens {
+            cmd = cmd.args(["--approval", t]);
+        }
+        cmd.arg_list(&["--"], argv).run()
+    }
+
+    fn ran(&self) -> String {
+        std::fs::read_to_string(self.s.work().join("ran.txt")).unwrap_or_default()
+    }
+
+    /// Signs arbitrary request JSON as `who`, to build tokens the CLI would not make.
+    fn forge(&self, who: &str, request_json: &str) -> String {
+        let signature = guard::approval::sign::sign(&self.keys.join(who), request_json).unwrap();
+        Token {
+            request: request_json.to_string(),
+            signature,
+        }
+        .encode()
+    }
+}
+
+const DESTROY: &[&str] = &["terraform", "destroy"];
+
+#[test]
+fn without_a_token_the_refusal_carries_the_request() {
+    let t = Team::new("");
+    let out = t.run_with(&[], DESTROY).expect_code(77);
+    let err = out.stderr();
+    assert!(
+        err.contains("needs a signed approval from a second person"),
+        "{err}"
+    );
+    assert!(err.contains("guard approve guard-request-v1."), "{err}");
+    assert!(err.contains("requester: alice@test"), "{err}");
+    assert_eq!(t.ran(), "", "nothing ran");
+}
+
+#[test]
+fn a_valid_token_runs_the_command_once() {
+    let t = Team::new("");
+    let token = t.approve("bob", &t.code(DESTROY));
+    t.run_with(&[&token], DESTROY)
+        .expect_code(0)
+        .stderr_has("approved by bob@test");
+    assert_eq!(t.ran(), "destroy\n");
+    t.run_with(&[&token], DESTROY)
+        .expect_code(77)
+        .stderr_has("already used");
+    assert_eq!(t.ran(), "destroy\n", "the replay did not run");
+    // GUARD_APPROVAL works the same, and is refused the same once used.
+    let out =
+        t.s.guard()
+            .env("PATH", t.path_env())
+            .env("GUARD_APPROVAL", &token)
+            .args(["--", "terraform", "destroy"])
+            .run();
+    out.expect_code(77).stderr_has("already used");
+}
+
+#[test]
+fn a_token_for_another_command_or_directory_is_refused() {
+    let t = Team::new("");
+    let token = t.approve(
+        "bob",
+        &t.code(&["terraform", "destroy", "-target=aws_db_instance.a"]),
+    );
+    t.run_with(&[&token], DESTROY)
+        .expect_code(77)
+        .stderr_has("approval is for something else (command: approved `terraform destroy -target=aws_db_instance.a`, running `terraform destroy`)");
+    let other = t.s.path("other");
+    std::fs::create_dir_all(&other).unwrap();
+    let token = t.approve("bob", &t.code(DESTROY));
+    let out =
+        t.s.guard()
+            .env("PATH", t.path_env())
+            .current_dir(&other)
+            .args(["--approval", &token, "--", "terraform", "destroy"])
+            .run();
+    out.expect_code(77).stderr_has("directory: approved");
+    assert_eq!(t.ran(), "");
+}
+
+#[test]
+fn a_token_for_another_host_is_refused() {
+    let t = Team::new("");
+    let (mut req, _) = Request::from_code(&t.code(DESTROY)).unwrap();
+    req.host = "some-other-host".into();
+    let token = t.forge("bob", &req.to_json());
+    t.run_with(&[&token], DESTROY)
+        .expect_code(77)
+        .stderr_has("host: approved some-other-host");
+}
+
+#[test]
+fn an_expired_token_is_refused() {
+    let t = Team::new("");
+    let token = t.approve("bob", &t.code(DESTROY));
+    let later = guard::approval::identity::now() + 16 * 60;
+    let out =
+        t.s.guard()
+            .env("PATH", t.path_env())
+            .env("GUARD_NOW", later.to_string())
+            .args(["--approval", &token, "--", "terraform", "destroy"])
+            .run();
+    out.expect_code(77).stderr_has("the approval expired at");
+    assert_eq!(t.ran(), "");
+}
+
+#[test]
+fn unknown_own_and_altered_signatures_are_refused() {
+    let t = Team::new("");
+    let code = t.code(DESTROY);
+    let mallory = t.approve("mallory", &code);
+    t.run_with(&[&mallory], DESTROY)
+        .expect_code(77)
+        .stderr_has("not an approver's");
+    let alice = t.approve("alice", &code);
+    t.run_with(&[&alice], DESTROY)
+        .expect_code(77)
+        .stderr_has("self-approval refused");
+    // One byte of the signed request changed (the host name's first letter).
+    let mut tok = Token::decode(&t.approve("bob", &code)).unwrap();
+    let at = tok.request.find("\"host\":\"").unwrap() + 8;
+    let flipped = if &tok.request[at..=at] == "x" {
+        "y"
+    } else {
+        "x"
+    };
+    tok.request.replace_range(at..=at, flipped);
+    t.run_with(&[&tok.encode()], DESTROY)
+        .expect_code(77)
+        .stderr_has("does not verify");
+    assert_eq!(t.ran(), "");
+}
+
+#[test]
+fn a_key_of_the_requester_under_another_name_is_still_self_approval() {
+    let t = Team::new("");
+    // alice's key listed as "bob-laptop": the key is in alice's own ~/.ssh, so it is hers.
+    let alice_pub = std::fs::read_to_string(t.keys.join("alice.pub")).unwrap();
+    std::fs::write(
+        t.keys.join("allowed_signers"),
+        format!("bob-laptop@test {alice_pub}"),
+    )
+    .unwrap();
+    let token = t.approve("alice", &t.code(DESTROY));
+    t.run_with(&[&token], DESTROY)
+        .expect_code(77)
+        .stderr_has("self-approval refused");
+}
+
+#[test]
+fn n_of_m_needs_distinct_approvers() {
+    let t = Team::new("required = 2\n");
+    let code = t.code(DESTROY);
+    let bob = t.approve("bob", &code);
+    t.run_with(&[&bob], DESTROY)
+        .expect_code(77)
+        .stderr_has("1 of 2 required approvals");
+    t.run_with(&[&bob, &bob], DESTROY)
+        .expect_code(77)
+        .stderr_has("1 of 2 required approvals");
+    let carol = t.approve("carol", &code);
+    t.run_with(&[&bob, &carol], DESTROY).expect_code(0);
+    assert_eq!(t.ran(), "destroy\n");
+}
+
+#[test]
+fn ssh_keygen_verifies_a_token_independently() {
+    let t = Team::new("");
+    let tok = Token::decode(&t.approve("bob", &t.code(DESTROY))).unwrap();
+    let sig = t.s.write("sig", &tok.signature);
+    let mut child = Command::new("ssh-keygen")
+        .args([
+            "-Y",
+            "verify",
+            "-n",
+            guard::approval::NAMESPACE,
+            "-I",
+            "bob@test",
+            "-f",
+        ])
+        .arg(t.keys.join("allowed_signers"))
+        .arg("-s")
+        .arg(&sig)
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    use std::io::Write;
+    child
+        .stdin
+        .take()
+        .unwrap()
+        .write_all(tok.request.as_bytes())
+        .unwrap();
+    let out = child.wait_with_output().unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stdout)
+    );
+    assert!(
+        String::from_utf8_lossy(&out.stdout)
+            .contains("Good \"guard-approval\" signature for bob@test")
+    );
+}
+
+#[test]
+fn project_config_cannot_name_approvers() {
+    let t = Team::new("");
+    t.s.project_config(&format!(
+        "[approvals]\nallowed_signers = {:?}\n",
+        t.keys.join("allowed_signers")
+    ));
+    t.run_with(&[], DESTROY)
+        .expect_code(77)
+        .stderr_has("[approvals] allowed_signers ignored");
+}
+
+fn git(dir: &Path, args: &[&str]) -> String {
+    let out = Command::new("git")
+        .args([
+            "-c",
+            "user.name=t",
+            "-c",
+            "user.email=t@t",
+            "-c",
+            "init.defaultBranch=main",
+        ])
+        .args(args)
+        .current_dir(dir)
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "git {args:?}: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    String::from_utf8_lossy(&out.stdout).trim().to_string()
+}
+
+#[test]
+fn a_force_push_needs_the_approval_and_then_goes_through() {
+    let t = Team::new("");
+    // Force pushes are two-person in this team's config.
+    let mut cfg = std::fs::read_to_string(t.s.path("home/.config/guard/config.toml")).unwrap();
+    cfg = format!("[severity]\n\"git.push-force\" = \"two-person\"\n{cfg}");
+    t.s.user_config(&cfg);
+    let remote = t.s.path("remote.git");
+    git(
+        &t.s.work(),
+        &["init", "-q", "--bare", remote.to_str().unwrap()],
+    );
+    let repo = t.s.work().join("repo");
+    git(
+        &t.s.work(),
+        &[
+            "clone",
+            "-q",
+            remote.to_str().unwrap(),
+            repo.to_str().unwrap(),
+        ],
+    );
+    std::fs::write(repo.join("a"), "1").unwrap();
+    git(&repo, &["add", "a"]);
+    git(&repo, &["commit", "-q", "-m", "first"]);
+    git(&repo, &["push", "-q", "origin", "HEAD:main"]);
+    let before = git(&remote, &["rev-parse", "main"]);
+    git(&repo, &["commit", "-q", "--amend", "-m", "rewritten"]);
+    let push = ["git", "push", "-q", "--force", "origin", "HEAD:main"];
+    let out =
+        t.s.guard()
+            .current_dir(&repo)
+            .arg_list(&["--"], &push)
+            .run();
+    out.expect_code(77).stderr_has("git.push-force");
+    assert_eq!(
+        git(&remote, &["rev-parse", "main"]),
+        before,
+        "the remote's history is unchanged"
+    );
+    let code = {
+        let out =
+            t.s.guard()
+                .current_dir(&repo)
+                .arg_list(&["request", "--json", "--"], &push)
+                .run();
+        out.json()["code"].as_str().unwrap().to_string()
+    };
+    let token = t.approve("bob", &code);
+    t.s.guard()
+        .current_dir(&repo)
+        .args(["--approval", &token])
+        .arg_list(&["--"], &push)
+        .run()
+        .expect_code(0);
+    assert_eq!(
+        git(&remote, &["rev-parse", "main"]),
+        git(&repo, &["rev-parse", "HEAD"])
+    );
+    assert_ne!(git(&remote, &["rev-parse", "main"]), before);
+}

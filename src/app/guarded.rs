@@ -110,6 +110,17 @@ fn second_person(
             Err(e) => e,
         }
     })?;
+    eprintln!(
+        "guard: approved by {} for {}",
+        verified.approvers.join(", "),
+        sanitize(shown)
+    );
+    // The person at the terminal confirms too, where there is one; with no person here
+    // the approver's own confirmation in `guard approve` stands.
+    if !cannot_ask(ctx) {
+        ask(shown, findings, &expected_answer(findings))?;
+    }
+    // The nonce is spent only once the command is really about to run.
     let ledger_path = a
         .ledger
         .clone()
@@ -128,18 +139,7 @@ fn second_person(
             findings,
             None,
         )
-    })?;
-    eprintln!(
-        "guard: approved by {} for {}",
-        verified.approvers.join(", "),
-        sanitize(shown)
-    );
-    if cannot_ask(ctx) {
-        // No person here: the approver's own confirmation in `guard approve` stands.
-        Ok(())
-    } else {
-        ask(shown, findings, &expected_answer(findings))
-    }
+    })
 }
 
 /// Tokens from `--approval`, `--approval-file` and `GUARD_APPROVAL`.

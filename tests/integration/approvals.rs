@@ -393,3 +393,175 @@ fn a_force_push_needs_the_approval_and_then_goes_through() {
     );
     assert_ne!(git(&remote, &["rev-parse", "main"]), before);
 }
+
+/// A moto S3 server on a free loopback port, stopped when dropped.
+struct S3Server {
+    child: std::process::Child,
+    url: String,
+}
+
+impl S3Server {
+    fn start() -> S3Server {
+        let port = std::net::TcpListener::bind("127.0.0.1:0")
+            .unwrap()
+            .local_addr()
+            .unwrap()
+            .port();
+        let child = Command::new("python3")
+            .args([
+                "-m",
+                "moto.server",
+                "-H",
+                "127.0.0.1",
+                "-p",
+                &port.to_string(),
+            ])
+            .stdout(std::process::Stdio::null())
+            .stderr(std::process::Stdio::null())
+            .spawn()
+            .expect("python3 -m moto.server (scripts/test installs moto)");
+        let start = std::time::Instant::now();
+        while std::net::TcpStream::connect(("127.0.0.1", port)).is_err() {
+            assert!(
+                start.elapsed() < std::time::Duration::from_secs(30),
+                "moto did not start"
+            );
+            std::thread::sleep(std::time::Duration::from_millis(100));
+        }
+        S3Server {
+            child,
+            url: format!("http://127.0.0.1:{port}"),
+        }
+    }
+}
+
+impl Drop for S3Server {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+#[test]
+fn a_bucket_survives_rb_without_an_approval_and_is_gone_with_one() {
+    let t = Team::new("");
+    let s3 = S3Server::start();
+    let aws_env = |c: Command| -> Command {
+        let mut c = c;
+        c.env("AWS_ACCESS_KEY_ID", "test")
+            .env("AWS_SECRET_ACCESS_KEY", "test")
+            .env("AWS_DEFAULT_REGION", "us-east-1")
+            .env("AWS_CONFIG_FILE", "/dev/null")
+            .env("AWS_SHARED_CREDENTIALS_FILE", "/dev/null");
+        c
+    };
+    let aws = |args: &[&str]| -> std::process::Output {
+        let mut c = aws_env(Command::new("aws"));
+        c.args(["--endpoint-url", &s3.url])
+            .args(args)
+            .output()
+            .expect("aws CLI (scripts/test installs it)")
+    };
+    assert!(aws(&["s3", "mb", "s3://logs"]).status.success());
+    t.s.write("work/obj.txt", "data");
+    let obj = t.s.work().join("obj.txt");
+    assert!(
+        aws(&["s3", "cp", obj.to_str().unwrap(), "s3://logs/a/obj.txt"])
+            .status
+            .success()
+    );
+    let listing = || String::from_utf8_lossy(&aws(&["s3", "ls"]).stdout).to_string();
+    assert!(listing().contains("logs"));
+
+    let rb: Vec<&str> = vec![
+        "aws",
+        "--endpoint-url",
+        &s3.url,
+        "s3",
+        "rb",
+        "s3://logs",
+        "--force",
+    ];
+    let guard_rb = |token: Option<&str>| {
+        let mut c = aws_env(t.s.guard().0);
+        if let Some(tok) = token {
+            c.args(["--approval", tok]);
+        }
+        c.arg("--").args(&rb);
+        crate::util::Out(c.output().unwrap())
+    };
+    guard_rb(None).expect_code(77).stderr_has("aws.s3-rb");
+    assert!(listing().contains("logs"), "the bucket survives a refusal");
+    let out = aws(&["s3", "ls", "s3://logs", "--recursive"]);
+    assert!(
+        String::from_utf8_lossy(&out.stdout).contains("a/obj.txt"),
+        "and so do its objects"
+    );
+
+    let code = {
+        let out =
+            t.s.guard()
+                .arg_list(&["request", "--json", "--"], &rb)
+                .run();
+        out.json()["code"].as_str().unwrap().to_string()
+    };
+    let token = t.approve("bob", &code);
+    guard_rb(Some(&token)).expect_code(0);
+    assert!(
+        !listing().contains("logs"),
+        "the bucket is gone after an approved run"
+    );
+    guard_rb(Some(&token))
+        .expect_code(77)
+        .stderr_has("already used");
+}
+
+#[test]
+fn approving_at_a_terminal_takes_a_typed_approve() {
+    let t = Team::new("");
+    let code = t.code(DESTROY);
+    let key = t.keys.join("bob");
+    let line = format!(
+        "GUARD approve --key {} {code} > token.txt; echo \"exit=$?\"",
+        key.display()
+    );
+    let mut p = crate::confirm::spawn(&t.s, &line);
+    p.exp_string("command:   terraform destroy").unwrap();
+    p.exp_string("requester: alice@test").unwrap();
+    p.exp_string("Type `approve`").unwrap();
+    p.send_line("approve").unwrap();
+    p.exp_string("exit=0").unwrap();
+    let token = std::fs::read_to_string(t.s.work().join("token.txt")).unwrap();
+    assert!(token.starts_with("guard-approval-v1."));
+
+    let mut p = crate::confirm::spawn(&t.s, &line);
+    p.exp_string("Type `approve`").unwrap();
+    p.send_line("yes").unwrap();
+    p.exp_string("not approved").unwrap();
+    p.exp_string("exit=77").unwrap();
+    assert_eq!(
+        std::fs::read_to_string(t.s.work().join("token.txt")).unwrap(),
+        "",
+        "nothing was signed"
+    );
+}
+
+#[test]
+fn at_a_terminal_the_requester_confirms_too() {
+    let t = Team::new("");
+    let token = t.approve("bob", &t.code(DESTROY));
+    let line = format!(
+        "PATH={}; GUARD --approval {token} -- terraform destroy; echo \"exit=$?\"",
+        t.path_env()
+    );
+    let mut p = crate::confirm::spawn(&t.s, &line);
+    p.exp_string("approved by bob@test").unwrap();
+    p.exp_string("Type `yes` to run it").unwrap();
+    p.send_line("no").unwrap();
+    p.exp_string("exit=77").unwrap();
+    assert_eq!(
+        t.ran(),
+        "",
+        "a token without the person's confirmation does not run at a terminal"
+    );
+}

@@ -15,7 +15,7 @@ target = ["arg:1"]
 "#;
 
 /// guard under a pty, as a person at a terminal would run it.
-fn spawn(s: &Sandbox, shell_line: &str) -> PtySession {
+pub fn spawn(s: &Sandbox, shell_line: &str) -> PtySession {
     let cmd = s.guard().0;
     // Run through sh so a test can pipe into guard's stdin while /dev/tty is the pty.
     let mut sh = std::process::Command::new("sh");

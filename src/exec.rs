@@ -108,6 +108,11 @@ pub fn run_path(path: &Path, arg0: &OsStr, args: &[OsString]) -> Result<i32, Err
     install(Signal::SIGQUIT, outlive);
     install(Signal::SIGTERM, forward);
     install(Signal::SIGHUP, forward);
+    // A SIGTERM or SIGHUP that came before the child exists means: do not start it.
+    let early = PENDING.swap(0, Ordering::SeqCst);
+    if early != 0 {
+        return Ok(128 + early);
+    }
     let mut child =
         Command::new(path)
             .arg0(arg0)

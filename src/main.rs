@@ -26,7 +26,11 @@ fn main() {
             } else {
                 "error"
             };
-            eprintln!("guard: {kind}: {e}");
+            // Messages quote argv, config text and token fields: every line is
+            // sanitised here, at the edge, so nothing can paint the terminal.
+            let text = e.to_string();
+            let lines: Vec<_> = text.lines().map(guard::sanitize::sanitize).collect();
+            eprintln!("guard: {kind}: {}", lines.join("\n"));
             e.exit_code().code()
         }
     };

@@ -3,9 +3,16 @@
 
 use std::borrow::Cow;
 
-/// Replaces control characters with visible escapes (`\x1b`, `\n`, `\t`).
+/// Characters that change how the text around them is shown: bidirectional overrides
+/// and isolates (which can visually reorder a command) and zero-width characters.
+fn invisible(c: char) -> bool {
+    matches!(c, '\u{200b}'..='\u{200f}' | '\u{202a}'..='\u{202e}' | '\u{2066}'..='\u{2069}' | '\u{feff}')
+}
+
+/// Replaces control characters with visible escapes (`\x1b`, `\n`, `\t`), and
+/// bidirectional and zero-width characters with `\u{...}`.
 pub fn sanitize(text: &str) -> Cow<'_, str> {
-    if !text.chars().any(char::is_control) {
+    if !text.chars().any(|c| c.is_control() || invisible(c)) {
         return Cow::Borrowed(text);
     }
     let mut out = String::with_capacity(text.len() + 8);
@@ -15,6 +22,7 @@ pub fn sanitize(text: &str) -> Cow<'_, str> {
             '\t' => out.push_str("\\t"),
             '\r' => out.push_str("\\r"),
             c if c.is_control() => out.push_str(&format!("\\x{:02x}", c as u32)),
+            c if invisible(c) => out.push_str(&format!("\\u{{{:04x}}}", c as u32)),
             c => out.push(c),
         }
     }
@@ -30,5 +38,6 @@ mod tests {
         assert_eq!(sanitize("plain text é"), "plain text é");
         assert_eq!(sanitize("a\x1b[2Jb\n"), "a\\x1b[2Jb\\n");
         assert_eq!(sanitize("\u{9b}31m"), "\\x9b31m");
+        assert_eq!(sanitize("rm -rf \u{202e}tset"), "rm -rf \\u{202e}tset");
     }
 }

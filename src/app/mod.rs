@@ -37,7 +37,7 @@ fn load_rules(global: &GlobalArgs, programs: Option<&[String]>) -> Result<RuleSe
     let layers = load::read_layers(&LoadOptions::standard(global.config.clone()))?;
     let (set, warnings) = load::build(&layers, programs)?;
     for w in warnings {
-        eprintln!("guard: warning: {w}");
+        eprintln!("guard: warning: {}", crate::sanitize::sanitize(&w));
     }
     Ok(set)
 }

@@ -3,7 +3,8 @@
 //!
 //! Globs support `*` (any run of characters) and `?` (one character); nothing else is
 //! special. Regexes are compiled lazily so that loading a pack costs no regex compilation;
-//! a regex that fails to compile makes its condition true (fail closed) — the packs'
+//! a regex that fails to compile fails closed: a `regex` condition holds and a
+//! `not_regex` exclusion does not apply — the packs'
 //! regexes are compiled by the test suite and config layers' regexes at load time, so this
 //! path is only a backstop.
 
@@ -88,10 +89,19 @@ impl LazyRegex {
 
     /// Whether the regex matches; a regex that does not compile counts as matching.
     pub fn is_match(&self, text: &str) -> bool {
-        self.compiled
+        self.matches_or(text, true)
+    }
+
+    /// Whether the regex matches; `broken` is the answer when it does not compile, so
+    /// each use can fail closed (a broken `not_regex` must not exclude anything).
+    pub fn matches_or(&self, text: &str, broken: bool) -> bool {
+        match self
+            .compiled
             .get_or_init(|| Self::compile(&self.source).ok())
-            .as_ref()
-            .is_none_or(|re| re.is_match(text))
+        {
+            Some(re) => re.is_match(text),
+            None => broken,
+        }
     }
 
     pub fn source(&self) -> &str {
@@ -116,7 +126,11 @@ impl TextMatcher {
             self.globs.iter().any(|g| glob_match(g, text))
                 || self.regex.as_ref().is_some_and(|r| r.is_match(text))
         };
-        positive && !self.not_regex.as_ref().is_some_and(|r| r.is_match(text))
+        positive
+            && !self
+                .not_regex
+                .as_ref()
+                .is_some_and(|r| r.matches_or(text, false))
     }
 }
 
@@ -162,5 +176,12 @@ mod tests {
     fn broken_regex_fails_closed() {
         assert!(LazyRegex::new("(").is_match("anything"));
         assert!(LazyRegex::compile("(").is_err());
+        // A broken exclusion excludes nothing.
+        let m = TextMatcher {
+            globs: vec!["x".into()],
+            regex: None,
+            not_regex: Some(LazyRegex::new("(")),
+        };
+        assert!(m.matches("x"));
     }
 }

@@ -214,11 +214,16 @@ fn add_file(
     validate: bool,
 ) -> Result<(), Error> {
     for (name, spec) in &file.tools {
-        if validate && builtin::is_builtin_program(name) {
+        // A layer may teach new tools, never redefine one guard knows: an alias
+        // `terraform` on a tool of its own would take every built-in terraform rule away.
+        let taken = std::iter::once(name)
+            .chain(&spec.aliases)
+            .find(|n| builtin::is_builtin_program(n) || set.knows_tool(n));
+        if let (true, Some(n)) = (validate, taken) {
             return Err(Error::Config {
                 path: path.to_string(),
                 message: format!(
-                    "[tools.{name}]: `{name}` is described by a built-in pack; add rules with `tools = [\"{name}\"]` instead"
+                    "[tools.{name}]: `{n}` is already a known tool (a built-in pack or an earlier layer describes it); add rules with `tools = [\"{n}\"]` instead"
                 ),
             });
         }

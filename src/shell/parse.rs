@@ -143,17 +143,23 @@ fn parse_long<'t>(mut w: Walker<'t>, text: &'t str) -> Result<Script, SyntaxErro
         }
         let from = *pending.get_or_insert(start);
         let piece = &text[from..end];
+        // `cmd \⏎ more` continues on the next line, though the piece alone parses.
+        let continued = end < text.len() && continues(piece);
         match try_parse(piece) {
-            Ok(program) => {
+            Ok(program) if !continued => {
                 w.walk_piece(from, piece, &program)?;
                 (pending, grown) = (None, 0);
             }
-            Err((_, true)) if end < text.len() && grown < MAX_GROWTH => grown += 1,
-            Err((_, true)) if end < text.len() => {
+            Ok(_) | Err((_, true)) if end < text.len() && grown < MAX_GROWTH => grown += 1,
+            Ok(_) | Err((_, true)) if end < text.len() => {
                 let rest = &text[from..];
                 let program = parse_program(rest).map_err(|e| at(from, e))?;
                 w.walk_piece(from, rest, &program)?;
                 return Ok(w.out);
+            }
+            Ok(program) => {
+                w.walk_piece(from, piece, &program)?;
+                (pending, grown) = (None, 0);
             }
             Err((e, _)) => return Err(at(from, e)),
         }
@@ -168,6 +174,13 @@ fn parse_long<'t>(mut w: Walker<'t>, text: &'t str) -> Result<Script, SyntaxErro
 const ONE_PIECE: usize = 2048;
 /// Lines a piece may grow by before the rest is parsed in one piece.
 const MAX_GROWTH: usize = 16;
+
+/// Whether a piece ends in a line continuation: an unescaped backslash before its
+/// final newline.
+fn continues(piece: &str) -> bool {
+    let line = piece.strip_suffix('\n').unwrap_or(piece);
+    line.bytes().rev().take_while(|&b| b == b'\\').count() % 2 == 1
+}
 
 /// Parses a piece; the flag says whether the error is only that the piece ends early.
 fn try_parse(piece: &str) -> Result<ast::Program, (SyntaxError, bool)> {

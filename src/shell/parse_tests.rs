@@ -339,3 +339,19 @@ fn plain_lines_read_the_same_on_both_paths() {
         }
     }
 }
+
+/// Regression: a long input read in pieces must not cut a line continuation apart.
+#[test]
+fn a_line_continuation_in_a_long_input_stays_one_command() {
+    let padding = format!("# {}\n", "x".repeat(3000));
+    let s = parse(&format!("{padding}terraform \\\n  destroy -auto-approve\n")).unwrap();
+    let runs: Vec<String> = s.commands.iter().map(|c| c.argv.join(" ")).collect();
+    assert_eq!(runs, ["terraform destroy -auto-approve"]);
+    let s = parse(&format!("{padding}echo a\\\\\nterraform destroy\n")).unwrap();
+    assert!(
+        s.commands
+            .iter()
+            .any(|c| c.argv == ["terraform", "destroy"]),
+        "an escaped backslash ends the line"
+    );
+}

@@ -70,7 +70,8 @@ pub(super) fn skip_options(args: &[String], o: &Opts) -> usize {
         }
         i += 1;
     }
-    i
+    // An option that takes a value can be the last word: the index never passes the end.
+    i.min(args.len())
 }
 
 pub(super) fn argv(via: &str, rest: &[String]) -> Vec<Inner> {

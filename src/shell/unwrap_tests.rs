@@ -224,3 +224,99 @@ fn interpreters() {
     assert!(is_interpreter("python3.11"));
     assert!(!is_interpreter("pythonic"));
 }
+
+/// Every wrapper survives any option as its last word (an option that takes a value with
+/// no value after it), and `--` or nothing at all.
+#[test]
+fn truncated_wrapper_options_never_panic() {
+    let programs = [
+        "sudo",
+        "doas",
+        "env",
+        "nohup",
+        "pkexec",
+        "su",
+        "runuser",
+        "script",
+        "taskset",
+        "strace",
+        "nsenter",
+        "systemd-run",
+        "at",
+        "parallel",
+        "tmux",
+        "screen",
+        "setsid",
+        "exec",
+        "command",
+        "time",
+        "timeout",
+        "nice",
+        "ionice",
+        "stdbuf",
+        "chroot",
+        "flock",
+        "xargs",
+        "watch",
+        "eval",
+        "ssh",
+        "find",
+        "kubectl",
+        "docker",
+        "podman",
+        "bash",
+        "sh",
+        "python3",
+        "node",
+        "awk",
+        "$SHELL",
+    ];
+    let options = [
+        "-u",
+        "-n",
+        "-c",
+        "-S",
+        "-t",
+        "-j",
+        "-F",
+        "-e",
+        "-s",
+        "-k",
+        "-w",
+        "-C",
+        "-a",
+        "-o",
+        "-p",
+        "-i",
+        "-l",
+        "-f",
+        "-v",
+        "-x",
+        "-E",
+        "--user",
+        "--",
+        "-",
+        ":::",
+        "exec",
+        "run",
+        "compose",
+        "new-session",
+        "send-keys",
+        "--entrypoint",
+        "-exec",
+        "--command",
+    ];
+    for p in programs {
+        let _ = inner(&[p.to_string()]);
+        for o in options {
+            for tail in [&[][..], &["x"][..], &["--"][..]] {
+                let mut argv = vec![p.to_string(), o.to_string()];
+                argv.extend(tail.iter().map(|t| t.to_string()));
+                let _ = inner(&argv);
+                let mut argv = vec![p.to_string(), "x".to_string(), o.to_string()];
+                argv.extend(tail.iter().map(|t| t.to_string()));
+                let _ = inner(&argv);
+            }
+        }
+    }
+}

@@ -230,3 +230,20 @@ fn custom_pack_example_loads_and_decides() {
         "allow"
     );
 }
+
+#[test]
+fn a_layer_cannot_take_over_a_built_in_tool_by_alias() {
+    let s = Sandbox::new();
+    s.project_config("[tools.x]\naliases = [\"terraform\", \"kubectl\"]\n");
+    s.guard()
+        .args(["check", "--", "terraform", "destroy"])
+        .run()
+        .expect_code(78)
+        .stderr_has("`terraform` is already a known tool");
+    s.project_config("[tools.kubectl]\nvalue_options = []\n");
+    s.guard()
+        .args(["check", "--", "kubectl", "delete", "ns", "prod"])
+        .run()
+        .expect_code(78)
+        .stderr_has("already a known tool");
+}

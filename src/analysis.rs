@@ -143,7 +143,19 @@ fn unknown_program(
             }
         }
     }
-    let (f, tool) = worst?;
+    let Some((f, tool)) = worst else {
+        // Nothing but a value (`$cmd`, `"$(curl ...)"`): the whole command is unknown.
+        return (cmd.argv.len() == 1).then(|| {
+            own(
+                ids::UNKNOWN_PROGRAM,
+                Decision::Confirm,
+                format!("cannot tell what runs: the whole command is `{}`, only known when the shell runs", cmd.argv[0]),
+                Some("write the command out literally so guard can check it".into()),
+                &cmd.to_string(),
+                &cmd.origin,
+            )
+        });
+    };
     let severity = f.severity.max(Decision::Confirm);
     let reason = format!(
         "cannot tell which program runs: `{}` is only known when the shell runs; as `{tool}` this would be {} ({}: {})",

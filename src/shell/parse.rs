@@ -72,12 +72,19 @@ pub(super) struct Walker<'t> {
     /// Variables exported earlier in the input: in every later command's environment.
     pub(super) exported: Vec<(String, String)>,
     pub(super) aliases: HashMap<String, String>,
-    pub(super) functions: HashMap<String, ast::FunctionBody>,
+    /// Function bodies by name; more than one when a definition may or may not run.
+    pub(super) functions: HashMap<String, Vec<ast::FunctionBody>>,
     /// `$1`, `$2`... where known (a function call, `sh -c STRING NAME ARGS`, `set --`).
     pub(super) positional: Option<Vec<String>>,
     pub(super) depth: usize,
     pub(super) chain: Vec<String>,
     pub(super) top: String,
+    /// Above zero while walking code that may or may not run (a branch, a loop body, an
+    /// `&&`/`||` tail, a subshell or pipeline member): assignments there make a variable
+    /// unknown rather than certain.
+    pub(super) uncertain: usize,
+    /// Aliases being expanded, so an alias that names itself (`alias ls='ls -l'`) stops.
+    pub(super) expanding: Vec<String>,
     /// What the first command of each pipeline reads: the input of the program being
     /// walked (a heredoc fed to `ssh host bash`, say).
     pub(super) stdin: Stdin,
@@ -98,7 +105,17 @@ impl<'t> Walker<'t> {
             chain: Vec::new(),
             top: String::new(),
             stdin: Stdin::Inherited,
+            uncertain: 0,
+            expanding: Vec::new(),
         }
+    }
+
+    /// Walks `f` as code that may or may not run.
+    pub(super) fn maybe<T>(&mut self, f: impl FnOnce(&mut Self) -> T) -> T {
+        self.uncertain += 1;
+        let r = f(self);
+        self.uncertain -= 1;
+        r
     }
 }
 
@@ -364,7 +381,9 @@ impl<'t> Walker<'t> {
             let mut outputs = vec![self.pipeline(&and_or.first)?];
             for next in &and_or.additional {
                 match next {
-                    ast::AndOr::And(p) | ast::AndOr::Or(p) => outputs.push(self.pipeline(p)?),
+                    ast::AndOr::And(p) | ast::AndOr::Or(p) => {
+                        outputs.push(self.maybe(|w| w.pipeline(p))?)
+                    }
                 }
             }
             for o in outputs {
@@ -383,9 +402,15 @@ impl<'t> Walker<'t> {
 
     fn pipeline(&mut self, p: &ast::Pipeline) -> Result<Stdin, SyntaxError> {
         let mut stdin = self.stdin.clone();
-        for cmd in &p.seq {
-            stdin = self.command(cmd, stdin)?;
-        }
+        // The members of a real pipeline run in subshells: what they assign stays there.
+        let sub = usize::from(p.seq.len() > 1);
+        self.uncertain += sub;
+        let r = p
+            .seq
+            .iter()
+            .try_fold(stdin.clone(), |input, cmd| self.command(cmd, input));
+        self.uncertain -= sub;
+        stdin = r?;
         Ok(stdin)
     }
 
@@ -406,7 +431,11 @@ impl<'t> Walker<'t> {
                 r
             }
             ast::Command::Function(f) => {
-                self.functions.insert(f.fname.value.clone(), f.body.clone());
+                let bodies = self.functions.entry(f.fname.value.clone()).or_default();
+                if self.uncertain == 0 {
+                    bodies.clear();
+                }
+                bodies.push(f.body.clone());
                 Ok(Stdin::Literal(String::new()))
             }
             ast::Command::ExtendedTest(test, _) => {
@@ -429,36 +458,37 @@ impl<'t> Walker<'t> {
             C::Arithmetic(a) => self
                 .lenient("((...))", &a.expr.value)
                 .map(|()| Stdin::Literal(String::new())),
-            C::ArithmeticForClause(f) => unknown(self.list(&f.body.list)),
+            C::ArithmeticForClause(f) => unknown(self.maybe(|w| w.list(&f.body.list))),
             C::BraceGroup(g) => self.list(&g.list),
-            C::Subshell(s) => self.list(&s.list),
+            C::Subshell(s) => self.maybe(|w| w.list(&s.list)),
             C::ForClause(f) => {
                 for w in f.values.iter().flatten() {
                     self.word(&w.value)?;
                 }
-                unknown(self.list(&f.body.list))
+                self.vars.remove(&f.variable_name);
+                unknown(self.maybe(|w| w.list(&f.body.list)))
             }
             C::CaseClause(c) => {
                 self.word(&c.value.value)?;
                 for l in c.cases.iter().filter_map(|i| i.cmd.as_ref()) {
-                    self.list(l)?;
+                    self.maybe(|w| w.list(l))?;
                 }
                 Ok(Stdin::Unknown("a case command".into()))
             }
             C::IfClause(i) => {
                 self.list(&i.condition)?;
-                self.list(&i.then)?;
+                self.maybe(|w| w.list(&i.then))?;
                 for e in i.elses.iter().flatten() {
                     if let Some(c) = &e.condition {
-                        self.list(c)?;
+                        self.maybe(|w| w.list(c))?;
                     }
-                    self.list(&e.body)?;
+                    self.maybe(|w| w.list(&e.body))?;
                 }
                 Ok(Stdin::Unknown("an if command".into()))
             }
             C::WhileClause(w) | C::UntilClause(w) => {
-                self.list(&w.0)?;
-                unknown(self.list(&w.1.list))
+                self.maybe(|me| me.list(&w.0))?;
+                unknown(self.maybe(|me| me.list(&w.1.list)))
             }
             C::Coprocess(c) => unknown(self.command(&c.body, Stdin::Inherited)),
         }

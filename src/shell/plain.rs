@@ -101,8 +101,10 @@ impl Walker<'_> {
                 let mut words = Vec::new();
                 for (s, e, text) in cmd {
                     let raw = &line[s..e];
+                    let unquoted: String = raw.split('\'').step_by(2).collect();
                     let w = Expanded {
                         fixed: text.len(),
+                        pattern: super::words::is_pattern(&unquoted),
                         text,
                         literal: true,
                         ..Expanded::default()

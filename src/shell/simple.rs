@@ -143,7 +143,19 @@ impl Walker<'_> {
                             Expanded::default()
                         }
                     };
-                    assignments.push((a.name.to_string(), value));
+                    // `x+=y` and `x[i]=y` leave `x` unknown rather than wrong.
+                    let (name, value) = match &a.name {
+                        ast::AssignmentName::VariableName(n) if !a.append => (n.clone(), value),
+                        ast::AssignmentName::VariableName(n)
+                        | ast::AssignmentName::ArrayElementName(n, _) => (
+                            n.clone(),
+                            Expanded {
+                                literal: false,
+                                ..value
+                            },
+                        ),
+                    };
+                    assignments.push((name, value));
                 }
                 Item::Other(I::IoRedirect(io)) => {
                     if let Some(s) = self.redirect(io)? {
@@ -179,10 +191,21 @@ impl Walker<'_> {
             }
             return Ok(Stdin::Literal(String::new()));
         }
-        let dynamic = !words[0].literal;
-        let mut argv: Vec<String> = words.iter().map(|w| w.text.clone()).collect();
+        // A program word with an unquoted glob or brace (`terr?form`, `{rm,-rf,/}`) is
+        // only known once the shell expands it.
+        let dynamic = !words[0].literal || words[0].pattern;
+        let argv: Vec<String> = words.iter().map(|w| w.text.clone()).collect();
         if !dynamic {
-            self.expand_aliases(&mut argv);
+            if let Some(out) = self.alias(&argv, &stdin)? {
+                return Ok(out);
+            }
+        }
+        if dynamic && !self.functions.is_empty() {
+            // `$(echo f)` may call any function defined so far.
+            let names: Vec<String> = self.functions.keys().cloned().collect();
+            for name in names {
+                self.maybe(|w| w.call(&name, argv[1..].to_vec()))?;
+            }
         }
         let unknown: Vec<String> = words
             .iter()
@@ -216,29 +239,31 @@ impl Walker<'_> {
         if let Some(e) = self.exported.iter_mut().find(|(n, _)| *n == name) {
             e.1.clone_from(&value.text);
         }
-        if value.literal {
+        if value.literal && self.uncertain == 0 {
             self.vars.insert(name, value.text);
         } else {
             self.vars.remove(&name);
         }
     }
 
-    /// Replaces an alias (and the aliases its value starts with) by its value.
-    fn expand_aliases(&self, argv: &mut Vec<String>) {
-        let mut seen: Vec<String> = Vec::new();
-        while let Some(value) = self
+    /// Expands an alias: its text, with the command's other words after it, is read as
+    /// shell code (an alias can hold `;` or `&&`). An alias naming itself stops there.
+    fn alias(&mut self, argv: &[String], stdin: &Stdin) -> Result<Option<Stdin>, SyntaxError> {
+        let name = &argv[0];
+        let Some(value) = self
             .aliases
-            .get(&argv[0])
-            .filter(|_| !seen.contains(&argv[0]))
-        {
-            seen.push(argv[0].clone());
-            match super::split_words(value) {
-                Ok(c) if !c.argv.is_empty() => {
-                    argv.splice(0..1, c.argv);
-                }
-                _ => break,
-            }
-        }
+            .get(name)
+            .filter(|_| !self.expanding.contains(name))
+            .cloned()
+        else {
+            return Ok(None);
+        };
+        let rest: Vec<String> = argv[1..].iter().map(|a| super::quote(a)).collect();
+        let text = format!("{value} {}", rest.join(" "));
+        self.expanding.push(name.clone());
+        let r = self.nested(&format!("alias {name}"), &text, stdin.clone(), None);
+        self.expanding.pop();
+        r.map(|()| Some(Stdin::Unknown(format!("the alias {name}"))))
     }
 
     /// Shell builtins that change what later commands see: `alias`, `export`, `set --`,
@@ -266,6 +291,15 @@ impl Walker<'_> {
                 }
                 done
             }
+            // Builtins that set variables guard does not model: those become unknown.
+            "read" | "mapfile" | "readarray" | "getopts" | "local" | "declare" | "typeset"
+            | "readonly" | "unset" | "let" | "printf" | "eval" => {
+                for a in &argv[1..] {
+                    let name = a.split(['=', '[', '+']).next().unwrap_or_default();
+                    self.vars.remove(name);
+                }
+                Ok(None)
+            }
             "set" if argv.get(1).is_some_and(|a| a == "--") => {
                 self.set_positional(argv[2..].to_vec());
                 done
@@ -288,13 +322,16 @@ impl Walker<'_> {
         self.depth += 1;
         self.chain.push(format!("function {name}"));
         let saved = self.set_positional(args);
-        let mut r = Ok(());
-        for io in body.1.iter().flat_map(|r| r.0.iter()) {
-            if let Err(e) = self.redirect(io) {
-                r = Err(e);
+        // Every definition that may be the one in force is walked.
+        let maybe_several = body.len() > 1;
+        self.uncertain += usize::from(maybe_several);
+        let r = body.iter().try_for_each(|b| {
+            for io in b.1.iter().flat_map(|r| r.0.iter()) {
+                self.redirect(io)?;
             }
-        }
-        let r = r.and_then(|()| self.compound(&body.0).map(|_| ()));
+            self.compound(&b.0).map(|_| ())
+        });
+        self.uncertain -= usize::from(maybe_several);
         self.set_positional_opt(saved);
         self.chain.pop();
         self.depth -= 1;
@@ -451,6 +488,17 @@ fn literal_output(argv: &[String], words: &[Expanded], stdin: &Stdin) -> Stdin {
                 args = &args[1..];
             }
             let text = args.join(" ");
+            // dash's echo (the /bin/sh of Debian and Ubuntu) always reads escapes, bash's
+            // only with -e: text with a backslash may be read either way, so both
+            // readings are what it writes.
+            if !escapes && text.contains('\\') {
+                let decoded = words::decode_echo(&text);
+                return Stdin::Literal(if decoded == text {
+                    text + "\n"
+                } else {
+                    format!("{text}\n{decoded}\n")
+                });
+            }
             Stdin::Literal(
                 if escapes {
                     words::decode_ansi_c(&text)
@@ -466,6 +514,10 @@ fn literal_output(argv: &[String], words: &[Expanded], stdin: &Stdin) -> Stdin {
             let mut text = words::decode_ansi_c(format);
             for arg in &argv[2..] {
                 match ["%s", "%b", "%d"].iter().filter_map(|p| text.find(p)).min() {
+                    // `%b` reads escapes in its argument; `%s` and `%d` do not.
+                    Some(at) if text[at..].starts_with("%b") => {
+                        text.replace_range(at..at + 2, &words::decode_printf_b(arg))
+                    }
                     Some(at) => text.replace_range(at..at + 2, arg),
                     None => {
                         text.push(' ');

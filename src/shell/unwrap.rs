@@ -32,9 +32,7 @@ pub enum Inner {
     Code { via: String, code: String },
 }
 
-const SHELLS: &[&str] = &[
-    "sh", "bash", "zsh", "dash", "ksh", "ash", "mksh", "yash", "busybox",
-];
+const SHELLS: &[&str] = &["sh", "bash", "zsh", "dash", "ksh", "ash", "mksh", "yash"];
 
 /// An option scanner: which short letters and long names take a value.
 pub(super) struct Opts {
@@ -300,6 +298,42 @@ pub fn inner(argv: &[String]) -> Vec<Inner> {
         "xargs" => xargs(args),
         "watch" => watch(args),
         "eval" => script(program, args),
+        // `busybox APPLET ARGS...` is the applet.
+        "busybox" => self::argv(program, args),
+        // `trap 'CMD' SIGNAL...` runs CMD later, in this shell.
+        "trap" => match args.first() {
+            Some(cmd) if !cmd.starts_with('-') && args.len() > 1 => {
+                script(program, std::slice::from_ref(cmd))
+            }
+            _ => Vec::new(),
+        },
+        "guard" => guard(args),
+        // Runners that set up credentials or tools, then run what follows `--`.
+        "aws-vault" | "doppler" | "op" | "mise" | "rtx" | "dotenv" | "dotenvx" | "infisical"
+        | "chamber" | "with-contenv" => match args.iter().position(|a| a == "--") {
+            Some(dd) => self::argv(program, &args[dd + 1..]),
+            None => {
+                let cmd = args
+                    .windows(2)
+                    .find(|w| w[0] == "--command" || w[0] == "-c");
+                cmd.map_or_else(Vec::new, |w| script(program, std::slice::from_ref(&w[1])))
+            }
+        },
+        "direnv" if args.first().is_some_and(|a| a == "exec") => {
+            self::argv(program, args.get(2..).unwrap_or_default())
+        }
+        "nix-shell" | "nix" => {
+            let run = args
+                .windows(2)
+                .find(|w| w[0] == "--run" || w[0] == "--command");
+            match run {
+                Some(w) => script(program, std::slice::from_ref(&w[1])),
+                None => match args.iter().position(|a| a == "--command" || a == "-c") {
+                    Some(i) => self::argv(program, &args[i + 1..]),
+                    None => Vec::new(),
+                },
+            }
+        }
         "ssh" => {
             let start = skip_options(
                 args,
@@ -349,4 +383,22 @@ pub fn inner(argv: &[String]) -> Vec<Inner> {
         }
         _ => Vec::new(),
     }
+}
+
+/// `guard -- CMD...` and `guard -c STRING` run what they are given; `guard check`,
+/// `request`, `approve` and `rules` run nothing.
+fn guard(args: &[String]) -> Vec<Inner> {
+    for (i, a) in args.iter().enumerate() {
+        match a.as_str() {
+            "--" => return argv("guard", &args[i + 1..]),
+            "-c" => {
+                return args
+                    .get(i + 1)
+                    .map_or_else(Vec::new, |s| script("guard -c", std::slice::from_ref(s)));
+            }
+            "check" | "request" | "approve" | "rules" => return Vec::new(),
+            _ => {}
+        }
+    }
+    Vec::new()
 }

@@ -19,6 +19,8 @@ pub struct Expanded {
     pub substitutions: Vec<String>,
     /// Characters other than blanks that come from literal text (not expansions).
     pub fixed: usize,
+    /// An unquoted glob or brace expression: the shell may turn the word into others.
+    pub pattern: bool,
     /// The text of each arithmetic expansion: bash runs `$((cmd) )` as a command
     /// substitution when it is not arithmetic, so it is read as a program too.
     pub arithmetic: Vec<String>,
@@ -31,6 +33,7 @@ pub fn expand(word: &str, vars: &HashMap<String, String>) -> Result<Expanded, St
         return Ok(Expanded {
             text: word.to_string(),
             literal: true,
+            pattern: is_pattern(word),
             fixed: word.len(),
             ..Expanded::default()
         });
@@ -83,6 +86,8 @@ fn push_pieces(
         let raw = src.get(p.start_index..p.end_index).unwrap_or_default();
         match &p.piece {
             WordPiece::Text(t) | WordPiece::SingleQuotedText(t) => {
+                let unquoted = matches!(p.piece, WordPiece::Text(_)) && !quoted;
+                out.pattern |= unquoted && is_pattern(t);
                 out.fixed += t.chars().filter(|c| !c.is_whitespace()).count();
                 out.text.push_str(t);
             }
@@ -110,6 +115,11 @@ fn push_pieces(
             }
             WordPiece::ParameterExpansion(expr) => match known_value(expr, vars) {
                 Some(v) => {
+                    // Unquoted, a value with blanks (or any value once IFS is changed)
+                    // is split into several words: not one literal word.
+                    if !quoted && (v.contains(char::is_whitespace) || vars.contains_key("IFS")) {
+                        out.literal = false;
+                    }
                     out.fixed += v.len();
                     out.text.push_str(v);
                 }
@@ -133,6 +143,18 @@ fn push_pieces(
             }
         }
     }
+}
+
+/// Whether unquoted text would be expanded by the shell into other words: a glob
+/// (`*`, `?`, `[...]`) or a brace expression (`{a,b}`, `{1..3}`).
+pub fn is_pattern(t: &str) -> bool {
+    t.contains(['*', '?', '['])
+        || t.find('{').is_some_and(|open| {
+            t[open..].find('}').is_some_and(|close| {
+                let inner = &t[open..open + close];
+                inner.contains(',') || inner.contains("..")
+            })
+        })
 }
 
 /// The value of `$NAME`, `${NAME}`, `$1` or `$@` when it is known: assigned a literal
@@ -191,6 +213,73 @@ pub fn substitutions_in(text: &str) -> Vec<String> {
         }
     }
     out
+}
+
+/// Decodes `echo` text the way dash's echo does (and bash's `echo -e`): `\\`, `\a`,
+/// `\b`, `\f`, `\n`, `\r`, `\t`, `\v`, `\0NNN`, and `\c` ends the output.
+pub fn decode_echo(s: &str) -> String {
+    let mut out = String::with_capacity(s.len());
+    let mut chars = s.chars().peekable();
+    while let Some(c) = chars.next() {
+        if c != '\\' {
+            out.push(c);
+            continue;
+        }
+        match chars.next() {
+            Some('\\') => out.push('\\'),
+            Some('a') => out.push('\x07'),
+            Some('b') => out.push('\x08'),
+            Some('f') => out.push('\x0c'),
+            Some('n') => out.push('\n'),
+            Some('r') => out.push('\r'),
+            Some('t') => out.push('\t'),
+            Some('v') => out.push('\x0b'),
+            Some('c') => break,
+            Some('0') => {
+                let mut n = 0u32;
+                for _ in 0..3 {
+                    match chars.peek().and_then(|d| d.to_digit(8)) {
+                        Some(d) => {
+                            n = n * 8 + d;
+                            chars.next();
+                        }
+                        None => break,
+                    }
+                }
+                out.push(char::from_u32(n).unwrap_or('\0'));
+            }
+            Some(other) => {
+                out.push('\\');
+                out.push(other);
+            }
+            None => out.push('\\'),
+        }
+    }
+    out
+}
+
+/// Decodes a `printf %b` argument: like `$'...'`, but octal is written `\0NNN`.
+pub fn decode_printf_b(s: &str) -> String {
+    let mut fixed = String::with_capacity(s.len());
+    let mut rest = s;
+    while let Some(at) = rest.find("\\0") {
+        fixed.push_str(&rest[..at]);
+        let digits: String = rest[at + 2..]
+            .chars()
+            .take_while(|c| c.is_digit(8))
+            .take(3)
+            .collect();
+        match u32::from_str_radix(&digits, 8)
+            .ok()
+            .and_then(char::from_u32)
+        {
+            Some(c) if !digits.is_empty() => fixed.push(c),
+            _ => fixed.push('\0'),
+        }
+        rest = &rest[at + 2 + digits.len()..];
+    }
+    fixed.push_str(rest);
+    decode_ansi_c(&fixed)
 }
 
 /// Decodes the body of `$'...'` the way bash does.

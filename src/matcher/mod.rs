@@ -311,13 +311,13 @@ fn readings(
             out
         }
         "arg" => {
-            parsed.positionals.push(text.clone());
+            parsed.positionals.push(text.to_string());
             vec![parsed]
         }
         option => {
             parsed.options.push(args::Opt {
                 name: option.to_string(),
-                value: Some(text.clone()),
+                value: Some(text.to_string()),
                 from_env: None,
             });
             vec![parsed]

@@ -38,7 +38,7 @@ pub struct Command {
     pub dynamic_program: bool,
     /// The text the command reads on standard input, when the input holds it (a
     /// heredoc, a here-string, `echo ... |`).
-    pub stdin: Option<String>,
+    pub stdin: Option<std::sync::Arc<str>>,
 }
 
 impl Command {

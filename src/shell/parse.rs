@@ -18,6 +18,7 @@
 use super::{Command, SyntaxError};
 use brush_parser::ast;
 use std::collections::HashMap;
+use std::sync::Arc;
 
 /// Largest input guard reads, in bytes.
 pub const MAX_INPUT: usize = 1 << 20;
@@ -59,8 +60,15 @@ pub struct Script {
 #[derive(Debug, Clone)]
 pub(super) enum Stdin {
     Inherited,
-    Literal(String),
+    /// Shared: one heredoc may feed many commands.
+    Literal(Arc<str>),
     Unknown(String),
+}
+
+impl Stdin {
+    pub(super) fn text(t: impl Into<Arc<str>>) -> Stdin {
+        Stdin::Literal(t.into())
+    }
 }
 
 pub(super) struct Walker<'t> {
@@ -388,13 +396,16 @@ impl<'t> Walker<'t> {
             }
             for o in outputs {
                 match o {
-                    Stdin::Literal(t) => written.push_str(&t),
+                    // Output past what guard reads at all is not followed.
+                    Stdin::Literal(t) if written.len() + t.len() <= MAX_INPUT => {
+                        written.push_str(&t)
+                    }
                     _ => known = false,
                 }
             }
         }
         Ok(if known {
-            Stdin::Literal(written)
+            Stdin::text(written)
         } else {
             Stdin::Unknown("a command list".into())
         })
@@ -436,14 +447,14 @@ impl<'t> Walker<'t> {
                     bodies.clear();
                 }
                 bodies.push(f.body.clone());
-                Ok(Stdin::Literal(String::new()))
+                Ok(Stdin::text(String::new()))
             }
             ast::Command::ExtendedTest(test, _) => {
                 // `[[ ... ]]` only evaluates; substitutions inside it still run.
                 for sub in super::words::substitutions_in(&test.to_string()) {
                     self.nested("$(...)", &sub, Stdin::Inherited, None)?;
                 }
-                Ok(Stdin::Literal(String::new()))
+                Ok(Stdin::text(String::new()))
             }
         }
     }
@@ -457,7 +468,7 @@ impl<'t> Walker<'t> {
             // subshells; and `(( x = $(cmd) ))` runs cmd.
             C::Arithmetic(a) => self
                 .lenient("((...))", &a.expr.value)
-                .map(|()| Stdin::Literal(String::new())),
+                .map(|()| Stdin::text(String::new())),
             C::ArithmeticForClause(f) => unknown(self.maybe(|w| w.list(&f.body.list))),
             C::BraceGroup(g) => self.list(&g.list),
             C::Subshell(s) => self.maybe(|w| w.list(&s.list)),

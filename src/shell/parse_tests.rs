@@ -355,3 +355,18 @@ fn a_line_continuation_in_a_long_input_stays_one_command() {
         "an escaped backslash ends the line"
     );
 }
+
+/// Regression: one heredoc feeding many commands is shared, not copied into each.
+#[test]
+fn a_heredoc_feeding_many_commands_is_shared() {
+    let body = "x".repeat(200_000);
+    let text = format!("{{ {} }} <<'EOF'\n{body}\nEOF\n", "cat; ".repeat(2000));
+    let s = parse(&text).unwrap();
+    assert_eq!(s.commands.len(), 2000);
+    let first = s.commands[0].stdin.clone().unwrap();
+    assert!(s.commands.iter().all(|c| {
+        c.stdin
+            .as_ref()
+            .is_some_and(|t| std::sync::Arc::ptr_eq(t, &first))
+    }));
+}

@@ -189,7 +189,7 @@ impl Walker<'_> {
             for (name, value) in assignments {
                 self.assign(name, value);
             }
-            return Ok(Stdin::Literal(String::new()));
+            return Ok(Stdin::text(String::new()));
         }
         // A program word with an unquoted glob or brace (`terr?form`, `{rm,-rf,/}`) is
         // only known once the shell expands it.
@@ -269,7 +269,7 @@ impl Walker<'_> {
     /// Shell builtins that change what later commands see: `alias`, `export`, `set --`,
     /// and calls of functions defined earlier. Returns their output when handled.
     fn builtin(&mut self, argv: &[String]) -> Result<Option<Stdin>, SyntaxError> {
-        let done = Ok(Some(Stdin::Literal(String::new())));
+        let done = Ok(Some(Stdin::text(String::new())));
         match argv[0].as_str() {
             "alias" => {
                 for (n, v) in argv[1..].iter().filter_map(|d| d.split_once('=')) {
@@ -431,7 +431,7 @@ impl Walker<'_> {
             }
             Stdin::Literal(code) => {
                 let origin = self.origin();
-                let (interpreter, code) = (via.to_string(), code.clone());
+                let (interpreter, code) = (via.to_string(), code.to_string());
                 self.out.concerns.push(Concern::InlineCode {
                     interpreter,
                     code,
@@ -466,7 +466,7 @@ fn known_or_not(e: Expanded, what: &str) -> Stdin {
     if only_expansions {
         Stdin::Unknown(format!("{what} holding a value only known when it runs"))
     } else {
-        Stdin::Literal(e.text)
+        Stdin::text(e.text)
     }
 }
 
@@ -493,13 +493,13 @@ fn literal_output(argv: &[String], words: &[Expanded], stdin: &Stdin) -> Stdin {
             // readings are what it writes.
             if !escapes && text.contains('\\') {
                 let decoded = words::decode_echo(&text);
-                return Stdin::Literal(if decoded == text {
+                return Stdin::text(if decoded == text {
                     text + "\n"
                 } else {
                     format!("{text}\n{decoded}\n")
                 });
             }
-            Stdin::Literal(
+            Stdin::text(
                 if escapes {
                     words::decode_ansi_c(&text)
                 } else {
@@ -525,7 +525,7 @@ fn literal_output(argv: &[String], words: &[Expanded], stdin: &Stdin) -> Stdin {
                     }
                 }
             }
-            Stdin::Literal(text)
+            Stdin::text(text)
         }
         // `cat`, `cat -` and `tee FILE...` pass their input through.
         "cat" if argv[1..].iter().all(|a| a == "-") => stdin.clone(),

@@ -35,7 +35,8 @@ impl Context {
         let agent = var("GUARD_AGENT").filter(|v| !v.is_empty()).or_else(|| {
             AGENT_MARKERS
                 .iter()
-                .find(|(k, _)| set(k))
+                // Any value of an agent's marker counts: `CLAUDECODE=0` is still an agent.
+                .find(|(k, _)| var(k).is_some_and(|v| !v.is_empty()))
                 .map(|(_, n)| n.to_string())
         });
         Context {
@@ -81,7 +82,11 @@ mod tests {
                 .as_deref(),
             Some("my-bot")
         );
-        assert_eq!(ctx(&[("CLAUDECODE", "0")]).agent, None);
+        assert_eq!(
+            ctx(&[("CLAUDECODE", "0")]).agent.as_deref(),
+            Some("claude-code")
+        );
+        assert_eq!(ctx(&[("CLAUDECODE", "")]).agent, None);
         assert!(ctx(&[("CI", "true")]).ci);
         assert!(!ctx(&[("CI", "false")]).ci);
         assert!(!ctx(&[]).ci);

@@ -122,6 +122,11 @@ pub fn approve(global: &GlobalArgs, args: &ApproveArgs) -> Result<i32, Error> {
             s
         }
     };
+    if let Some(agent) = crate::context::Context::detect(true).agent {
+        return Err(Error::Refused(format!(
+            "an agent ({agent}) cannot approve: approving is a person's decision, at their own terminal"
+        )));
+    }
     let (req, json) = Request::from_code(&code).map_err(|e| Error::Usage(e.0))?;
     let approvals = super::load_rules(global, Some(&[]))?.settings.approvals;
     let key = args

@@ -136,6 +136,13 @@ fn check_binding(r: &Request, expect: &Expect) -> Result<(), String> {
             differs.join("; ")
         ));
     }
+    // A request made "in the future" could carry any expiry within the allowed lifetime.
+    if r.created > expect.now + 300 {
+        return Err(format!(
+            "the request claims to be made at {}, after now: it was not made by guard here",
+            format_time(r.created)
+        ));
+    }
     if expect.now > r.expires {
         return Err(format!(
             "the approval expired at {} ({} ago); request a new one",

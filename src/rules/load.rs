@@ -354,7 +354,19 @@ fn apply_settings(set: &mut RuleSet, layers: &[Layer]) -> Result<Warnings, Error
     set.settings.disabled = disabled;
     for layer in layers {
         if let Some(spec) = &layer.file.approvals {
-            apply_approvals(&mut set.settings.approvals, spec, layer, &mut warnings)?;
+            // With the system config locked, the user file cannot name approvers either.
+            let trusted = match layer.kind {
+                LayerKind::System => true,
+                LayerKind::User => !locked,
+                LayerKind::Project | LayerKind::Explicit => false,
+            };
+            apply_approvals(
+                &mut set.settings.approvals,
+                spec,
+                layer,
+                trusted,
+                &mut warnings,
+            )?;
         }
     }
     Ok(warnings)
@@ -367,9 +379,9 @@ fn apply_approvals(
     a: &mut Approvals,
     spec: &ApprovalsSpec,
     layer: &Layer,
+    trusted: bool,
     warnings: &mut Warnings,
 ) -> Result<(), Error> {
-    let trusted = matches!(layer.kind, LayerKind::System | LayerKind::User);
     let duration = |what: &str, text: &str| {
         crate::approval::parse_duration(text).ok_or_else(|| Error::Config {
             path: layer.path.clone(),

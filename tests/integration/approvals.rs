@@ -565,3 +565,43 @@ fn at_a_terminal_the_requester_confirms_too() {
         "a token without the person's confirmation does not run at a terminal"
     );
 }
+
+#[test]
+fn an_agent_cannot_approve() {
+    let t = Team::new("");
+    let code = t.code(DESTROY);
+    let out =
+        t.s.guard()
+            .env("CLAUDECODE", "1")
+            .args(["approve", "--yes", "--key"])
+            .arg(t.keys.join("bob"))
+            .arg(&code)
+            .run();
+    let out = out
+        .expect_code(77)
+        .stderr_has("an agent (claude-code) cannot approve");
+    assert_eq!(out.stdout(), "", "no token");
+}
+
+#[test]
+fn a_locked_system_config_keeps_the_user_file_from_naming_approvers() {
+    let t = Team::new("");
+    t.s.system_config("lock = true\n");
+    let token = t.approve("bob", &t.code(DESTROY));
+    t.run_with(&[&token], DESTROY)
+        .expect_code(77)
+        .stderr_has("no approvers file is configured");
+    assert_eq!(t.ran(), "");
+}
+
+#[test]
+fn a_request_dated_in_the_future_is_refused() {
+    let t = Team::new("");
+    let (mut req, _) = Request::from_code(&t.code(DESTROY)).unwrap();
+    req.created += 10 * 365 * 86_400;
+    req.expires = req.created + 600;
+    let token = t.forge("bob", &req.to_json());
+    t.run_with(&[&token], DESTROY)
+        .expect_code(77)
+        .stderr_has("after now");
+}

@@ -40,7 +40,25 @@ pub fn run(global: &GlobalArgs, input: &Input) -> Result<i32, Error> {
                 );
             }
             Gate::Confirm { expected } => ask(&shown, &findings, &expected)?,
-            Gate::Refuse { why } => return Err(refusal(&shown, decision, &why, &findings, None)),
+            Gate::Refuse { why } => {
+                // A confirm-level command no one here can confirm: the refusal carries
+                // the request, so the agent can hand it to a person.
+                let request = if decision == Decision::Confirm {
+                    let r = make_request(input, &findings, &approvals)?;
+                    let how = if approvals.token_confirms {
+                        how_to_approve(&r)
+                    } else {
+                        format!(
+                            "{}\n(an approval stands in for the confirmation only with [approvals] token_confirms = true; otherwise a person runs it at their own terminal)",
+                            how_to_approve(&r)
+                        )
+                    };
+                    Some(how)
+                } else {
+                    None
+                };
+                return Err(refusal(&shown, decision, &why, &findings, request));
+            }
         }
     }
     match input {

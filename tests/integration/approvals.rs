@@ -605,3 +605,68 @@ fn a_request_dated_in_the_future_is_refused() {
         .expect_code(77)
         .stderr_has("after now");
 }
+
+#[test]
+fn an_agent_gets_the_request_for_a_confirm_level_command_and_a_token_stands_in_only_when_allowed() {
+    let t = Team::new("");
+    let apply = ["terraform", "apply", "-auto-approve"];
+    let out =
+        t.s.guard()
+            .env("PATH", t.path_env())
+            .env("CLAUDECODE", "1")
+            .arg_list(&["--"], &apply)
+            .run();
+    out.expect_code(77)
+        .stderr_has("guard approve guard-request-v1.")
+        .stderr_has("token_confirms = true");
+    // Allowed by the user's config: an approval stands in for the person.
+    let t = Team::new("token_confirms = true\n");
+    let token = t.approve("bob", &t.code(&apply));
+    let out =
+        t.s.guard()
+            .env("PATH", t.path_env())
+            .env("CLAUDECODE", "1")
+            .args(["--approval", &token, "--"])
+            .args(apply)
+            .run();
+    out.expect_code(0);
+    assert_eq!(t.ran(), "apply -auto-approve\n");
+}
+
+#[test]
+fn break_glass_only_from_the_system_config_and_never_for_agents() {
+    let t = Team::new("");
+    let bg = |agent: bool| {
+        let mut c = t.s.guard().env("PATH", t.path_env());
+        if agent {
+            c = c.env("CLAUDECODE", "1");
+        }
+        c.args([
+            "--break-glass",
+            "prod outage INC-42",
+            "--",
+            "terraform",
+            "destroy",
+        ])
+        .run()
+    };
+    bg(false)
+        .expect_code(77)
+        .stderr_has("--break-glass is not enabled");
+    // The user file cannot enable it.
+    let cfg = std::fs::read_to_string(t.s.path("home/.config/guard/config.toml")).unwrap();
+    t.s.user_config(&format!("{cfg}break_glass = true\n"));
+    bg(false)
+        .expect_code(77)
+        .stderr_has("--break-glass is not enabled");
+    t.s.system_config("[approvals]\nbreak_glass = true\n");
+    bg(true)
+        .expect_code(77)
+        .stderr_has("never available to an agent");
+    assert_eq!(t.ran(), "");
+    bg(false)
+        .expect_code(0)
+        .stderr_has("BREAK-GLASS by alice@test")
+        .stderr_has("Reason: prod outage INC-42");
+    assert_eq!(t.ran(), "destroy\n");
+}

@@ -103,6 +103,15 @@ Examples:
   guard request --json -c 'kubectl delete ns staging'")]
     Request(RequestArgs),
 
+    /// Show the audit trail, or verify its hash chain
+    #[command(after_help = "\
+Examples:
+  guard log                          the last 20 runs
+  guard log --decision two-person --since 1h
+  guard log --json --grep terraform
+  guard log verify")]
+    Log(LogArgs),
+
     /// Review a request and sign it with your own SSH key, printing the approval token
     #[command(after_help = "\
 Examples:
@@ -199,5 +208,41 @@ pub enum RulesCmd {
         /// Files to check
         #[arg(required = true)]
         files: Vec<PathBuf>,
+    },
+}
+
+#[derive(Debug, Args)]
+pub struct LogArgs {
+    #[command(subcommand)]
+    pub verify: Option<LogCmd>,
+    /// Only records this recent: `90s`, `15m`, `2h`, or an RFC 3339 time
+    #[arg(long, value_name = "WHEN")]
+    pub since: Option<String>,
+    /// Only this decision (allow, warn, confirm, two-person, deny)
+    #[arg(long)]
+    pub decision: Option<String>,
+    /// Only records where this rule matched
+    #[arg(long, value_name = "ID")]
+    pub rule: Option<String>,
+    /// Only records whose command or detail contains TEXT
+    #[arg(long, value_name = "TEXT")]
+    pub grep: Option<String>,
+    /// How many records at most
+    #[arg(short = 'n', long, default_value_t = 20)]
+    pub limit: usize,
+    /// One JSON object per line
+    #[arg(long)]
+    pub json: bool,
+    /// The log file (default: [audit] path, else $XDG_STATE_HOME/guard/audit.jsonl)
+    #[arg(long, value_name = "FILE")]
+    pub file: Option<PathBuf>,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum LogCmd {
+    /// Check the whole hash chain; reports the first broken link and exits non-zero
+    Verify {
+        /// The log file to check
+        file: Option<PathBuf>,
     },
 }

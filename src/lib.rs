@@ -8,6 +8,7 @@
 pub mod analysis;
 pub mod app;
 pub mod approval;
+pub mod audit;
 pub mod cli;
 pub mod confirm;
 pub mod context;

@@ -47,6 +47,7 @@ fn many(global: &GlobalArgs) -> Result<i32, Error> {
             Ok(input) => evaluate_with(&set, &input),
             Err(why) => Outcome {
                 approvals: Default::default(),
+                audit: Default::default(),
                 shown: line.clone(),
                 findings: vec![crate::analysis::parse_error(
                     &line,

@@ -6,6 +6,7 @@ use super::approve::{how_to_approve, make_request, subject};
 use super::{Outcome, evaluate};
 use crate::analysis::Input;
 use crate::approval::{Token, identity, ledger, signers, verify};
+use crate::audit::{self, Record, RuleHit};
 use crate::cli::GlobalArgs;
 use crate::confirm;
 use crate::context::{Context, has_terminal};
@@ -17,54 +18,171 @@ use crate::policy::{Gate, expected_answer, gate};
 use crate::report;
 use crate::sanitize::sanitize;
 
+/// How the gate was passed, for the audit record.
+struct Pass {
+    gate: &'static str,
+    detail: String,
+    approvers: Vec<String>,
+    nonce: String,
+}
+
+impl Pass {
+    fn plain(gate: &'static str, detail: String) -> Pass {
+        Pass {
+            gate,
+            detail,
+            approvers: Vec::new(),
+            nonce: String::new(),
+        }
+    }
+}
+
 pub fn run(global: &GlobalArgs, input: &Input) -> Result<i32, Error> {
+    let o = evaluate(global, input)?;
+    let ctx = Context::detect(global.non_interactive);
+    let mut record = decision_record(&o, &ctx);
+    let run_id = record.run.clone();
+    let pass = pass_gate(global, input, &o, &ctx);
+    match &pass {
+        Ok(p) => {
+            record.gate = p.gate.to_string();
+            record.detail.clone_from(&p.detail);
+            record.approvers.clone_from(&p.approvers);
+            record.nonce.clone_from(&p.nonce);
+        }
+        Err(e) => {
+            record.gate = "refused".into();
+            record.detail = e.to_string().lines().next().unwrap_or_default().to_string();
+        }
+    }
+    // The decision is on the record before anything runs.
+    let written = o.audit.write(record);
+    let pass = pass?;
+    if let Err(why) = written {
+        if o.decision > Decision::Allow {
+            return Err(Error::Refused(format!(
+                "{} did not run: the audit record could not be written first ({why}); fix [audit] path or the log's permissions",
+                sanitize(&o.shown)
+            )));
+        }
+        eprintln!("guard: warning: {why}; an allowed command runs without its audit record");
+    }
+    let _ = pass;
+    let start = std::time::Instant::now();
+    let result = match input {
+        Input::Argv(argv) => exec::run(argv),
+        Input::Shell(text) => exec::run_shell(text),
+    };
+    let status = match &result {
+        Ok(code) => *code,
+        Err(e) => e.exit_code().code(),
+    };
+    let end = Record {
+        kind: "exit".into(),
+        run: run_id,
+        time: audit::rfc3339(identity::now()),
+        status: Some(status),
+        duration_ms: Some(u64::try_from(start.elapsed().as_millis()).unwrap_or(u64::MAX)),
+        ..Record::default()
+    };
+    if let Err(why) = o.audit.write(end) {
+        eprintln!("guard: warning: the command ended with status {status}, but {why}");
+    }
+    result
+}
+
+/// The decision record, before the gate says how it was passed.
+fn decision_record(o: &Outcome, ctx: &Context) -> Record {
+    Record {
+        kind: "decision".into(),
+        run: crate::approval::nonce().unwrap_or_default(),
+        time: audit::rfc3339(identity::now()),
+        host: identity::host(),
+        user: identity::user(),
+        requester: identity::principal(o.approvals.principal.as_deref()),
+        agent: ctx.agent.clone(),
+        ci: ctx.ci,
+        terminal: has_terminal(),
+        cwd: identity::cwd(),
+        command: audit::redact(&o.shown),
+        decision: o.decision.to_string(),
+        rules: o
+            .findings
+            .iter()
+            .map(|f| RuleHit {
+                rule: f.rule.clone(),
+                severity: f.severity.to_string(),
+                reason: f.reason.clone(),
+            })
+            .collect(),
+        ..Record::default()
+    }
+}
+
+/// Passes the gate, or says why not.
+fn pass_gate(
+    global: &GlobalArgs,
+    input: &Input,
+    o: &Outcome,
+    ctx: &Context,
+) -> Result<Pass, Error> {
     let Outcome {
         shown,
         findings,
         decision,
         approvals,
-    } = evaluate(global, input)?;
-    let ctx = Context::detect(global.non_interactive);
+        ..
+    } = o;
+    let (shown, findings, decision) = (shown.as_str(), findings.as_slice(), *decision);
     let token_path = decision == Decision::TwoPerson
-        || (decision == Decision::Confirm && approvals.token_confirms && cannot_ask(&ctx));
+        || (decision == Decision::Confirm && approvals.token_confirms && cannot_ask(ctx));
     if token_path {
-        second_person(global, input, &shown, &findings, decision, &ctx, &approvals)?;
-    } else {
-        match gate(decision, &findings, &ctx, has_terminal) {
-            Gate::Run => {}
-            Gate::Warn => {
-                eprint!(
-                    "guard: warning: {}\n{}",
-                    sanitize(&shown),
-                    report::explain(&shown, &findings)
-                );
-            }
-            Gate::Confirm { expected } => ask(&shown, &findings, &expected)?,
-            Gate::Refuse { why } => {
-                // A confirm-level command no one here can confirm: the refusal carries
-                // the request, so the agent can hand it to a person.
-                let request = if decision == Decision::Confirm {
-                    let r = make_request(input, &findings, &approvals)?;
-                    let how = if approvals.token_confirms {
-                        how_to_approve(&r)
-                    } else {
-                        format!(
-                            "{}\n(an approval stands in for the confirmation only with [approvals] token_confirms = true; otherwise a person runs it at their own terminal)",
-                            how_to_approve(&r)
-                        )
-                    };
-                    Some(how)
+        return second_person(global, input, shown, findings, decision, ctx, approvals);
+    }
+    match gate(decision, findings, ctx, has_terminal) {
+        Gate::Run => Ok(Pass::plain("allowed", String::new())),
+        Gate::Warn => {
+            eprint!(
+                "guard: warning: {}\n{}",
+                sanitize(shown),
+                report::explain(shown, findings)
+            );
+            Ok(Pass::plain("warned", String::new()))
+        }
+        Gate::Confirm { expected } => {
+            ask(shown, findings, &expected)?;
+            Ok(Pass::plain("confirmed", confirmed_by()))
+        }
+        Gate::Refuse { why } => {
+            // A confirm-level command no one here can confirm: the refusal carries
+            // the request, so the agent can hand it to a person.
+            let request = if decision == Decision::Confirm {
+                let r = make_request(input, findings, approvals)?;
+                let how = if approvals.token_confirms {
+                    how_to_approve(&r)
                 } else {
-                    None
+                    format!(
+                        "{}\n(an approval stands in for the confirmation only with [approvals] token_confirms = true; otherwise a person runs it at their own terminal)",
+                        how_to_approve(&r)
+                    )
                 };
-                return Err(refusal(&shown, decision, &why, &findings, request));
-            }
+                Some(how)
+            } else {
+                None
+            };
+            Err(refusal(shown, decision, &why, findings, request))
         }
     }
-    match input {
-        Input::Argv(argv) => exec::run(argv),
-        Input::Shell(text) => exec::run_shell(text),
-    }
+}
+
+/// Who confirmed, and at which terminal.
+fn confirmed_by() -> String {
+    use std::os::fd::AsFd;
+    let tty = [std::io::stderr().as_fd(), std::io::stdin().as_fd()]
+        .into_iter()
+        .find_map(|fd| nix::unistd::ttyname(fd).ok())
+        .map_or_else(|| "/dev/tty".to_string(), |p| p.display().to_string());
+    format!("confirmed by {} at {tty}", identity::user())
 }
 
 fn cannot_ask(ctx: &Context) -> bool {
@@ -111,7 +229,7 @@ fn second_person(
     decision: Decision,
     ctx: &Context,
     a: &Approvals,
-) -> Result<(), Error> {
+) -> Result<Pass, Error> {
     if let Some(reason) = &global.break_glass {
         return break_glass(reason, shown, ctx, a);
     }
@@ -157,6 +275,17 @@ fn second_person(
             findings,
             None,
         )
+    })?;
+    let detail = if cannot_ask(ctx) {
+        String::new()
+    } else {
+        confirmed_by()
+    };
+    Ok(Pass {
+        gate: "approved",
+        detail,
+        approvers: verified.approvers,
+        nonce: verified.request.nonce,
     })
 }
 
@@ -228,7 +357,7 @@ fn warn_if_writable(path: &std::path::Path) {
     }
 }
 
-fn break_glass(reason: &str, shown: &str, ctx: &Context, a: &Approvals) -> Result<(), Error> {
+fn break_glass(reason: &str, shown: &str, ctx: &Context, a: &Approvals) -> Result<Pass, Error> {
     if !a.break_glass {
         return Err(Error::Refused("--break-glass is not enabled: only the system config (/etc/guard/config.toml, [approvals] break_glass = true) can enable it".into()));
     }
@@ -247,5 +376,5 @@ fn break_glass(reason: &str, shown: &str, ctx: &Context, a: &Approvals) -> Resul
         sanitize(shown),
         sanitize(reason)
     );
-    Ok(())
+    Ok(Pass::plain("break-glass", format!("BREAK-GLASS: {reason}")))
 }

@@ -4,6 +4,7 @@
 mod approve;
 mod check;
 mod guarded;
+mod log;
 mod rules_cmd;
 
 use crate::analysis::{self, Input};
@@ -20,6 +21,7 @@ pub fn run(cli: Cli) -> Result<i32, Error> {
         Some(Sub::Check(args)) => check::run(&cli.global, &args),
         Some(Sub::Rules(cmd)) => rules_cmd::run(&cli.global, cmd),
         Some(Sub::Request(args)) => approve::request(&cli.global, &args),
+        Some(Sub::Log(args)) => log::run(&cli.global, &args),
         Some(Sub::Approve(args)) => approve::approve(&cli.global, &args),
         None => {
             let input = match cli.shell {
@@ -54,6 +56,8 @@ struct Outcome {
     decision: Decision,
     /// `[approvals]` from the config layers read for this decision.
     approvals: Approvals,
+    /// Where the audit records go.
+    audit: log::Target,
 }
 
 /// Decides on one input, loading only the packs it needs.
@@ -61,11 +65,19 @@ fn evaluate(global: &GlobalArgs, input: &Input) -> Result<Outcome, Error> {
     let shown = input.shown();
     let script = match input.read() {
         Ok(script) => script,
-        Err(e) => return Ok(refused_unreadable(shown, &e)),
+        Err(e) => {
+            // Refused as unreadable, and still on the record.
+            let mut o = refused_unreadable(shown, &e);
+            let set = load_rules(global, Some(&[]))?;
+            o.audit = log::Target::from_settings(&set.settings);
+            o.approvals = set.settings.approvals;
+            return Ok(o);
+        }
     };
     let set = load_rules(global, analysis::programs(&script).as_deref())?;
     let mut o = outcome(shown, &script, &set);
     o.approvals = set.settings.approvals.clone();
+    o.audit = log::Target::from_settings(&set.settings);
     Ok(o)
 }
 
@@ -86,6 +98,7 @@ fn outcome(shown: String, script: &crate::shell::Script, set: &RuleSet) -> Outco
         findings,
         decision,
         approvals: Approvals::default(),
+        audit: log::Target::default(),
     }
 }
 
@@ -96,5 +109,6 @@ fn refused_unreadable(shown: String, e: &crate::shell::SyntaxError) -> Outcome {
         findings,
         decision: Decision::Deny,
         approvals: Approvals::default(),
+        audit: log::Target::default(),
     }
 }

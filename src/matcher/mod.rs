@@ -25,6 +25,10 @@ pub struct Settings {
     pub disabled: HashSet<String>,
     /// Approvals, resolved across layers.
     pub approvals: Approvals,
+    /// The audit log file, when a config names one.
+    pub audit_path: Option<std::path::PathBuf>,
+    /// Whether records also go to syslog.
+    pub audit_syslog: bool,
 }
 
 /// `[approvals]` after every layer, with defaults.

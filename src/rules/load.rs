@@ -353,6 +353,16 @@ fn apply_settings(set: &mut RuleSet, layers: &[Layer]) -> Result<Warnings, Error
     }
     set.settings.disabled = disabled;
     for layer in layers {
+        if let Some(spec) = &layer.file.audit {
+            if matches!(layer.kind, LayerKind::System | LayerKind::User) {
+                if let Some(p) = &spec.path {
+                    set.settings.audit_path = Some(expand_home(p));
+                }
+                set.settings.audit_syslog |= spec.syslog.unwrap_or(false);
+            } else {
+                warnings.push(format!("{}: [audit] ignored: only the user and system configs say where the audit trail goes", layer.path));
+            }
+        }
         if let Some(spec) = &layer.file.approvals {
             // With the system config locked, the user file cannot name approvers either.
             let trusted = match layer.kind {

@@ -37,6 +37,19 @@ pub struct RuleFile {
     /// Two-person approvals.
     #[serde(default)]
     pub approvals: Option<ApprovalsSpec>,
+    /// The audit trail (user and system layers only).
+    #[serde(default)]
+    pub audit: Option<AuditSpec>,
+}
+
+/// `[audit]`: where the trail goes.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct AuditSpec {
+    /// The log file (default `$XDG_STATE_HOME/guard/audit.jsonl`).
+    pub path: Option<String>,
+    /// Also send each record to syslog (`/dev/log`), so it leaves the machine.
+    pub syslog: Option<bool>,
 }
 
 /// `[approvals]`: who may approve, who the requester is, and how long approvals last.

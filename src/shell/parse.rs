@@ -26,6 +26,12 @@ pub const MAX_INPUT: usize = 1 << 20;
 pub const MAX_DEPTH: usize = 16;
 /// Most simple commands in one input (functions called many times count each time).
 pub const MAX_COMMANDS: usize = 20_000;
+/// Most bytes of words all the commands of one input may hold once expanded.
+pub const MAX_WORDS_BYTES: usize = 32 << 20;
+/// Longest value guard keeps for a variable (`x=$x$x` doubles it each time).
+pub(super) const MAX_VALUE: usize = 64 * 1024;
+/// Most positional parameters guard keeps.
+const MAX_VALUE_WORDS: usize = 1024;
 /// Deepest bracket nesting handed to the parser (its grammar recurses).
 const MAX_BRACKETS: usize = 96;
 
@@ -91,6 +97,8 @@ pub(super) struct Walker<'t> {
     /// `&&`/`||` tail, a subshell or pipeline member): assignments there make a variable
     /// unknown rather than certain.
     pub(super) uncertain: usize,
+    /// Bytes of words emitted so far, bounded by [`MAX_WORDS_BYTES`].
+    pub(super) emitted: usize,
     /// Aliases being expanded, so an alias that names itself (`alias ls='ls -l'`) stops.
     pub(super) expanding: Vec<String>,
     /// What the first command of each pipeline reads: the input of the program being
@@ -114,6 +122,7 @@ impl<'t> Walker<'t> {
             top: String::new(),
             stdin: Stdin::Inherited,
             uncertain: 0,
+            emitted: 0,
             expanding: Vec::new(),
         }
     }
@@ -351,7 +360,11 @@ impl<'t> Walker<'t> {
 
     /// Sets `$1...` and `$@`; returns what was set before.
     pub(super) fn set_positional(&mut self, args: Vec<String>) -> Option<Vec<String>> {
-        let old = self.positional.replace(args);
+        // `set -- "$@" "$@"` doubles the list each time: past a bound it is unknown.
+        let bounded = (args.len() <= MAX_VALUE_WORDS
+            && args.iter().map(String::len).sum::<usize>() <= MAX_VALUE)
+            .then_some(args);
+        let old = std::mem::replace(&mut self.positional, bounded);
         self.sync_positional(old.as_deref());
         old
     }

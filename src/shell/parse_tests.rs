@@ -370,3 +370,29 @@ fn a_heredoc_feeding_many_commands_is_shared() {
             .is_some_and(|t| std::sync::Arc::ptr_eq(t, &first))
     }));
 }
+
+/// Regression (found by the property test, which ran out of memory): values that double
+/// with every assignment stay bounded.
+#[test]
+fn doubling_values_stay_bounded() {
+    let doubling = format!("x=ab; {}echo $x", "x=$x$x; ".repeat(40));
+    assert!(parse(&doubling).is_ok());
+    let args = format!(
+        "set -- a b; {}echo \"$@\"",
+        "set -- \"$@\" \"$@\"; ".repeat(40)
+    );
+    assert!(parse(&args).is_ok());
+    let f = format!(
+        "f() {{ g \"$@\" \"$@\"; }}; set -- a; {}f",
+        "set -- \"$@\" \"$@\"; ".repeat(30)
+    );
+    assert!(parse(&f).is_ok());
+}
+
+#[test]
+fn expansion_past_the_word_budget_is_an_error() {
+    let big = "y".repeat(60 * 1024);
+    let text = format!("x={big}; {}", "echo $x; ".repeat(1000));
+    let e = parse(&text).unwrap_err();
+    assert!(e.message.contains("MiB of words"), "{e}");
+}

@@ -237,9 +237,10 @@ impl Walker<'_> {
 
     fn assign(&mut self, name: String, value: Expanded) {
         if let Some(e) = self.exported.iter_mut().find(|(n, _)| *n == name) {
-            e.1.clone_from(&value.text);
+            e.1 = value.text.chars().take(super::parse::MAX_VALUE).collect();
         }
-        if value.literal && self.uncertain == 0 {
+        // A value that keeps doubling (`x=$x$x`) is dropped before it grows without bound.
+        if value.literal && self.uncertain == 0 && value.text.len() <= super::parse::MAX_VALUE {
             self.vars.insert(name, value.text);
         } else {
             self.vars.remove(&name);
@@ -351,6 +352,16 @@ impl Walker<'_> {
         if self.out.commands.len() >= MAX_COMMANDS {
             return Err(SyntaxError {
                 message: format!("more than {MAX_COMMANDS} commands"),
+                offset: 0,
+            });
+        }
+        self.emitted += argv.iter().map(String::len).sum::<usize>();
+        if self.emitted > super::parse::MAX_WORDS_BYTES {
+            return Err(SyntaxError {
+                message: format!(
+                    "expands to more than {} MiB of words",
+                    super::parse::MAX_WORDS_BYTES >> 20
+                ),
                 offset: 0,
             });
         }

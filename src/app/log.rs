@@ -77,10 +77,13 @@ fn verify_file(path: &Path) -> Result<i32, Error> {
 }
 
 fn show_file(path: &Path, args: &LogArgs) -> Result<i32, Error> {
-    let since = args.since.as_ref().map(|s| match crate::approval::parse_duration(s) {
-        Some(secs) => audit::rfc3339(crate::approval::identity::now().saturating_sub(secs)),
-        None => s.clone(),
-    });
+    let since = args
+        .since
+        .as_ref()
+        .map(|s| match crate::approval::parse_duration(s) {
+            Some(secs) => audit::rfc3339(crate::approval::identity::now().saturating_sub(secs)),
+            None => s.clone(),
+        });
     let filter = show::Filter {
         since,
         decision: args.decision.clone(),

@@ -4,6 +4,7 @@
 //! config, real child processes, and a real pseudo-terminal for the prompt.
 
 mod approvals;
+mod audit;
 mod cases;
 mod check;
 mod config;

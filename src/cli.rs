@@ -37,7 +37,12 @@ pub struct Cli {
 
     /// A shell string: every command in it is checked, then the string runs with
     /// $GUARD_SHELL (default /bin/sh)
-    #[arg(short = 'c', value_name = "STRING", conflicts_with = "argv")]
+    #[arg(
+        short = 'c',
+        value_name = "STRING",
+        conflicts_with = "argv",
+        allow_hyphen_values = true
+    )]
     pub shell: Option<String>,
 
     /// The command to run, after `--`: PROGRAM [ARGS...]. No shell is involved.
@@ -130,7 +135,12 @@ pub struct RequestArgs {
     pub json: bool,
 
     /// A shell string to request approval for
-    #[arg(short = 'c', value_name = "STRING", conflicts_with = "argv")]
+    #[arg(
+        short = 'c',
+        value_name = "STRING",
+        conflicts_with = "argv",
+        allow_hyphen_values = true
+    )]
     pub shell: Option<String>,
 
     /// The command to request approval for, after `--`
@@ -168,7 +178,7 @@ pub struct CheckArgs {
     pub json: bool,
 
     /// A shell string to decide on (every command in it)
-    #[arg(short = 'c', value_name = "STRING", conflicts_with_all = ["argv", "stdin"])]
+    #[arg(short = 'c', value_name = "STRING", conflicts_with_all = ["argv", "stdin"], allow_hyphen_values = true)]
     pub shell: Option<String>,
 
     /// Decide on many inputs: one per line on stdin, a shell string or a JSON object

@@ -26,6 +26,8 @@ pub const MAX_INPUT: usize = 1 << 20;
 pub const MAX_DEPTH: usize = 16;
 /// Most simple commands in one input (functions called many times count each time).
 pub const MAX_COMMANDS: usize = 20_000;
+/// Most simple commands one input may make guard walk (calls and expansions included).
+pub const MAX_STEPS: usize = 100_000;
 /// Most bytes of words all the commands of one input may hold once expanded.
 pub const MAX_WORDS_BYTES: usize = 32 << 20;
 /// Longest value guard keeps for a variable (`x=$x$x` doubles it each time).
@@ -99,6 +101,9 @@ pub(super) struct Walker<'t> {
     pub(super) uncertain: usize,
     /// Bytes of words emitted so far, bounded by [`MAX_WORDS_BYTES`].
     pub(super) emitted: usize,
+    /// Simple commands walked so far, function calls and alias expansions included,
+    /// bounded by [`MAX_STEPS`] (`f(){ f; f; f; }; f` branches without end).
+    pub(super) steps: usize,
     /// Aliases being expanded, so an alias that names itself (`alias ls='ls -l'`) stops.
     pub(super) expanding: Vec<String>,
     /// What the first command of each pipeline reads: the input of the program being
@@ -123,6 +128,7 @@ impl<'t> Walker<'t> {
             stdin: Stdin::Inherited,
             uncertain: 0,
             emitted: 0,
+            steps: 0,
             expanding: Vec::new(),
         }
     }
@@ -265,8 +271,45 @@ fn to_syntax_error(text: &str, e: &brush_parser::ParseError) -> SyntaxError {
     }
 }
 
-/// Refuses bracket nesting deep enough to exhaust the parser's stack.
+/// Refuses what the parser cannot be trusted with: bracket nesting deep enough to exhaust
+/// its stack, and a heredoc delimiter written as a command substitution (`<<$(  `),
+/// on which brush-parser 0.4's tokenizer allocates without end.
 fn check_brackets(text: &str) -> Result<(), SyntaxError> {
+    for (i, _) in text.match_indices("<<") {
+        // `<<<` is a here-string, not a heredoc.
+        if text[i + 2..].starts_with('<') || text[..i].ends_with('<') {
+            continue;
+        }
+        let after = text[i + 2..]
+            .trim_start_matches('-')
+            .trim_start_matches([' ', '\t']);
+        let delimiter = after
+            .split([' ', '\t', '\n', ';', '|', '&', ')', '<', '>'])
+            .next()
+            .unwrap_or_default();
+        let word: String = delimiter
+            .chars()
+            .filter(|c| !matches!(c, '\'' | '"' | '\\'))
+            .collect();
+        // Inside a substitution, a heredoc whose closing line never comes sends the
+        // tokenizer into the same endless loop.
+        let in_substitution = text[..i].contains("$(") || text[..i].contains('`');
+        let closed = text[i..]
+            .lines()
+            .skip(1)
+            .any(|l| l.trim_start_matches('\t') == word);
+        if word.is_empty()
+            || delimiter.contains("$(")
+            || delimiter.contains('`')
+            || delimiter.contains("${")
+            || (in_substitution && !closed)
+        {
+            return Err(SyntaxError {
+                                message: "a heredoc with no delimiter, or one written as an expansion: guard does not read it".into(),
+                offset: i,
+            });
+        }
+    }
     let mut depth: usize = 0;
     for (i, c) in text.char_indices() {
         match c {
@@ -341,6 +384,7 @@ impl<'t> Walker<'t> {
         stdin: Stdin,
         positional: Option<Vec<String>>,
     ) -> Result<(), SyntaxError> {
+        self.step()?;
         if self.depth >= MAX_DEPTH {
             return Err(self.nested_error());
         }

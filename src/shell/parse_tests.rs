@@ -396,3 +396,39 @@ fn expansion_past_the_word_budget_is_an_error() {
     let e = parse(&text).unwrap_err();
     assert!(e.message.contains("MiB of words"), "{e}");
 }
+
+/// Regression (the property test hung and ran out of memory): functions that call
+/// themselves several times branch exponentially; the work is bounded.
+#[test]
+fn branching_recursion_is_bounded() {
+    let e = parse("f() { f; f; f; f; }; f").unwrap_err();
+    assert!(e.message.contains("more than"), "{e}");
+    let e = parse("f() { $x; $x; }; $x").unwrap_err();
+    assert!(e.message.contains("more than"), "{e}");
+}
+
+/// Regression: brush-parser's tokenizer allocates without end on a heredoc delimiter
+/// that starts a command substitution; guard refuses it before parsing.
+#[test]
+fn heredoc_delimiters_that_are_expansions_are_refused() {
+    for text in ["<<$(  ", "cat <<$(  ", "cat << \"$(x)\"\nx\n", "cat <<`x`"] {
+        assert!(
+            parse(text).unwrap_err().message.contains("heredoc"),
+            "{text:?}"
+        );
+    }
+    assert!(parse("cat <<EOF\n$(date)\nEOF\n").is_ok());
+    for text in ["$(<<  t ", "$(<< >v ", "$(<<  "] {
+        assert!(parse(text).is_err(), "{text:?}");
+    }
+    // The way agents write commit messages still reads.
+    let commit = "git commit -m \"$(cat <<'EOF'\nfix: terraform destroy notes\nEOF\n)\"";
+    assert!(
+        parse(commit)
+            .unwrap()
+            .commands
+            .iter()
+            .any(|c| c.argv[0] == "git")
+    );
+    assert!(parse("x=1 <<< $(date)").is_ok());
+}

@@ -103,6 +103,7 @@ impl Walker<'_> {
         sc: &ast::SimpleCommand,
         stdin: Stdin,
     ) -> Result<Stdin, SyntaxError> {
+        self.step()?;
         use ast::CommandPrefixOrSuffixItem as I;
         if self.chain.is_empty() && self.depth == 0 {
             if let Some(loc) = ast::SourceLocation::location(sc) {
@@ -313,7 +314,39 @@ impl Walker<'_> {
         }
     }
 
+    /// Counts bytes guard keeps for the input (words, assignments, inline code); past
+    /// [`MAX_WORDS_BYTES`] the input is refused.
+    pub(super) fn charge(&mut self, bytes: usize) -> Result<(), SyntaxError> {
+        self.emitted += bytes;
+        if self.emitted > super::parse::MAX_WORDS_BYTES {
+            return Err(SyntaxError {
+                message: format!(
+                    "expands to more than {} MiB of words",
+                    super::parse::MAX_WORDS_BYTES >> 20
+                ),
+                offset: 0,
+            });
+        }
+        Ok(())
+    }
+
+    /// Counts one more step of work; past [`MAX_STEPS`] the input is refused.
+    pub(super) fn step(&mut self) -> Result<(), SyntaxError> {
+        self.steps += 1;
+        if self.steps > super::parse::MAX_STEPS {
+            return Err(SyntaxError {
+                message: format!(
+                    "makes guard walk more than {} commands (calls and expansions included)",
+                    super::parse::MAX_STEPS
+                ),
+                offset: 0,
+            });
+        }
+        Ok(())
+    }
+
     fn call(&mut self, name: &str, args: Vec<String>) -> Result<(), SyntaxError> {
+        self.step()?;
         let Some(body) = self.functions.get(name).cloned() else {
             return Ok(());
         };
@@ -355,16 +388,12 @@ impl Walker<'_> {
                 offset: 0,
             });
         }
-        self.emitted += argv.iter().map(String::len).sum::<usize>();
-        if self.emitted > super::parse::MAX_WORDS_BYTES {
-            return Err(SyntaxError {
-                message: format!(
-                    "expands to more than {} MiB of words",
-                    super::parse::MAX_WORDS_BYTES >> 20
-                ),
-                offset: 0,
-            });
-        }
+        let size = argv
+            .iter()
+            .chain(assignments.iter().map(|(_, v)| v))
+            .map(String::len)
+            .sum::<usize>();
+        self.charge(size)?;
         let inner = unwrap::inner(&argv);
         self.out.commands.push(Command {
             argv,
@@ -423,6 +452,7 @@ impl Walker<'_> {
             Inner::Code { via, code } => {
                 let literal = !from_value(&code);
                 let origin = self.origin();
+                self.charge(code.len())?;
                 self.out.concerns.push(Concern::InlineCode {
                     interpreter: via,
                     code,
@@ -443,6 +473,7 @@ impl Walker<'_> {
             Stdin::Literal(code) => {
                 let origin = self.origin();
                 let (interpreter, code) = (via.to_string(), code.to_string());
+                self.charge(code.len())?;
                 self.out.concerns.push(Concern::InlineCode {
                     interpreter,
                     code,

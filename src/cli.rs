@@ -250,9 +250,12 @@ pub struct LogArgs {
 
 #[derive(Debug, Subcommand)]
 pub enum LogCmd {
-    /// Check the whole hash chain; reports the first broken link and exits non-zero
+    /// Check the whole hash chain; reports the first broken link and exits non-zero.
+    /// Give rotated files oldest first to check the chain across them.
     Verify {
-        /// The log file to check
-        file: Option<PathBuf>,
+        /// The log files to check, oldest first (default: the current log)
+        files: Vec<PathBuf>,
     },
+    /// Start a new log file that continues the chain; the old one keeps its records
+    Rotate,
 }

@@ -11,7 +11,8 @@ use std::path::{Path, PathBuf};
 #[derive(Debug, Clone, Default)]
 pub struct Target {
     pub path: PathBuf,
-    pub syslog: bool,
+    /// The syslog socket to send records to, when forwarding is on.
+    pub syslog: Option<PathBuf>,
 }
 
 impl Target {
@@ -21,16 +22,24 @@ impl Target {
                 .audit_path
                 .clone()
                 .unwrap_or_else(|| crate::approval::identity::state_dir().join("audit.jsonl")),
-            syslog: settings.audit_syslog,
+            syslog: settings.audit_syslog.then(|| {
+                settings
+                    .audit_syslog_socket
+                    .clone()
+                    .unwrap_or_else(|| PathBuf::from("/dev/log"))
+            }),
         }
     }
 
     /// Appends a record (and sends it to syslog when asked).
     pub fn write(&self, record: Record) -> Result<Record, String> {
         let written = audit::append(&self.path, record)?;
-        if self.syslog {
-            if let Err(e) = to_syslog(&written) {
-                eprintln!("guard: warning: could not send the audit record to syslog: {e}");
+        if let Some(socket) = &self.syslog {
+            if let Err(e) = to_syslog(socket, &written) {
+                eprintln!(
+                    "guard: warning: could not send the audit record to syslog ({}): {e}",
+                    socket.display()
+                );
             }
         }
         Ok(written)
@@ -38,19 +47,28 @@ impl Target {
 }
 
 /// Sends one record to the local syslog socket (journald reads it too), as user.info.
-fn to_syslog(r: &Record) -> std::io::Result<()> {
+fn to_syslog(socket: &Path, r: &Record) -> std::io::Result<()> {
     let sock = std::os::unix::net::UnixDatagram::unbound()?;
     let line = format!(
         "<14>guard: {}",
         serde_json::to_string(r).unwrap_or_default()
     );
-    sock.send_to(line.as_bytes(), "/dev/log").map(|_| ())
+    sock.send_to(line.as_bytes(), socket).map(|_| ())
 }
 
 pub fn run(global: &GlobalArgs, args: &LogArgs) -> Result<i32, Error> {
     let target = Target::from_settings(&load_rules(global, Some(&[]))?.settings);
     match &args.verify {
-        Some(LogCmd::Verify { file }) => verify_file(file.as_deref().unwrap_or(&target.path)),
+        Some(LogCmd::Verify { files }) if files.is_empty() => {
+            verify_files(std::slice::from_ref(&target.path))
+        }
+        Some(LogCmd::Verify { files }) => verify_files(files),
+        Some(LogCmd::Rotate) => {
+            let old = audit::rotate(&target.path, crate::approval::identity::now())
+                .map_err(Error::Usage)?;
+            println!("{} continues from {}", target.path.display(), old.display());
+            Ok(0)
+        }
         None => show_file(args.file.as_deref().unwrap_or(&target.path), args),
     }
 }
@@ -60,20 +78,40 @@ fn read(path: &Path) -> Result<String, Error> {
         .map_err(|e| Error::Usage(format!("cannot read the audit log {}: {e}", path.display())))
 }
 
-fn verify_file(path: &Path) -> Result<i32, Error> {
-    match verify::verify(&read(path)?) {
-        Ok(s) => {
-            println!("{}: {} records, chain intact", path.display(), s.records);
-            if let Some(h) = s.continues_from {
-                println!("(continues a rotated log whose last record's hash is {h})");
+fn verify_files(paths: &[PathBuf]) -> Result<i32, Error> {
+    let mut last: Option<String> = None;
+    for path in paths {
+        let text = read(path)?;
+        match verify::verify(&text) {
+            Ok(s) => {
+                println!("{}: {} records, chain intact", path.display(), s.records);
+                match (&last, &s.continues_from) {
+                    (Some(prev), from) if from.as_ref() != Some(prev) => {
+                        let follows = from.as_deref().unwrap_or("the start of a new log");
+                        println!(
+                            "{}:1: does not continue the file before it (it follows {follows}, that file ends at {prev})",
+                            path.display()
+                        );
+                        return Ok(ExitCode::Failure.code());
+                    }
+                    (_, Some(from)) => {
+                        println!("(continues a rotated log whose last record's hash is {from})")
+                    }
+                    _ => {}
+                }
+                last = text
+                    .lines()
+                    .last()
+                    .and_then(|l| serde_json::from_str::<Record>(l).ok())
+                    .map(|r| r.hash);
             }
-            Ok(0)
-        }
-        Err(b) => {
-            println!("{}:{}: {}", path.display(), b.line, b.what);
-            Ok(ExitCode::Failure.code())
+            Err(b) => {
+                println!("{}:{}: {}", path.display(), b.line, b.what);
+                return Ok(ExitCode::Failure.code());
+            }
         }
     }
+    Ok(0)
 }
 
 fn show_file(path: &Path, args: &LogArgs) -> Result<i32, Error> {

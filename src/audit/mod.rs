@@ -123,6 +123,47 @@ pub fn append(path: &Path, mut record: Record) -> Result<Record, String> {
     Ok(record)
 }
 
+/// Starts a new log file: the current one is renamed `PATH.UNIXTIME`, and the new file's
+/// first record continues the chain from the old file's last hash. Returns the old file's
+/// new name.
+pub fn rotate(path: &Path, now: u64) -> Result<std::path::PathBuf, String> {
+    let shown = path.display();
+    let file = OpenOptions::new()
+        .read(true)
+        .append(true)
+        .open(path)
+        .map_err(|e| format!("cannot open the audit log {shown}: {e}"))?;
+    let mut f = Flock::lock(file, FlockArg::LockExclusive)
+        .map_err(|(_, e)| format!("cannot lock the audit log {shown}: {e}"))?;
+    let last = last_hash(&mut f).map_err(|e| format!("cannot read the audit log {shown}: {e}"))?;
+    let old = path.with_file_name(format!(
+        "{}.{now}",
+        path.file_name()
+            .map(|n| n.to_string_lossy().into_owned())
+            .unwrap_or_default()
+    ));
+    std::fs::rename(path, &old).map_err(|e| format!("cannot rotate {shown}: {e}"))?;
+    let mut first = Record {
+        kind: "rotate".into(),
+        time: rfc3339(now),
+        detail: format!("continues {}", old.display()),
+        prev: last,
+        ..Record::default()
+    };
+    first.hash = first.compute_hash();
+    let line = serde_json::to_string(&first).map_err(|e| e.to_string())? + "\n";
+    let mut new = OpenOptions::new()
+        .append(true)
+        .create_new(true)
+        .open(path)
+        .map_err(|e| format!("cannot start {shown}: {e}"))?;
+    new.write_all(line.as_bytes())
+        .and_then(|()| new.sync_data())
+        .map_err(|e| format!("cannot write {shown}: {e}"))?;
+    drop(f);
+    Ok(old)
+}
+
 /// The `hash` of the file's last record, or [`GENESIS`] for an empty file.
 fn last_hash(f: &mut std::fs::File) -> std::io::Result<String> {
     let len = f.seek(SeekFrom::End(0))?;

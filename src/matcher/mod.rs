@@ -27,8 +27,9 @@ pub struct Settings {
     pub approvals: Approvals,
     /// The audit log file, when a config names one.
     pub audit_path: Option<std::path::PathBuf>,
-    /// Whether records also go to syslog.
+    /// Whether records also go to syslog, and through which socket.
     pub audit_syslog: bool,
+    pub audit_syslog_socket: Option<std::path::PathBuf>,
 }
 
 /// `[approvals]` after every layer, with defaults.

@@ -359,6 +359,9 @@ fn apply_settings(set: &mut RuleSet, layers: &[Layer]) -> Result<Warnings, Error
                     set.settings.audit_path = Some(expand_home(p));
                 }
                 set.settings.audit_syslog |= spec.syslog.unwrap_or(false);
+                if let Some(sock) = &spec.syslog_socket {
+                    set.settings.audit_syslog_socket = Some(expand_home(sock));
+                }
             } else {
                 warnings.push(format!("{}: [audit] ignored: only the user and system configs say where the audit trail goes", layer.path));
             }

@@ -50,6 +50,8 @@ pub struct AuditSpec {
     pub path: Option<String>,
     /// Also send each record to syslog (`/dev/log`), so it leaves the machine.
     pub syslog: Option<bool>,
+    /// The syslog socket (default `/dev/log`).
+    pub syslog_socket: Option<String>,
 }
 
 /// `[approvals]`: who may approve, who the requester is, and how long approvals last.

@@ -245,3 +245,60 @@ fn log_shows_and_filters() {
         .run();
     assert_eq!(out.expect_code(0).stdout().lines().count(), 1);
 }
+
+#[test]
+fn records_are_forwarded_to_syslog() {
+    let s = Sandbox::new();
+    let socket = s.path("syslog.sock");
+    let listener = std::os::unix::net::UnixDatagram::bind(&socket).unwrap();
+    listener
+        .set_read_timeout(Some(std::time::Duration::from_secs(10)))
+        .unwrap();
+    s.user_config(&format!(
+        "[audit]\nsyslog = true\nsyslog_socket = {socket:?}\n"
+    ));
+    s.guard()
+        .args(["--", "sh", "-c", "exit 4"])
+        .run()
+        .expect_code(4);
+    let mut buf = vec![0u8; 65536];
+    let mut got = Vec::new();
+    for _ in 0..2 {
+        let n = listener.recv(&mut buf).unwrap();
+        got.push(String::from_utf8_lossy(&buf[..n]).into_owned());
+    }
+    assert!(got[0].starts_with("<14>guard: {"), "{}", got[0]);
+    assert!(got[0].contains("\"kind\":\"decision\"") && got[0].contains("sh -c 'exit 4'"));
+    assert!(got[1].contains("\"kind\":\"exit\"") && got[1].contains("\"status\":4"));
+    // The same records are in the file.
+    assert_eq!(records(&s).len(), 2);
+}
+
+#[test]
+fn a_rotated_log_continues_the_chain() {
+    let s = Sandbox::new();
+    sample(&s);
+    let out = s.guard().args(["log", "rotate"]).run().expect_code(0);
+    let old: std::path::PathBuf = out.stdout().trim().rsplit(' ').next().unwrap().into();
+    assert!(old.exists());
+    s.guard().args(["--", "true"]).run().expect_code(0);
+    s.guard()
+        .args(["log", "verify"])
+        .run()
+        .expect_code(0)
+        .stdout_has("continues a rotated log");
+    let current = log_path(&s);
+    s.guard()
+        .args(["log", "verify"])
+        .arg(&old)
+        .arg(&current)
+        .run()
+        .expect_code(0);
+    // In the wrong order the files do not join up.
+    s.guard()
+        .args(["log", "verify"])
+        .arg(&current)
+        .arg(&old)
+        .run()
+        .expect_code(1);
+}

@@ -117,9 +117,12 @@ pub fn append(path: &Path, mut record: Record) -> Result<Record, String> {
         last_hash(&mut f).map_err(|e| format!("cannot read the audit log {shown}: {e}"))?;
     record.hash = record.compute_hash();
     let line = serde_json::to_string(&record).map_err(|e| e.to_string())? + "\n";
-    f.write_all(line.as_bytes())
-        .and_then(|()| f.sync_data())
-        .map_err(|e| format!("cannot write the audit log {shown}: {e}"))?;
+        f.write_all(line.as_bytes()).map_err(|e| format!("cannot write the audit log {shown}: {e}"))?;
+    // A decision must be on disk before its command starts; how a run ended can ride
+    // on the next flush (a crash loses at most that exit record, never a decision).
+    if record.kind != "exit" {
+        f.sync_data().map_err(|e| format!("cannot flush the audit log {shown}: {e}"))?;
+    }
     Ok(record)
 }
 

@@ -16,6 +16,7 @@ pub mod decision;
 pub mod error;
 pub mod exec;
 pub mod exit_code;
+pub mod lockfile;
 pub mod matcher;
 pub mod policy;
 pub mod report;

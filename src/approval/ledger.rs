@@ -2,9 +2,7 @@
 //! is recorded under an exclusive file lock, and flushed to disk, before the command
 //! starts; a nonce already in the ledger is refused, saying when it was used.
 
-use nix::fcntl::{Flock, FlockArg};
 use serde::{Deserialize, Serialize};
-use std::fs::OpenOptions;
 use std::io::{BufRead, BufReader, Seek, Write};
 use std::path::Path;
 
@@ -18,22 +16,7 @@ struct Entry {
 /// Records `nonce` as used now; `Err` says why it cannot be (already used, or the ledger
 /// cannot be written — either way the command must not run).
 pub fn consume(path: &Path, nonce: &str, command: &str, now: u64) -> Result<(), String> {
-    if let Some(dir) = path.parent() {
-        std::fs::create_dir_all(dir).map_err(|e| {
-            format!(
-                "cannot create the approval ledger's directory {}: {e}",
-                dir.display()
-            )
-        })?;
-    }
-    let file = OpenOptions::new()
-        .read(true)
-        .append(true)
-        .create(true)
-        .open(path)
-        .map_err(|e| format!("cannot open the approval ledger {}: {e}", path.display()))?;
-    let mut locked = Flock::lock(file, FlockArg::LockExclusive)
-        .map_err(|(_, e)| format!("cannot lock the approval ledger {}: {e}", path.display()))?;
+    let mut locked = crate::lockfile::open_locked(path, "the approval ledger")?;
     locked.rewind().map_err(|e| e.to_string())?;
     for line in BufReader::new(&*locked).lines() {
         let line =

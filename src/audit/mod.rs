@@ -97,31 +97,18 @@ fn hex(bytes: &[u8]) -> String {
 /// record, flushed to disk. Returns the record as written.
 pub fn append(path: &Path, mut record: Record) -> Result<Record, String> {
     let shown = path.display();
-    if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
-        std::fs::create_dir_all(dir).map_err(|e| {
-            format!(
-                "cannot create the audit log's directory {}: {e}",
-                dir.display()
-            )
-        })?;
-    }
-    let file = OpenOptions::new()
-        .read(true)
-        .append(true)
-        .create(true)
-        .open(path)
-        .map_err(|e| format!("cannot open the audit log {shown}: {e}"))?;
-    let mut f = Flock::lock(file, FlockArg::LockExclusive)
-        .map_err(|(_, e)| format!("cannot lock the audit log {shown}: {e}"))?;
+    let mut f = crate::lockfile::open_locked(path, "the audit log")?;
     record.prev =
         last_hash(&mut f).map_err(|e| format!("cannot read the audit log {shown}: {e}"))?;
     record.hash = record.compute_hash();
     let line = serde_json::to_string(&record).map_err(|e| e.to_string())? + "\n";
-        f.write_all(line.as_bytes()).map_err(|e| format!("cannot write the audit log {shown}: {e}"))?;
+    f.write_all(line.as_bytes())
+        .map_err(|e| format!("cannot write the audit log {shown}: {e}"))?;
     // A decision must be on disk before its command starts; how a run ended can ride
     // on the next flush (a crash loses at most that exit record, never a decision).
     if record.kind != "exit" {
-        f.sync_data().map_err(|e| format!("cannot flush the audit log {shown}: {e}"))?;
+        f.sync_data()
+            .map_err(|e| format!("cannot flush the audit log {shown}: {e}"))?;
     }
     Ok(record)
 }

@@ -6,6 +6,7 @@
 //! listed, so the value is never mistaken for the command. The programs with more than
 //! a line of grammar are in `runners.rs`.
 
+use super::launchers::*;
 use super::runners::*;
 
 /// What a command runs besides itself.
@@ -122,50 +123,8 @@ pub fn inner(argv: &[String]) -> Vec<Inner> {
         "nohup" | "builtin" | "unbuffer" => self::argv(program, args),
         "pkexec" => simple("", &["user"], 0),
         "su" | "runuser" => su(program, args),
-        "script" => {
-            let o = Opts {
-                short_values: "cEIBOTtm",
-                long_values: &[
-                    "command",
-                    "echo",
-                    "log-in",
-                    "log-out",
-                    "log-io",
-                    "log-timing",
-                    "logging-format",
-                    "output-limit",
-                    "timing",
-                ],
-            };
-            let start = skip_options(args, &o);
-            let cmd = args[..start]
-                .windows(2)
-                .find(|w| {
-                    w[0] == "-c"
-                        || w[0] == "--command"
-                        || (w[0].starts_with('-') && !w[0].starts_with("--") && w[0].ends_with('c'))
-                })
-                .map(|w| w[1].clone());
-            cmd.map_or_else(Vec::new, |c| script(program, &[c]))
-        }
-        "taskset" => {
-            let start = skip_options(
-                args,
-                &Opts {
-                    short_values: "",
-                    long_values: &[],
-                },
-            );
-            if args[..start]
-                .iter()
-                .any(|a| a.starts_with("-p") || a == "--pid")
-            {
-                Vec::new()
-            } else {
-                // taskset [options] MASK COMMAND...; with -c the list is the first operand too.
-                self::argv(program, args.get(start + 1..).unwrap_or_default())
-            }
-        }
+        "script" => script_cmd(program, args),
+        "taskset" => taskset(program, args),
         "strace" | "ltrace" => simple(
             "abeEIoOpPsSuUX",
             &["output", "signal", "trace", "status", "user", "env"],
@@ -200,98 +159,17 @@ pub fn inner(argv: &[String]) -> Vec<Inner> {
             ],
             0,
         ),
-        "at" | "batch" => {
-            let given_file = args.iter().any(|a| a == "-f" || a.starts_with("-f"));
-            if given_file {
-                Vec::new()
-            } else {
-                vec![Inner::ShellStdin {
-                    via: program.to_string(),
-                }]
-            }
-        }
-        "parallel" => {
-            // GNU parallel [options] COMMAND ::: ARGS: the command, run once per argument.
-            let end = args
-                .iter()
-                .position(|a| a.starts_with(":::"))
-                .unwrap_or(args.len());
-            let start = skip_options(
-                &args[..end],
-                &Opts {
-                    short_values: "jSIdEaL",
-                    long_values: &[
-                        "jobs",
-                        "sshlogin",
-                        "delimiter",
-                        "arg-file",
-                        "joblog",
-                        "results",
-                        "timeout",
-                        "memfree",
-                    ],
-                },
-            );
-            let mut words = args[start..end].to_vec();
-            words.extend(
-                args.get(end + 1..)
-                    .unwrap_or_default()
-                    .iter()
-                    .filter(|a| !a.starts_with(":::"))
-                    .cloned(),
-            );
-            script(program, &words)
-        }
+        "at" | "batch" => at(program, args),
+        "parallel" => parallel(program, args),
         "tmux" => tmux(args),
-        "screen" => {
-            let start = skip_options(
-                args,
-                &Opts {
-                    short_values: "cehpSTtX",
-                    long_values: &[],
-                },
-            );
-            self::argv(program, &args[start..])
-        }
+        "screen" => screen(program, args),
         "setsid" => simple("", &[], 0),
         "exec" => simple("a", &[], 0),
-        "command" => {
-            let start = skip_options(
-                args,
-                &Opts {
-                    short_values: "",
-                    long_values: &[],
-                },
-            );
-            let lookup_only = args[..start]
-                .iter()
-                .any(|a| a.starts_with('-') && (a.contains('v') || a.contains('V')));
-            if lookup_only {
-                Vec::new()
-            } else {
-                self::argv(program, &args[start..])
-            }
-        }
+        "command" => command(program, args),
         "time" => simple("fo", &["format", "output"], 0),
         "timeout" => simple("sk", &["signal", "kill-after"], 1),
         "nice" => nice(args),
-        "ionice" => {
-            let o = Opts {
-                short_values: "cnpPu",
-                long_values: &["class", "classdata", "pid", "pgid", "uid"],
-            };
-            let start = skip_options(args, &o);
-            // With -p/-P/-u ionice changes running processes and runs nothing.
-            let running = ["-p", "-P", "-u", "--pid", "--pgid", "--uid"];
-            let targets_running = args[..start]
-                .iter()
-                .any(|a| running.iter().any(|r| a.starts_with(r)));
-            if targets_running {
-                Vec::new()
-            } else {
-                self::argv(program, &args[start..])
-            }
-        }
+        "ionice" => ionice(program, args),
         "stdbuf" => simple("ioe", &["input", "output", "error"], 0),
         "chroot" => simple("", &["userspec", "groups"], 1),
         "flock" => flock(args),
@@ -301,60 +179,16 @@ pub fn inner(argv: &[String]) -> Vec<Inner> {
         // `busybox APPLET ARGS...` is the applet.
         "busybox" => self::argv(program, args),
         // `trap 'CMD' SIGNAL...` runs CMD later, in this shell.
-        "trap" => match args.first() {
-            Some(cmd) if !cmd.starts_with('-') && args.len() > 1 => {
-                script(program, std::slice::from_ref(cmd))
-            }
-            _ => Vec::new(),
-        },
+        "trap" => trap(program, args),
         "guard" => guard(args),
         // Runners that set up credentials or tools, then run what follows `--`.
         "aws-vault" | "doppler" | "op" | "mise" | "rtx" | "dotenv" | "dotenvx" | "infisical"
-        | "chamber" | "with-contenv" => match args.iter().position(|a| a == "--") {
-            Some(dd) => self::argv(program, &args[dd + 1..]),
-            None => {
-                let cmd = args
-                    .windows(2)
-                    .find(|w| w[0] == "--command" || w[0] == "-c");
-                cmd.map_or_else(Vec::new, |w| script(program, std::slice::from_ref(&w[1])))
-            }
-        },
+        | "chamber" | "with-contenv" => credential_runner(program, args),
         "direnv" if args.first().is_some_and(|a| a == "exec") => {
             self::argv(program, args.get(2..).unwrap_or_default())
         }
-        "nix-shell" | "nix" => {
-            let run = args
-                .windows(2)
-                .find(|w| w[0] == "--run" || w[0] == "--command");
-            match run {
-                Some(w) => script(program, std::slice::from_ref(&w[1])),
-                None => match args.iter().position(|a| a == "--command" || a == "-c") {
-                    Some(i) => self::argv(program, &args[i + 1..]),
-                    None => Vec::new(),
-                },
-            }
-        }
-        "ssh" => {
-            let start = skip_options(
-                args,
-                &Opts {
-                    short_values: "BbcDEeFIiJLlmOoPpQRSWw",
-                    long_values: &[],
-                },
-            );
-            // ssh HOST [--] [COMMAND...]; with no command the remote shell reads stdin.
-            let rest = args.get(start + 1..).unwrap_or_default();
-            let rest = rest.strip_prefix(&["--".to_string()]).unwrap_or(rest);
-            if args.get(start).is_none() {
-                Vec::new()
-            } else if rest.is_empty() {
-                vec![Inner::ShellStdin {
-                    via: program.to_string(),
-                }]
-            } else {
-                script(program, rest)
-            }
-        }
+        "nix-shell" | "nix" => nix(program, args),
+        "ssh" => ssh(program, args),
         "find" => find(args),
         "kubectl" | "oc" => after_double_dash(program, args, &["exec", "debug", "run"]),
         "docker" | "podman" | "nerdctl" => container(program, args),
@@ -362,25 +196,7 @@ pub fn inner(argv: &[String]) -> Vec<Inner> {
         // `$SHELL -c '...'`: the user's shell, whichever it is.
         "$SHELL" | "${SHELL}" | "$BASH" | "${BASH}" => shell("$SHELL", args),
         p if is_interpreter(p) => interpreter(program, args),
-        "awk" | "gawk" | "mawk" | "nawk" | "busybox-awk" => {
-            let start = skip_options(
-                args,
-                &Opts {
-                    short_values: "Fvf",
-                    long_values: &["field-separator", "assign", "file"],
-                },
-            );
-            let from_file = args[..start]
-                .iter()
-                .any(|a| a.starts_with("-f") || a == "--file");
-            match args.get(start) {
-                Some(code) if !from_file => vec![Inner::Code {
-                    via: program.to_string(),
-                    code: code.clone(),
-                }],
-                _ => Vec::new(),
-            }
-        }
+        "awk" | "gawk" | "mawk" | "nawk" | "busybox-awk" => awk(program, args),
         _ => Vec::new(),
     }
 }

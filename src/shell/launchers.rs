@@ -1,0 +1,218 @@
+//! More programs that run another command (terminal multiplexers, schedulers, tracers,
+//! credential and environment runners, remote shells, awk), each read with its own
+//! options. Dispatched from `unwrap.rs`.
+
+use super::unwrap::{Inner, Opts, argv, script, skip_options};
+
+pub(super) fn script_cmd(program: &str, args: &[String]) -> Vec<Inner> {
+    let o = Opts {
+        short_values: "cEIBOTtm",
+        long_values: &[
+            "command",
+            "echo",
+            "log-in",
+            "log-out",
+            "log-io",
+            "log-timing",
+            "logging-format",
+            "output-limit",
+            "timing",
+        ],
+    };
+    let start = skip_options(args, &o);
+    let cmd = args[..start]
+        .windows(2)
+        .find(|w| {
+            w[0] == "-c"
+                || w[0] == "--command"
+                || (w[0].starts_with('-') && !w[0].starts_with("--") && w[0].ends_with('c'))
+        })
+        .map(|w| w[1].clone());
+    cmd.map_or_else(Vec::new, |c| script(program, &[c]))
+}
+
+pub(super) fn taskset(program: &str, args: &[String]) -> Vec<Inner> {
+    let start = skip_options(
+        args,
+        &Opts {
+            short_values: "",
+            long_values: &[],
+        },
+    );
+    if args[..start]
+        .iter()
+        .any(|a| a.starts_with("-p") || a == "--pid")
+    {
+        Vec::new()
+    } else {
+        // taskset [options] MASK COMMAND...; with -c the list is the first operand too.
+        argv(program, args.get(start + 1..).unwrap_or_default())
+    }
+}
+
+pub(super) fn at(program: &str, args: &[String]) -> Vec<Inner> {
+    let given_file = args.iter().any(|a| a == "-f" || a.starts_with("-f"));
+    if given_file {
+        Vec::new()
+    } else {
+        vec![Inner::ShellStdin {
+            via: program.to_string(),
+        }]
+    }
+}
+
+pub(super) fn parallel(program: &str, args: &[String]) -> Vec<Inner> {
+    // GNU parallel [options] COMMAND ::: ARGS: the command, run once per argument.
+    let end = args
+        .iter()
+        .position(|a| a.starts_with(":::"))
+        .unwrap_or(args.len());
+    let start = skip_options(
+        &args[..end],
+        &Opts {
+            short_values: "jSIdEaL",
+            long_values: &[
+                "jobs",
+                "sshlogin",
+                "delimiter",
+                "arg-file",
+                "joblog",
+                "results",
+                "timeout",
+                "memfree",
+            ],
+        },
+    );
+    let mut words = args[start..end].to_vec();
+    words.extend(
+        args.get(end + 1..)
+            .unwrap_or_default()
+            .iter()
+            .filter(|a| !a.starts_with(":::"))
+            .cloned(),
+    );
+    script(program, &words)
+}
+
+pub(super) fn screen(program: &str, args: &[String]) -> Vec<Inner> {
+    let start = skip_options(
+        args,
+        &Opts {
+            short_values: "cehpSTtX",
+            long_values: &[],
+        },
+    );
+    argv(program, &args[start..])
+}
+
+pub(super) fn command(program: &str, args: &[String]) -> Vec<Inner> {
+    let start = skip_options(
+        args,
+        &Opts {
+            short_values: "",
+            long_values: &[],
+        },
+    );
+    let lookup_only = args[..start]
+        .iter()
+        .any(|a| a.starts_with('-') && (a.contains('v') || a.contains('V')));
+    if lookup_only {
+        Vec::new()
+    } else {
+        argv(program, &args[start..])
+    }
+}
+
+pub(super) fn ionice(program: &str, args: &[String]) -> Vec<Inner> {
+    let o = Opts {
+        short_values: "cnpPu",
+        long_values: &["class", "classdata", "pid", "pgid", "uid"],
+    };
+    let start = skip_options(args, &o);
+    // With -p/-P/-u ionice changes running processes and runs nothing.
+    let running = ["-p", "-P", "-u", "--pid", "--pgid", "--uid"];
+    let targets_running = args[..start]
+        .iter()
+        .any(|a| running.iter().any(|r| a.starts_with(r)));
+    if targets_running {
+        Vec::new()
+    } else {
+        argv(program, &args[start..])
+    }
+}
+
+pub(super) fn trap(program: &str, args: &[String]) -> Vec<Inner> {
+    match args.first() {
+        Some(cmd) if !cmd.starts_with('-') && args.len() > 1 => {
+            script(program, std::slice::from_ref(cmd))
+        }
+        _ => Vec::new(),
+    }
+}
+
+pub(super) fn credential_runner(program: &str, args: &[String]) -> Vec<Inner> {
+    match args.iter().position(|a| a == "--") {
+        Some(dd) => argv(program, &args[dd + 1..]),
+        None => {
+            let cmd = args
+                .windows(2)
+                .find(|w| w[0] == "--command" || w[0] == "-c");
+            cmd.map_or_else(Vec::new, |w| script(program, std::slice::from_ref(&w[1])))
+        }
+    }
+}
+
+pub(super) fn nix(program: &str, args: &[String]) -> Vec<Inner> {
+    let run = args
+        .windows(2)
+        .find(|w| w[0] == "--run" || w[0] == "--command");
+    match run {
+        Some(w) => script(program, std::slice::from_ref(&w[1])),
+        None => match args.iter().position(|a| a == "--command" || a == "-c") {
+            Some(i) => argv(program, &args[i + 1..]),
+            None => Vec::new(),
+        },
+    }
+}
+
+pub(super) fn ssh(program: &str, args: &[String]) -> Vec<Inner> {
+    let start = skip_options(
+        args,
+        &Opts {
+            short_values: "BbcDEeFIiJLlmOoPpQRSWw",
+            long_values: &[],
+        },
+    );
+    // ssh HOST [--] [COMMAND...]; with no command the remote shell reads stdin.
+    let rest = args.get(start + 1..).unwrap_or_default();
+    let rest = rest.strip_prefix(&["--".to_string()]).unwrap_or(rest);
+    if args.get(start).is_none() {
+        Vec::new()
+    } else if rest.is_empty() {
+        vec![Inner::ShellStdin {
+            via: program.to_string(),
+        }]
+    } else {
+        script(program, rest)
+    }
+}
+
+pub(super) fn awk(program: &str, args: &[String]) -> Vec<Inner> {
+    let start = skip_options(
+        args,
+        &Opts {
+            short_values: "Fvf",
+            long_values: &["field-separator", "assign", "file"],
+        },
+    );
+    let from_file = args[..start]
+        .iter()
+        .any(|a| a.starts_with("-f") || a == "--file");
+    match args.get(start) {
+        Some(code) if !from_file => vec![Inner::Code {
+            via: program.to_string(),
+            code: code.clone(),
+        }],
+        _ => Vec::new(),
+    }
+}

@@ -108,6 +108,18 @@ Examples:
   guard request --json -c 'kubectl delete ns staging'")]
     Request(RequestArgs),
 
+    /// Answer an AI agent's pre-tool-use hook: decide on the shell command it is about to
+    /// run, in that agent's protocol
+    #[command(after_help = "\
+Example (~/.claude/settings.json):
+  {\"hooks\": {\"PreToolUse\": [{\"matcher\": \"Bash\",
+    \"hooks\": [{\"type\": \"command\", \"command\": \"guard hook claude-code\"}]}]}}")]
+    Hook {
+        /// The agent whose protocol to speak
+        #[arg(value_enum)]
+        agent: HookAgent,
+    },
+
     /// Show the audit trail, or verify its hash chain
     #[command(after_help = "\
 Examples:
@@ -258,4 +270,11 @@ pub enum LogCmd {
     },
     /// Start a new log file that continues the chain; the old one keeps its records
     Rotate,
+}
+
+/// Agents whose hook protocol guard speaks.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum HookAgent {
+    /// Claude Code's PreToolUse hook (JSON on stdin, hookSpecificOutput on stdout)
+    ClaudeCode,
 }

@@ -4,6 +4,7 @@
 mod approve;
 mod check;
 mod guarded;
+mod hook;
 mod log;
 mod rules_cmd;
 
@@ -22,6 +23,9 @@ pub fn run(cli: Cli) -> Result<i32, Error> {
         Some(Sub::Rules(cmd)) => rules_cmd::run(&cli.global, cmd),
         Some(Sub::Request(args)) => approve::request(&cli.global, &args),
         Some(Sub::Log(args)) => log::run(&cli.global, &args),
+        Some(Sub::Hook {
+            agent: crate::cli::HookAgent::ClaudeCode,
+        }) => hook::claude_code(&cli.global),
         Some(Sub::Approve(args)) => approve::approve(&cli.global, &args),
         None => {
             let input = match cli.shell {

@@ -9,6 +9,7 @@ mod cases;
 mod check;
 mod config;
 mod confirm;
+mod hooks;
 mod rules;
 mod run;
 mod shell;

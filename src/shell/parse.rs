@@ -275,12 +275,17 @@ fn to_syntax_error(text: &str, e: &brush_parser::ParseError) -> SyntaxError {
 /// its stack, and a heredoc delimiter written as a command substitution (`<<$(  `),
 /// on which brush-parser 0.4's tokenizer allocates without end.
 fn check_brackets(text: &str) -> Result<(), SyntaxError> {
-    for (i, _) in text.match_indices("<<") {
-        // `<<<` is a here-string, not a heredoc.
-        if text[i + 2..].starts_with('<') || text[..i].ends_with('<') {
+    let bytes = text.as_bytes();
+    let mut at = 0;
+    while let Some(found) = text[at..].find("<<") {
+        // A run of `<`: two is a heredoc, three a here-string, more is `<<<` then `<<`.
+        let i = at + found;
+        let run = bytes[i..].iter().take_while(|&&b| b == b'<').count();
+        at = i + run;
+        if run == 3 {
             continue;
         }
-        let after = text[i + 2..]
+        let after = text[i + run..]
             .trim_start_matches('-')
             .trim_start_matches([' ', '\t']);
         let delimiter = after

@@ -120,6 +120,17 @@ Example (~/.claude/settings.json):
         agent: HookAgent,
     },
 
+    /// Install guard's hook into an agent's settings (idempotent; backs the file up)
+    #[command(after_help = "\
+Examples:
+  guard install claude-code --dry-run     show what would change
+  guard install claude-code               ~/.claude/settings.json
+  guard install claude-code --project     .claude/settings.json in this directory")]
+    Install(InstallArgs),
+
+    /// Remove guard's hook from an agent's settings, exactly as it was before
+    Uninstall(InstallArgs),
+
     /// Show the audit trail, or verify its hash chain
     #[command(after_help = "\
 Examples:
@@ -277,4 +288,20 @@ pub enum LogCmd {
 pub enum HookAgent {
     /// Claude Code's PreToolUse hook (JSON on stdin, hookSpecificOutput on stdout)
     ClaudeCode,
+}
+
+#[derive(Debug, Args)]
+pub struct InstallArgs {
+    /// The agent
+    #[arg(value_enum)]
+    pub agent: HookAgent,
+    /// The project's settings (.claude/settings.json) instead of the user's
+    #[arg(long)]
+    pub project: bool,
+    /// The user's settings (the default)
+    #[arg(long, conflicts_with = "project")]
+    pub user: bool,
+    /// Show the new settings without writing them
+    #[arg(long)]
+    pub dry_run: bool,
 }

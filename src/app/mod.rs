@@ -5,6 +5,7 @@ mod approve;
 mod check;
 mod guarded;
 mod hook;
+mod install;
 mod log;
 mod rules_cmd;
 
@@ -23,6 +24,8 @@ pub fn run(cli: Cli) -> Result<i32, Error> {
         Some(Sub::Rules(cmd)) => rules_cmd::run(&cli.global, cmd),
         Some(Sub::Request(args)) => approve::request(&cli.global, &args),
         Some(Sub::Log(args)) => log::run(&cli.global, &args),
+        Some(Sub::Install(args)) => install::install(&args),
+        Some(Sub::Uninstall(args)) => install::uninstall(&args),
         Some(Sub::Hook {
             agent: crate::cli::HookAgent::ClaudeCode,
         }) => hook::claude_code(&cli.global),

@@ -136,3 +136,102 @@ fn other_tools_are_not_judged() {
         (0, String::new(), String::new())
     );
 }
+
+const SETTINGS: &str = r#"{
+  "permissions": {"allow": ["Bash(npm run test:*)"], "deny": []},
+  "model": "x",
+  "hooks": {"PostToolUse": [{"matcher": "Write", "hooks": [{"type": "command", "command": "fmt.sh"}]}]},
+  "zzz_last": true
+}
+"#;
+
+#[test]
+fn install_and_uninstall_round_trip_the_settings_file() {
+    let s = Sandbox::new();
+    let file = s.write("home/.claude/settings.json", SETTINGS);
+    // A dry run changes nothing.
+    let out = s
+        .guard()
+        .args(["install", "claude-code", "--dry-run"])
+        .run()
+        .expect_code(0);
+    assert!(out.stdout().contains("hook claude-code"));
+    assert_eq!(std::fs::read_to_string(&file).unwrap(), SETTINGS);
+    s.guard()
+        .args(["install", "claude-code"])
+        .run()
+        .expect_code(0)
+        .stderr_has("added to");
+    let installed = std::fs::read_to_string(&file).unwrap();
+    let v: serde_json::Value = serde_json::from_str(&installed).unwrap();
+    assert_eq!(v["model"], "x", "other settings are kept");
+    assert_eq!(
+        v["hooks"]["PostToolUse"][0]["hooks"][0]["command"],
+        "fmt.sh"
+    );
+    let cmd = v["hooks"]["PreToolUse"][0]["hooks"][0]["command"]
+        .as_str()
+        .unwrap();
+    assert!(cmd.ends_with("hook claude-code"), "{cmd}");
+    let keys: Vec<&str> = v.as_object().unwrap().keys().map(String::as_str).collect();
+    assert_eq!(
+        keys,
+        ["permissions", "model", "hooks", "zzz_last"],
+        "key order is kept"
+    );
+    // Idempotent.
+    s.guard()
+        .args(["install", "claude-code"])
+        .run()
+        .expect_code(0)
+        .stderr_has("already has guard's hook");
+    assert_eq!(std::fs::read_to_string(&file).unwrap(), installed);
+    // The installed hook really answers: a destructive call is refused through it.
+    let hook_cmd = format!(
+        "{cmd} < {}",
+        s.write("payload.json", &bash("terraform destroy"))
+            .display()
+    );
+    let out = std::process::Command::new("sh")
+        .arg("-c")
+        .arg(&hook_cmd)
+        .env("HOME", s.path("home"))
+        .output()
+        .unwrap();
+    assert!(String::from_utf8_lossy(&out.stdout).contains("\"deny\""));
+    // Uninstall restores the file byte for byte.
+    s.guard()
+        .args(["uninstall", "claude-code"])
+        .run()
+        .expect_code(0);
+    assert_eq!(std::fs::read_to_string(&file).unwrap(), SETTINGS);
+}
+
+#[test]
+fn uninstall_after_other_edits_removes_only_guards_entry() {
+    let s = Sandbox::new();
+    let file = s.write("work/.claude/settings.json", SETTINGS);
+    s.guard()
+        .args(["install", "claude-code", "--project"])
+        .run()
+        .expect_code(0);
+    let mut v: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(&file).unwrap()).unwrap();
+    v["model"] = "y".into();
+    std::fs::write(&file, serde_json::to_string_pretty(&v).unwrap()).unwrap();
+    s.guard()
+        .args(["uninstall", "claude-code", "--project"])
+        .run()
+        .expect_code(0)
+        .stderr_has("removed");
+    let after: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(&file).unwrap()).unwrap();
+    assert_eq!(after["model"], "y", "the later edit stays");
+    assert_eq!(after["hooks"]["PreToolUse"].as_array().unwrap().len(), 0);
+    s.write("work/.claude/settings.json", "{broken");
+    s.guard()
+        .args(["install", "claude-code", "--project"])
+        .run()
+        .expect_code(64)
+        .stderr_has("is not valid JSON");
+}

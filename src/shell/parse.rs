@@ -288,10 +288,18 @@ fn check_brackets(text: &str) -> Result<(), SyntaxError> {
         let after = text[i + run..]
             .trim_start_matches('-')
             .trim_start_matches([' ', '\t']);
-        let delimiter = after
-            .split([' ', '\t', '\n', ';', '|', '&', ')', '<', '>'])
-            .next()
-            .unwrap_or_default();
+        // A quoted delimiter runs to its closing quote; an unclosed one is refused.
+        let quoted = after.chars().next().filter(|c| *c == '"' || *c == '\'');
+        let delimiter = match quoted {
+            Some(q) => match after[1..].find(q) {
+                Some(end) => &after[1..=end],
+                None => "$(",
+            },
+            None => after
+                .split([' ', '\t', '\n', ';', '|', '&', ')', '<', '>'])
+                .next()
+                .unwrap_or_default(),
+        };
         let word: String = delimiter
             .chars()
             .filter(|c| !matches!(c, '\'' | '"' | '\\'))

@@ -418,7 +418,14 @@ fn heredoc_delimiters_that_are_expansions_are_refused() {
         );
     }
     assert!(parse("cat <<EOF\n$(date)\nEOF\n").is_ok());
-    for text in ["$(<<  t ", "$(<< >v ", "$(<<  ", "$(<<<<<  "] {
+    for text in [
+        "$(<<  t ",
+        "$(<< >v ",
+        "$(<<  ",
+        "$(<<<<<  ",
+        "<<\"e $(  ",
+        "cat <<'x",
+    ] {
         assert!(parse(text).is_err(), "{text:?}");
     }
     // The way agents write commit messages still reads.

@@ -13,7 +13,6 @@
 //! approval request and the line an approver runs.
 
 use super::approve::{how_to_approve, make_request};
-use super::evaluate;
 use crate::analysis::Input;
 use crate::cli::GlobalArgs;
 use crate::decision::Decision;
@@ -57,21 +56,25 @@ pub fn claude_code(global: &GlobalArgs) -> Result<i32, Error> {
         ));
     };
     let input = Input::Shell(command.to_string());
-    // Any error here must block: Claude Code lets a call through when a hook fails
-    // with anything but exit 2.
-    let o = match evaluate(global, &input) {
-        Ok(o) => o,
+    // The decision is made in a child guard, bounded in memory and time: whatever goes
+    // wrong there (a parser that never stops, a crash) blocks the call here.
+    let checked = match decide_in_child(command) {
+        Ok(c) => c,
+        Err(why) => return Ok(block(&format!("guard: {why}; the call is blocked"))),
+    };
+    let approvals = match super::load_rules(global, Some(&[])) {
+        Ok(set) => set.settings.approvals,
         Err(e) => return Ok(block(&format!("guard: {e}"))),
     };
-    let explain = report::explain(&o.shown, &o.findings);
-    let (decision, reason) = match o.decision {
+    let explain = report::explain(command, &checked.findings);
+    let (decision, reason) = match checked.decision {
         Decision::Allow | Decision::Warn => return Ok(0),
         Decision::Confirm => (
             "ask",
             format!("guard: this needs a person's confirmation\n{explain}"),
         ),
         Decision::TwoPerson => {
-            let request = match make_request(&input, &o.findings, &o.approvals) {
+            let request = match make_request(&input, &checked.findings, &approvals) {
                 Ok(r) => r,
                 Err(e) => return Ok(block(&format!("guard: {e}"))),
             };
@@ -99,4 +102,64 @@ pub fn claude_code(global: &GlobalArgs) -> Result<i32, Error> {
 fn block(why: &str) -> i32 {
     eprintln!("{why}");
     BLOCK
+}
+
+/// What `guard check --json` answered.
+#[derive(serde::Deserialize)]
+struct Checked {
+    decision: Decision,
+    findings: Vec<crate::matcher::Finding>,
+}
+
+/// Limits for the child that decides.
+const CHILD_MEMORY: u64 = 2 << 30;
+const CHILD_TIME: std::time::Duration = std::time::Duration::from_secs(20);
+
+/// Runs `guard check --json -c COMMAND` as a child with bounded memory and time.
+fn decide_in_child(command: &str) -> Result<Checked, String> {
+    use std::os::unix::process::CommandExt;
+    use std::process::{Command, Stdio};
+    let exe = std::env::current_exe().map_err(|e| format!("cannot find its own binary: {e}"))?;
+    let mut cmd = Command::new(exe);
+    cmd.args(["check", "--json", "-c", command])
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null());
+    // SAFETY: between fork and exec the child only calls setrlimit(2), which is
+    // async-signal-safe, and touches no memory shared with the parent.
+    #[allow(unsafe_code)]
+    unsafe {
+        cmd.pre_exec(|| {
+            use nix::sys::resource::{Resource, setrlimit};
+            setrlimit(Resource::RLIMIT_AS, CHILD_MEMORY, CHILD_MEMORY).map_err(std::io::Error::from)
+        });
+    }
+    let mut child = cmd
+        .spawn()
+        .map_err(|e| format!("cannot start the check: {e}"))?;
+    let start = std::time::Instant::now();
+    loop {
+        match child.try_wait() {
+            Ok(Some(_)) => break,
+            Ok(None) if start.elapsed() > CHILD_TIME => {
+                let _ = child.kill();
+                let _ = child.wait();
+                return Err(format!(
+                    "the check took longer than {}s",
+                    CHILD_TIME.as_secs()
+                ));
+            }
+            Ok(None) => std::thread::sleep(std::time::Duration::from_millis(2)),
+            Err(e) => return Err(format!("the check failed: {e}")),
+        }
+    }
+    let out = child
+        .wait_with_output()
+        .map_err(|e| format!("the check failed: {e}"))?;
+    // check's exit status is the decision (0-4); anything else is a failure.
+    if !matches!(out.status.code(), Some(0..=4)) {
+        return Err(format!("the check failed ({})", out.status));
+    }
+    serde_json::from_slice(&out.stdout)
+        .map_err(|e| format!("the check's answer was unreadable: {e}"))
 }

@@ -64,7 +64,7 @@ impl Default for Approvals {
 }
 
 /// One rule that matched one command.
-#[derive(Debug, Clone, Serialize, PartialEq, Eq)]
+#[derive(Debug, Clone, Serialize, serde::Deserialize, PartialEq, Eq)]
 pub struct Finding {
     /// The rule's id.
     pub rule: String,
@@ -77,14 +77,14 @@ pub struct Finding {
     /// The command the rule matched, shell-quoted.
     pub command: String,
     /// Where that command stands in the input; empty for a plain argv.
-    #[serde(skip_serializing_if = "String::is_empty")]
+    #[serde(default, skip_serializing_if = "String::is_empty")]
     pub origin: String,
     /// What the command acts on (a workspace, bucket, namespace...), where the rule can tell.
     pub target: Option<String>,
     /// The protected environment the command touches, which raised the severity.
     pub protected_environment: Option<String>,
     /// The environment variable that supplied the matching arguments, if any.
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub via_env: Option<String>,
 }
 

@@ -90,22 +90,12 @@ fn shell_string_case_tables() {
         .map(|(_, _, c)| serde_json::json!({ "command": c }).to_string() + "\n")
         .collect();
     let s = Sandbox::new();
-    let mut child = s
+    let out = s
         .guard()
         .args(["check", "--stdin"])
-        .0
-        .stdin(std::process::Stdio::piped())
-        .stdout(std::process::Stdio::piped())
-        .spawn()
-        .unwrap();
-    let mut stdin = child.stdin.take().unwrap();
-    let writer = std::thread::spawn(move || {
-        use std::io::Write;
-        stdin.write_all(input.as_bytes()).unwrap();
-    });
-    let out = child.wait_with_output().unwrap();
-    writer.join().unwrap();
-    let results: Vec<serde_json::Value> = String::from_utf8_lossy(&out.stdout)
+        .run_with_input(input.as_bytes());
+    let results: Vec<serde_json::Value> = out
+        .stdout()
         .lines()
         .map(|l| serde_json::from_str(l).unwrap())
         .collect();

@@ -1,31 +1,13 @@
 //! `guard hook claude-code` with Claude Code's documented PreToolUse payloads.
 
 use crate::util::Sandbox;
-use std::io::Write;
-use std::process::Stdio;
 
 fn hook(s: &Sandbox, payload: &str) -> (i32, String, String) {
-    let mut child = s
+    let out = s
         .guard()
         .args(["hook", "claude-code"])
-        .0
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
-    child
-        .stdin
-        .take()
-        .unwrap()
-        .write_all(payload.as_bytes())
-        .unwrap();
-    let out = child.wait_with_output().unwrap();
-    (
-        out.status.code().unwrap_or(-1),
-        String::from_utf8_lossy(&out.stdout).into_owned(),
-        String::from_utf8_lossy(&out.stderr).into_owned(),
-    )
+        .run_with_input(payload.as_bytes());
+    (out.code(), out.stdout(), out.stderr())
 }
 
 fn bash(command: &str) -> String {

@@ -1,8 +1,6 @@
 //! `guard -c STRING`, `guard check -c` and `guard check --stdin` through the real binary.
 
 use crate::util::Sandbox;
-use std::io::Write;
-use std::process::Stdio;
 
 #[test]
 fn shell_string_runs_with_its_exit_status() {
@@ -123,28 +121,14 @@ fn argv_commands_are_unwrapped_too() {
 #[test]
 fn check_stdin_decides_each_line() {
     let s = Sandbox::new();
-    let mut child = s
+    let input = "git status\n\nterraform destroy\n{\"argv\": [\"git\", \"push\", \"-f\"]}\n{\"command\": \"echo 'rm -rf /'\"}\n{bad json\n";
+    let out = s
         .guard()
         .args(["check", "--stdin"])
-        .0
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .spawn()
-        .unwrap();
-    let input = "git status\n\nterraform destroy\n{\"argv\": [\"git\", \"push\", \"-f\"]}\n{\"command\": \"echo 'rm -rf /'\"}\n{bad json\n";
-    child
-        .stdin
-        .take()
-        .unwrap()
-        .write_all(input.as_bytes())
-        .unwrap();
-    let out = child.wait_with_output().unwrap();
-    assert_eq!(
-        out.status.code(),
-        Some(4),
-        "exit status is the strictest decision"
-    );
-    let lines: Vec<serde_json::Value> = String::from_utf8_lossy(&out.stdout)
+        .run_with_input(input.as_bytes());
+    assert_eq!(out.code(), 4, "exit status is the strictest decision");
+    let lines: Vec<serde_json::Value> = out
+        .stdout()
         .lines()
         .map(|l| serde_json::from_str(l).unwrap())
         .collect();

@@ -178,3 +178,27 @@ impl Cmd {
         self.args([a])
     }
 }
+
+impl Cmd {
+    /// Runs with `input` on stdin (written from a thread, so a large input cannot
+    /// deadlock against a full stdout pipe).
+    pub fn run_with_input(mut self, input: &[u8]) -> Out {
+        let mut child = self
+            .0
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .expect("spawn guard");
+        let mut stdin = child.stdin.take().expect("stdin");
+        let input = input.to_vec();
+        let writer = std::thread::spawn(move || {
+            use std::io::Write;
+            // guard may stop reading early (a refusal): a broken pipe is not an error here.
+            let _ = stdin.write_all(&input);
+        });
+        let out = child.wait_with_output().expect("wait for guard");
+        writer.join().expect("writer");
+        Out(out)
+    }
+}

@@ -46,7 +46,7 @@ pub fn gate(
             },
         },
         Decision::TwoPerson => Gate::Refuse {
-            why: "needs a signed approval from a second person (two-person rule), and this version of guard cannot take approvals yet".to_string(),
+            why: "needs a signed approval from a second person (two-person rule): see `guard request`".to_string(),
         },
         Decision::Deny => Gate::Refuse {
             why: "denied by policy: it never runs through guard".to_string(),

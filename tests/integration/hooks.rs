@@ -217,3 +217,25 @@ fn uninstall_after_other_edits_removes_only_guards_entry() {
         .expect_code(64)
         .stderr_has("is not valid JSON");
 }
+
+/// The example settings file installs the hook this binary answers.
+#[test]
+fn the_example_settings_run_this_hook() {
+    let path = concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/examples/claude-code-settings.json"
+    );
+    let v: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(path).unwrap()).unwrap();
+    let entry = &v["hooks"]["PreToolUse"][0];
+    assert_eq!(entry["matcher"], "Bash");
+    let command = entry["hooks"][0]["command"].as_str().unwrap();
+    let args: Vec<&str> = command.split_whitespace().collect();
+    assert_eq!(args[0], "guard");
+    let s = Sandbox::new();
+    let out = s
+        .guard()
+        .args(&args[1..])
+        .run_with_input(bash("kubectl delete ns prod").as_bytes());
+    assert_eq!(decision(&out.stdout()).0, "deny");
+}

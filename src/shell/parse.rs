@@ -282,7 +282,9 @@ fn check_brackets(text: &str) -> Result<(), SyntaxError> {
         let i = at + found;
         let run = bytes[i..].iter().take_while(|&&b| b == b'<').count();
         at = i + run;
-        if run == 3 {
+        // `\<` is a literal `<`: it does not count toward the operator.
+        let escaped = usize::from(i > 0 && bytes[i - 1] == b'\\');
+        if run - escaped == 3 {
             continue;
         }
         let after = text[i + run..]
@@ -291,8 +293,13 @@ fn check_brackets(text: &str) -> Result<(), SyntaxError> {
         // A quoted delimiter runs to its closing quote; an unclosed one is refused.
         let quoted = after.chars().next().filter(|c| *c == '"' || *c == '\'');
         let delimiter = match quoted {
+            // The word goes on after the closing quote (`'F'$(...)`): check all of it.
             Some(q) => match after[1..].find(q) {
-                Some(end) => &after[1..=end],
+                Some(end) => after
+                    .split([' ', '\t', '\n'])
+                    .next()
+                    .filter(|w| w.len() > end + 2)
+                    .unwrap_or(&after[1..=end]),
                 None => "$(",
             },
             None => after

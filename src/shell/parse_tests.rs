@@ -425,6 +425,8 @@ fn heredoc_delimiters_that_are_expansions_are_refused() {
         "$(<<<<<  ",
         "<<\"e $(  ",
         "cat <<'x",
+        "$(\\<<<  ",
+        "<<'F'$(  ",
     ] {
         assert!(parse(text).is_err(), "{text:?}");
     }

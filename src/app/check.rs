@@ -1,6 +1,6 @@
 //! `guard check`: decide and explain, never run, never ask. With `--stdin`, many inputs.
 
-use super::{Outcome, evaluate, evaluate_with, load_rules};
+use super::{Outcome, evaluate, evaluate_with, load_rules, refused_unreadable};
 use crate::analysis::Input;
 use crate::cli::{CheckArgs, GlobalArgs};
 use crate::decision::Decision;
@@ -45,19 +45,13 @@ fn many(global: &GlobalArgs) -> Result<i32, Error> {
         }
         let o = match parse_line(&line) {
             Ok(input) => evaluate_with(&set, &input),
-            Err(why) => Outcome {
-                approvals: Default::default(),
-                audit: Default::default(),
-                shown: line.clone(),
-                findings: vec![crate::analysis::parse_error(
-                    &line,
-                    &crate::shell::SyntaxError {
-                        message: why,
-                        offset: 0,
-                    },
-                )],
-                decision: Decision::Deny,
-            },
+            Err(why) => refused_unreadable(
+                line.clone(),
+                &crate::shell::SyntaxError {
+                    message: why,
+                    offset: 0,
+                },
+            ),
         };
         strictest = strictest.max(o.decision);
         let json = report::check_json(&o.shown, o.decision, &o.findings);

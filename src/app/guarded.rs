@@ -57,7 +57,7 @@ pub fn run(global: &GlobalArgs, input: &Input) -> Result<i32, Error> {
     }
     // The decision is on the record before anything runs.
     let written = o.audit.write(record);
-    let pass = pass?;
+    pass?;
     if let Err(why) = written {
         if o.decision > Decision::Allow {
             return Err(Error::Refused(format!(
@@ -67,7 +67,6 @@ pub fn run(global: &GlobalArgs, input: &Input) -> Result<i32, Error> {
         }
         eprintln!("guard: warning: {why}; an allowed command runs without its audit record");
     }
-    let _ = pass;
     let start = std::time::Instant::now();
     let result = match input {
         Input::Argv(argv) => exec::run(argv),
@@ -93,13 +92,20 @@ pub fn run(global: &GlobalArgs, input: &Input) -> Result<i32, Error> {
 
 /// The decision record, before the gate says how it was passed.
 fn decision_record(o: &Outcome, ctx: &Context) -> Record {
+    // One account lookup and one hostname for the whole record.
+    let (user, host) = (identity::user(), identity::host());
+    let requester = o
+        .approvals
+        .principal
+        .clone()
+        .unwrap_or_else(|| format!("{user}@{host}"));
     Record {
         kind: "decision".into(),
         run: crate::approval::nonce().unwrap_or_default(),
         time: audit::rfc3339(identity::now()),
-        host: identity::host(),
-        user: identity::user(),
-        requester: identity::principal(o.approvals.principal.as_deref()),
+        host,
+        user,
+        requester,
         agent: ctx.agent.clone(),
         ci: ctx.ci,
         terminal: has_terminal(),

@@ -111,9 +111,14 @@ Examples:
     /// Answer an AI agent's pre-tool-use hook: decide on the shell command it is about to
     /// run, in that agent's protocol
     #[command(after_help = "\
-Example (~/.claude/settings.json):
-  {\"hooks\": {\"PreToolUse\": [{\"matcher\": \"Bash\",
-    \"hooks\": [{\"type\": \"command\", \"command\": \"guard hook claude-code\"}]}]}}")]
+Examples:
+  guard install claude-code       writes the hook into ~/.claude/settings.json
+  guard install codex --project   .codex/hooks.json in this directory
+  guard install gemini            ~/.gemini/settings.json
+  echo '{\"hook_event_name\":\"PreToolUse\",\"tool_name\":\"Bash\",\"tool_input\":{\"command\":\"terraform destroy\"}}' | guard hook claude-code
+
+Codex and Gemini CLI cannot ask the person, so there a confirm-level command is denied
+with the line a person runs at their own terminal. Unreadable input exits 2 (blocks).")]
     Hook {
         /// The agent whose protocol to speak
         #[arg(value_enum)]
@@ -125,7 +130,9 @@ Example (~/.claude/settings.json):
 Examples:
   guard install claude-code --dry-run     show what would change
   guard install claude-code               ~/.claude/settings.json
-  guard install claude-code --project     .claude/settings.json in this directory")]
+  guard install claude-code --project     .claude/settings.json in this directory
+  guard install codex                     ~/.codex/hooks.json (or $CODEX_HOME/hooks.json)
+  guard install gemini --project          .gemini/settings.json in this directory")]
     Install(InstallArgs),
 
     /// Remove guard's hook from an agent's settings, exactly as it was before
@@ -286,8 +293,12 @@ pub enum LogCmd {
 /// Agents whose hook protocol guard speaks.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
 pub enum HookAgent {
-    /// Claude Code's PreToolUse hook (JSON on stdin, hookSpecificOutput on stdout)
+    /// Claude Code's PreToolUse hook (.claude/settings.json)
     ClaudeCode,
+    /// Codex's PreToolUse hook (.codex/hooks.json)
+    Codex,
+    /// Gemini CLI's BeforeTool hook (.gemini/settings.json)
+    Gemini,
 }
 
 #[derive(Debug, Args)]
@@ -295,7 +306,7 @@ pub struct InstallArgs {
     /// The agent
     #[arg(value_enum)]
     pub agent: HookAgent,
-    /// The project's settings (.claude/settings.json) instead of the user's
+    /// The project's settings (in this directory) instead of the user's (in ~)
     #[arg(long)]
     pub project: bool,
     /// The user's settings (the default)

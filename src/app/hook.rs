@@ -1,64 +1,163 @@
-//! `guard hook claude-code`: Claude Code's PreToolUse hook protocol, following the hooks
-//! reference (https://code.claude.com/docs/en/hooks.md#pretooluse). Claude Code writes
-//! the pending tool call as JSON on stdin (`hook_event_name`, `tool_name`,
-//! `tool_input.command` for the Bash tool) and reads, on exit 0, a JSON object whose
-//! `hookSpecificOutput.permissionDecision` is `allow`, `deny` or `ask`, with a
-//! `permissionDecisionReason` shown to Claude (deny) or to the person (ask). Exit 2
-//! blocks the call with stderr as the reason; any other failure would let the call
-//! through, so guard never fails any other way here.
+//! `guard hook AGENT`: answers an AI agent's pre-tool-use hook. Each agent writes the
+//! pending tool call as JSON on stdin and reads guard's answer in its own protocol; the
+//! protocols followed, and what each one can express, are:
 //!
-//! guard grants nothing: a command it allows gets no output, so Claude Code's own
-//! permission rules still apply. Confirm-level commands are `ask` (a person answers in
-//! Claude Code); two-person and deny are `deny`, the two-person denial carrying the
-//! approval request and the line an approver runs.
+//! - **Claude Code**, PreToolUse (https://code.claude.com/docs/en/hooks.md#pretooluse):
+//!   shell calls are `tool_name: "Bash"` with `tool_input.command`; on exit 0 it reads
+//!   `hookSpecificOutput.permissionDecision` = `allow` / `deny` / `ask` with a
+//!   `permissionDecisionReason` (shown to the model for deny, to the person for ask).
+//! - **Codex**, PreToolUse (https://developers.openai.com/codex/hooks, and
+//!   `codex-rs/hooks/src/events/pre_tool_use.rs` in openai/codex): the same wire format
+//!   as Claude Code, shell calls named `Bash`, but only `permissionDecision: "deny"` is
+//!   honoured. `ask` and `allow` are "unsupported" and *fail open* (the tool runs), so
+//!   guard never sends them: a confirm-level command is denied with the way for a person
+//!   to run it.
+//! - **Gemini CLI**, BeforeTool (https://geminicli.com/docs/hooks/reference): shell calls
+//!   are `tool_name: "run_shell_command"` with `tool_input.command`; the answer is
+//!   top-level `{"decision": "deny", "reason": ...}`, the reason going to the model.
+//!   There is no documented `ask` for BeforeTool, so confirm-level is denied as for Codex.
+//!
+//! In all three, exit status 2 blocks the call with stderr as the reason, and any other
+//! failure lets the call through; so guard never fails any other way here. Whatever it
+//! cannot read (not JSON, a missing command, the wrong event, a check that crashed or ran
+//! away) ends in exit 2.
+//!
+//! guard grants nothing: a command it allows gets no decision, so the agent's own
+//! permission rules still apply. Two-person and deny are denials; the two-person denial
+//! carries the approval request and the line an approver runs, for the agent to relay.
 
 use super::approve::{how_to_approve, make_request};
 use crate::analysis::Input;
-use crate::cli::GlobalArgs;
+use crate::cli::{GlobalArgs, HookAgent};
 use crate::decision::Decision;
 use crate::error::Error;
 use crate::report;
+use serde_json::{Value, json};
 use std::io::Read;
 
-/// Exit status that makes Claude Code block the call (stderr is the reason).
+/// Exit status that makes every supported agent block the call (stderr is the reason).
 const BLOCK: i32 = 2;
 
-pub fn claude_code(global: &GlobalArgs) -> Result<i32, Error> {
+/// What differs between the agents' protocols.
+struct Protocol {
+    /// The event guard answers.
+    event: &'static str,
+    /// Tool names that run a shell command.
+    shell_tools: &'static [&'static str],
+    /// Whether a confirm-level command can be handed to the person (`ask`).
+    can_ask: bool,
+    /// What to print when guard has nothing to say (allow).
+    allow_output: Option<&'static str>,
+}
+
+impl Protocol {
+    fn of(agent: HookAgent) -> Protocol {
+        match agent {
+            HookAgent::ClaudeCode => Protocol {
+                event: "PreToolUse",
+                shell_tools: &["Bash"],
+                can_ask: true,
+                allow_output: None,
+            },
+            HookAgent::Codex => Protocol {
+                event: "PreToolUse",
+                // `Bash` is the canonical name; the others are Codex's own names for its
+                // shell tools, accepted in case a version passes them through.
+                shell_tools: &["Bash", "shell", "local_shell", "exec_command"],
+                can_ask: false,
+                allow_output: None,
+            },
+            HookAgent::Gemini => Protocol {
+                event: "BeforeTool",
+                shell_tools: &["run_shell_command"],
+                can_ask: false,
+                // The reference's own examples answer `{}`: stdout is parsed as JSON.
+                allow_output: Some("{}"),
+            },
+        }
+    }
+
+    /// The answer for a decision, in this protocol.
+    fn answer(&self, agent: HookAgent, decision: &str, reason: &str) -> Value {
+        match agent {
+            HookAgent::ClaudeCode | HookAgent::Codex => json!({
+                "hookSpecificOutput": {
+                    "hookEventName": self.event,
+                    "permissionDecision": decision,
+                    "permissionDecisionReason": reason,
+                }
+            }),
+            HookAgent::Gemini => json!({ "decision": decision, "reason": reason }),
+        }
+    }
+}
+
+/// The shell command a tool call carries.
+enum Carried {
+    /// Not a shell tool: not guard's to judge.
+    NotShell,
+    Command(Input),
+}
+
+fn carried(p: &Protocol, payload: &Value) -> Result<Carried, String> {
+    let tool = payload.get("tool_name").and_then(Value::as_str);
+    let Some(tool) = tool else {
+        return Err("the hook input has no `tool_name`".into());
+    };
+    if !p.shell_tools.contains(&tool) {
+        return Ok(Carried::NotShell);
+    }
+    match payload.pointer("/tool_input/command") {
+        Some(Value::String(s)) => Ok(Carried::Command(Input::Shell(s.clone()))),
+        // Some shell tools take an argv list rather than a string.
+        Some(Value::Array(items)) if !items.is_empty() => items
+            .iter()
+            .map(|v| v.as_str().map(std::ffi::OsString::from))
+            .collect::<Option<Vec<_>>>()
+            .map(|argv| Carried::Command(Input::Argv(argv)))
+            .ok_or_else(|| "the shell call's `tool_input.command` list holds a non-string".into()),
+        _ => Err(format!(
+            "the `{tool}` call has no `tool_input.command` guard can read"
+        )),
+    }
+}
+
+pub fn run(agent: HookAgent, global: &GlobalArgs) -> Result<i32, Error> {
+    let p = Protocol::of(agent);
     let mut raw = String::new();
     if let Err(e) = std::io::stdin().take(8 << 20).read_to_string(&mut raw) {
         return Ok(block(&format!("guard could not read the hook input: {e}")));
     }
-    let payload: serde_json::Value = match serde_json::from_str(&raw) {
-        Ok(v) => v,
+    let payload: Value = match serde_json::from_str(&raw) {
+        Ok(v @ Value::Object(_)) => v,
+        Ok(_) => {
+            return Ok(block(
+                "guard: the hook input is not a JSON object; the call is blocked",
+            ));
+        }
         Err(e) => {
             return Ok(block(&format!(
                 "guard could not read the hook input as JSON ({e}); refusing what it cannot read"
             )));
         }
     };
-    let event = payload.get("hook_event_name").and_then(|v| v.as_str());
-    if event.is_some_and(|e| e != "PreToolUse") {
+    let event = payload.get("hook_event_name").and_then(Value::as_str);
+    if event.is_some_and(|e| e != p.event) {
         return Ok(block(&format!(
-            "guard answers PreToolUse hooks only, not `{}`",
+            "guard answers {} hooks only, not `{}`; the call is blocked",
+            p.event,
             event.unwrap_or_default()
         )));
     }
-    // Only the shell tool runs commands; other tools are not guard's to judge.
-    if payload.get("tool_name").and_then(|v| v.as_str()) != Some("Bash") {
-        return Ok(0);
-    }
-    let Some(command) = payload
-        .pointer("/tool_input/command")
-        .and_then(|v| v.as_str())
-    else {
-        return Ok(block(
-            "the Bash tool call has no `tool_input.command`; guard refuses what it cannot read",
-        ));
+    let input = match carried(&p, &payload) {
+        Ok(Carried::NotShell) => return Ok(allow(&p)),
+        Ok(Carried::Command(input)) => input,
+        Err(why) => return Ok(block(&format!("guard: {why}; the call is blocked"))),
     };
-    let input = Input::Shell(command.to_string());
+    let shown = input.shown();
     // The decision is made in a child guard, bounded in memory and time: whatever goes
     // wrong there (a parser that never stops, a crash) blocks the call here.
-    let checked = match decide_in_child(command) {
+    let checked = match decide_in_child(&input) {
         Ok(c) => c,
         Err(why) => return Ok(block(&format!("guard: {why}; the call is blocked"))),
     };
@@ -66,12 +165,19 @@ pub fn claude_code(global: &GlobalArgs) -> Result<i32, Error> {
         Ok(set) => set.settings.approvals,
         Err(e) => return Ok(block(&format!("guard: {e}"))),
     };
-    let explain = report::explain(command, &checked.findings);
+    let explain = report::explain(&shown, &checked.findings);
     let (decision, reason) = match checked.decision {
-        Decision::Allow | Decision::Warn => return Ok(0),
-        Decision::Confirm => (
+        Decision::Allow | Decision::Warn => return Ok(allow(&p)),
+        Decision::Confirm if p.can_ask => (
             "ask",
             format!("guard: this needs a person's confirmation\n{explain}"),
+        ),
+        Decision::Confirm => (
+            "deny",
+            format!(
+                "guard: this needs a person's confirmation, which this agent cannot ask for; do not retry it another way. Ask the person to run it at their own terminal:\n  guard -c {}\n{explain}",
+                crate::shell::quote(&shown)
+            ),
         ),
         Decision::TwoPerson => {
             let request = match make_request(&input, &checked.findings, &approvals) {
@@ -88,15 +194,15 @@ pub fn claude_code(global: &GlobalArgs) -> Result<i32, Error> {
         }
         Decision::Deny => ("deny", format!("guard: this is never run\n{explain}")),
     };
-    let out = serde_json::json!({
-        "hookSpecificOutput": {
-            "hookEventName": "PreToolUse",
-            "permissionDecision": decision,
-            "permissionDecisionReason": reason,
-        }
-    });
-    println!("{out}");
+    println!("{}", p.answer(agent, decision, &reason));
     Ok(0)
+}
+
+fn allow(p: &Protocol) -> i32 {
+    if let Some(out) = p.allow_output {
+        println!("{out}");
+    }
+    0
 }
 
 fn block(why: &str) -> i32 {
@@ -115,14 +221,18 @@ struct Checked {
 const CHILD_MEMORY: u64 = 2 << 30;
 const CHILD_TIME: std::time::Duration = std::time::Duration::from_secs(20);
 
-/// Runs `guard check --json -c COMMAND` as a child with bounded memory and time.
-fn decide_in_child(command: &str) -> Result<Checked, String> {
+/// Runs `guard check --json` on the input as a child with bounded memory and time.
+fn decide_in_child(input: &Input) -> Result<Checked, String> {
     use std::os::unix::process::CommandExt;
     use std::process::{Command, Stdio};
     let exe = std::env::current_exe().map_err(|e| format!("cannot find its own binary: {e}"))?;
     let mut cmd = Command::new(exe);
-    cmd.args(["check", "--json", "-c", command])
-        .stdin(Stdio::null())
+    cmd.args(["check", "--json"]);
+    match input {
+        Input::Shell(s) => cmd.args(["-c", s]),
+        Input::Argv(argv) => cmd.arg("--").args(argv),
+    };
+    cmd.stdin(Stdio::null())
         .stdout(Stdio::piped())
         .stderr(Stdio::null());
     // SAFETY: between fork and exec the child only calls setrlimit(2), which is

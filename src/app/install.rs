@@ -2,30 +2,75 @@
 //! and takes it out again. Install is idempotent, keeps every other setting (and their
 //! order), and backs the file up first; uninstall restores the backup byte for byte when
 //! the file is as install left it, and otherwise removes only guard's entry.
+//!
+//! Where each agent reads its hooks (see `hook.rs` for the protocol documents):
+//! Claude Code `.claude/settings.json` (`hooks.PreToolUse`), Codex `.codex/hooks.json`
+//! (`hooks.PreToolUse`, user file under `$CODEX_HOME` when set), Gemini CLI
+//! `.gemini/settings.json` (`hooks.BeforeTool`); each under `~` for `--user` (the
+//! default) or the working directory for `--project`.
 
 use crate::cli::{HookAgent, InstallArgs};
 use crate::error::Error;
 use serde_json::{Value, json};
 use std::path::{Path, PathBuf};
 
-const MARK: &str = "hook claude-code";
+/// Where and how one agent's settings hold guard's hook.
+pub struct Layout {
+    /// The settings file, relative to `~` or the project.
+    pub file: &'static str,
+    /// The key under `hooks` that holds the event's list.
+    pub event: &'static str,
+    /// The tool matcher of guard's entry.
+    pub matcher: &'static str,
+    /// What identifies guard's hook command.
+    pub mark: &'static str,
+}
 
-fn settings_path(args: &InstallArgs) -> Result<PathBuf, Error> {
-    let HookAgent::ClaudeCode = args.agent;
-    if args.project {
+pub fn layout(agent: HookAgent) -> Layout {
+    match agent {
+        HookAgent::ClaudeCode => Layout {
+            file: ".claude/settings.json",
+            event: "PreToolUse",
+            matcher: "Bash",
+            mark: "hook claude-code",
+        },
+        HookAgent::Codex => Layout {
+            file: ".codex/hooks.json",
+            event: "PreToolUse",
+            matcher: "Bash",
+            mark: "hook codex",
+        },
+        HookAgent::Gemini => Layout {
+            file: ".gemini/settings.json",
+            event: "BeforeTool",
+            matcher: "run_shell_command",
+            mark: "hook gemini",
+        },
+    }
+}
+
+/// The agent's settings file: the project's, or the user's.
+pub fn settings_path(agent: HookAgent, project: bool) -> Result<PathBuf, Error> {
+    let l = layout(agent);
+    if project {
         let cwd = std::env::current_dir()
             .map_err(|e| Error::Usage(format!("no working directory: {e}")))?;
-        return Ok(cwd.join(".claude/settings.json"));
+        return Ok(cwd.join(l.file));
+    }
+    if agent == HookAgent::Codex {
+        if let Some(dir) = std::env::var_os("CODEX_HOME").filter(|d| !d.is_empty()) {
+            return Ok(PathBuf::from(dir).join("hooks.json"));
+        }
     }
     let home = std::env::var_os("HOME").ok_or_else(|| Error::Usage("HOME is not set".into()))?;
-    Ok(PathBuf::from(home).join(".claude/settings.json"))
+    Ok(PathBuf::from(home).join(l.file))
 }
 
 fn backup_of(path: &Path) -> PathBuf {
     path.with_extension("json.guard-backup")
 }
 
-fn read(path: &Path) -> Result<(String, Value), Error> {
+pub fn read(path: &Path) -> Result<(String, Value), Error> {
     let text = match std::fs::read_to_string(path) {
         Ok(t) => t,
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => String::new(),
@@ -44,22 +89,33 @@ fn read(path: &Path) -> Result<(String, Value), Error> {
     Ok((text, value))
 }
 
-fn is_guard(entry: &Value) -> bool {
+/// Whether a hook entry is guard's (its command runs `guard hook AGENT`).
+pub fn is_guard(l: &Layout, entry: &Value) -> bool {
     entry["hooks"].as_array().is_some_and(|hs| {
         hs.iter()
-            .any(|h| h["command"].as_str().is_some_and(|c| c.contains(MARK)))
+            .any(|h| h["command"].as_str().is_some_and(|c| c.contains(l.mark)))
     })
 }
 
-fn guard_command() -> String {
+fn entry(agent: HookAgent) -> Value {
+    let l = layout(agent);
     let exe = std::env::current_exe()
         .map(|p| p.display().to_string())
         .unwrap_or_else(|_| "guard".into());
-    format!("{} {MARK}", crate::shell::quote(&exe))
+    let command = format!("{} {}", crate::shell::quote(&exe), l.mark);
+    let hook = match agent {
+        // Gemini CLI names hooks in its /hooks panel and in `hooksConfig.disabled`.
+        HookAgent::Gemini => json!({ "name": "guard", "type": "command", "command": command }),
+        HookAgent::ClaudeCode | HookAgent::Codex => {
+            json!({ "type": "command", "command": command })
+        }
+    };
+    json!({ "matcher": l.matcher, "hooks": [hook] })
 }
 
 pub fn install(args: &InstallArgs) -> Result<i32, Error> {
-    let path = settings_path(args)?;
+    let l = layout(args.agent);
+    let path = settings_path(args.agent, args.project)?;
     let (text, mut value) = read(&path)?;
     let Some(root) = value.as_object_mut() else {
         return Err(Error::Usage(format!(
@@ -71,26 +127,27 @@ pub fn install(args: &InstallArgs) -> Result<i32, Error> {
     let pre = hooks
         .as_object_mut()
         .ok_or_else(|| Error::Usage("`hooks` is not an object".into()))?
-        .entry("PreToolUse")
+        .entry(l.event)
         .or_insert_with(|| json!([]));
     let list = pre
         .as_array_mut()
-        .ok_or_else(|| Error::Usage("`hooks.PreToolUse` is not a list".into()))?;
-    if list.iter().any(is_guard) {
+        .ok_or_else(|| Error::Usage(format!("`hooks.{}` is not a list", l.event)))?;
+    if list.iter().any(|e| is_guard(&l, e)) {
         eprintln!(
             "guard: {} already has guard's hook; nothing to do",
             path.display()
         );
         return Ok(0);
     }
-    let entry = json!({ "matcher": "Bash", "hooks": [ { "type": "command", "command": guard_command() } ] });
+    let entry = entry(args.agent);
     list.push(entry.clone());
     let new = serde_json::to_string_pretty(&value).map_err(|e| Error::Usage(e.to_string()))? + "\n";
     if args.dry_run {
         println!("{new}");
         eprintln!(
-            "guard: dry run: {} would get the PreToolUse entry {entry}",
-            path.display()
+            "guard: dry run: {} would get the {} entry {entry}",
+            path.display(),
+            l.event
         );
         return Ok(0);
     }
@@ -104,7 +161,7 @@ pub fn install(args: &InstallArgs) -> Result<i32, Error> {
     }
     std::fs::write(&path, &new)
         .map_err(|e| Error::Usage(format!("cannot write {}: {e}", path.display())))?;
-    eprintln!("guard: added to {}: PreToolUse {entry}", path.display());
+    eprintln!("guard: added to {}: {} {entry}", path.display(), l.event);
     if !text.is_empty() {
         eprintln!(
             "guard: the previous file is at {}",
@@ -115,14 +172,15 @@ pub fn install(args: &InstallArgs) -> Result<i32, Error> {
 }
 
 pub fn uninstall(args: &InstallArgs) -> Result<i32, Error> {
-    let path = settings_path(args)?;
+    let l = layout(args.agent);
+    let path = settings_path(args.agent, args.project)?;
     let (text, mut value) = read(&path)?;
     let backup = backup_of(&path);
     // Unchanged since install: the backup is the file as it was, byte for byte.
     if let Ok(before) = std::fs::read_to_string(&backup) {
         let (_, before_value) = read(&backup)?;
         let mut expected = before_value;
-        add_entry_for_compare(&mut expected);
+        add_entry_for_compare(args.agent, &mut expected);
         if serde_json::to_string_pretty(&expected)
             .map(|s| s + "\n")
             .ok()
@@ -143,11 +201,11 @@ pub fn uninstall(args: &InstallArgs) -> Result<i32, Error> {
         }
     }
     let removed = value
-        .pointer_mut("/hooks/PreToolUse")
+        .pointer_mut(&format!("/hooks/{}", l.event))
         .and_then(Value::as_array_mut)
         .map(|list| {
             let n = list.len();
-            list.retain(|e| !is_guard(e));
+            list.retain(|e| !is_guard(&l, e));
             n - list.len()
         })
         .unwrap_or(0);
@@ -167,16 +225,16 @@ pub fn uninstall(args: &InstallArgs) -> Result<i32, Error> {
 }
 
 /// What install makes of `value` (for recognising an untouched file).
-fn add_entry_for_compare(value: &mut Value) {
+fn add_entry_for_compare(agent: HookAgent, value: &mut Value) {
     if let Some(root) = value.as_object_mut() {
         let hooks = root.entry("hooks").or_insert_with(|| json!({}));
         if let Some(h) = hooks.as_object_mut() {
             if let Some(list) = h
-                .entry("PreToolUse")
+                .entry(layout(agent).event)
                 .or_insert_with(|| json!([]))
                 .as_array_mut()
             {
-                list.push(json!({ "matcher": "Bash", "hooks": [ { "type": "command", "command": guard_command() } ] }));
+                list.push(entry(agent));
             }
         }
     }

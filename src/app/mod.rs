@@ -26,9 +26,7 @@ pub fn run(cli: Cli) -> Result<i32, Error> {
         Some(Sub::Log(args)) => log::run(&cli.global, &args),
         Some(Sub::Install(args)) => install::install(&args),
         Some(Sub::Uninstall(args)) => install::uninstall(&args),
-        Some(Sub::Hook {
-            agent: crate::cli::HookAgent::ClaudeCode,
-        }) => hook::claude_code(&cli.global),
+        Some(Sub::Hook { agent }) => hook::run(agent, &cli.global),
         Some(Sub::Approve(args)) => approve::approve(&cli.global, &args),
         None => {
             let input = match cli.shell {

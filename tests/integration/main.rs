@@ -3,6 +3,7 @@
 //! Integration tests: they drive the real `guard` binary with a temporary HOME and
 //! config, real child processes, and a real pseudo-terminal for the prompt.
 
+mod agents;
 mod approvals;
 mod audit;
 mod cases;

@@ -96,6 +96,7 @@ fn own(
         target: None,
         protected_environment: None,
         via_env: None,
+        argv: Vec::new(),
     }
 }
 

@@ -138,6 +138,10 @@ Examples:
     /// Remove guard's hook from an agent's settings, exactly as it was before
     Uninstall(InstallArgs),
 
+    /// Put guard in front of programs on PATH: shims named after each guarded program
+    #[command(subcommand)]
+    Shim(ShimCmd),
+
     /// Show the audit trail, or verify its hash chain
     #[command(after_help = "\
 Examples:
@@ -288,6 +292,42 @@ pub enum LogCmd {
     },
     /// Start a new log file that continues the chain; the old one keeps its records
     Rotate,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum ShimCmd {
+    /// Write shims (links to guard) named after programs; the real program is the next
+    /// one on PATH
+    #[command(after_help = "\
+Examples:
+  guard shim install                     every program the rules name that is on PATH
+  guard shim install terraform kubectl
+  guard shim install --dir /opt/guard/shims
+  export PATH=\"$HOME/.local/share/guard/shims:$PATH\"   then `terraform destroy` asks first")]
+    Install {
+        /// The shim directory (default: $XDG_DATA_HOME/guard/shims, else
+        /// ~/.local/share/guard/shims)
+        #[arg(long, value_name = "DIR")]
+        dir: Option<PathBuf>,
+        /// Programs to shim (default: every program the enabled rules name, if on PATH)
+        programs: Vec<String>,
+    },
+    /// List the shims, the real program each runs, and whether it comes first on PATH
+    #[command(after_help = "Example:\n  guard shim list")]
+    List {
+        /// The shim directory
+        #[arg(long, value_name = "DIR")]
+        dir: Option<PathBuf>,
+    },
+    /// Remove shims (all of them, or the programs named); other files are left alone
+    #[command(after_help = "Examples:\n  guard shim remove\n  guard shim remove terraform")]
+    Remove {
+        /// The shim directory
+        #[arg(long, value_name = "DIR")]
+        dir: Option<PathBuf>,
+        /// Programs whose shims to remove (default: all)
+        programs: Vec<String>,
+    },
 }
 
 /// Agents whose hook protocol guard speaks.

@@ -62,6 +62,7 @@ pub fn resolve(program: &OsStr, path_var: Option<&OsStr>) -> Result<PathBuf, Err
         };
     }
     let mut found_not_executable = None;
+    let skip_guard = !crate::app::shim::is_guard_name(program);
     for dir in std::env::split_paths(path_var.unwrap_or_default()) {
         let dir = if dir.as_os_str().is_empty() {
             PathBuf::from(".")
@@ -70,6 +71,9 @@ pub fn resolve(program: &OsStr, path_var: Option<&OsStr>) -> Result<PathBuf, Err
         };
         let candidate = dir.join(program);
         match candidate.metadata() {
+            // A shim (a link to guard itself) is never the program: the real one is
+            // further along PATH, however often the shim directory is listed.
+            Ok(m) if skip_guard && is_guard_binary(&m) => {}
             Ok(m) if m.is_file() && m.permissions().mode() & 0o111 != 0 => return Ok(candidate),
             Ok(m) if m.is_file() => found_not_executable = Some(candidate),
             _ => {}
@@ -84,26 +88,45 @@ pub fn resolve(program: &OsStr, path_var: Option<&OsStr>) -> Result<PathBuf, Err
     }
 }
 
+/// Whether `m` is the running guard binary (the file a shim links to).
+pub fn is_guard_binary(m: &std::fs::Metadata) -> bool {
+    use std::os::unix::fs::MetadataExt;
+    static SELF: std::sync::OnceLock<Option<(u64, u64)>> = std::sync::OnceLock::new();
+    let me = SELF.get_or_init(|| {
+        let m = std::fs::metadata("/proc/self/exe")
+            .or_else(|_| std::env::current_exe().and_then(std::fs::metadata))
+            .ok()?;
+        Some((m.dev(), m.ino()))
+    });
+    *me == Some((m.dev(), m.ino()))
+}
+
 /// Runs `argv` (argv[0] found with [`resolve`]) and returns the exit status guard should
 /// exit with.
-pub fn run(argv: &[OsString]) -> Result<i32, Error> {
+/// `env` is added to the child's environment.
+pub fn run(argv: &[OsString], env: &[(&str, String)]) -> Result<i32, Error> {
     let Some((program, args)) = argv.split_first() else {
         return Err(Error::Usage("no program to run after `--`".into()));
     };
     let path = resolve(program, std::env::var_os("PATH").as_deref())?;
-    run_path(&path, program, args)
+    run_path(&path, program, args, env)
 }
 
 /// Runs a shell string with `$GUARD_SHELL` (default `/bin/sh`) `-c STRING`.
-pub fn run_shell(text: &str) -> Result<i32, Error> {
+pub fn run_shell(text: &str, env: &[(&str, String)]) -> Result<i32, Error> {
     let shell = std::env::var_os("GUARD_SHELL")
         .filter(|s| !s.is_empty())
         .unwrap_or_else(|| "/bin/sh".into());
-    run(&[shell, "-c".into(), text.into()])
+    run(&[shell, "-c".into(), text.into()], env)
 }
 
 /// Runs the file at `path` with `arg0` and `args`, forwarding signals.
-pub fn run_path(path: &Path, arg0: &OsStr, args: &[OsString]) -> Result<i32, Error> {
+pub fn run_path(
+    path: &Path,
+    arg0: &OsStr,
+    args: &[OsString],
+    env: &[(&str, String)],
+) -> Result<i32, Error> {
     install(Signal::SIGINT, outlive);
     install(Signal::SIGQUIT, outlive);
     install(Signal::SIGTERM, forward);
@@ -113,20 +136,20 @@ pub fn run_path(path: &Path, arg0: &OsStr, args: &[OsString]) -> Result<i32, Err
     if early != 0 {
         return Ok(128 + early);
     }
-    let mut child =
-        Command::new(path)
-            .arg0(arg0)
-            .args(args)
-            .spawn()
-            .map_err(|source| match source.kind() {
-                std::io::ErrorKind::NotFound => Error::NotFound {
-                    program: path.display().to_string(),
-                },
-                _ => Error::CannotExecute {
-                    program: path.display().to_string(),
-                    source,
-                },
-            })?;
+    let mut child = Command::new(path)
+        .arg0(arg0)
+        .args(args)
+        .envs(env.iter().map(|(k, v)| (k, v)))
+        .spawn()
+        .map_err(|source| match source.kind() {
+            std::io::ErrorKind::NotFound => Error::NotFound {
+                program: path.display().to_string(),
+            },
+            _ => Error::CannotExecute {
+                program: path.display().to_string(),
+                source,
+            },
+        })?;
     let pid = i32::try_from(child.id()).unwrap_or(0);
     CHILD.store(pid, Ordering::SeqCst);
     let pending = PENDING.swap(0, Ordering::SeqCst);

@@ -6,19 +6,26 @@ use guard::exit_code::ExitCode;
 
 fn main() {
     restore_sigpipe();
-    let cli = match guard::cli::Cli::try_parse() {
-        Ok(cli) => cli,
-        Err(e) => {
-            let _ = e.print();
-            let code = if e.use_stderr() {
-                ExitCode::Usage.code()
-            } else {
-                0
-            };
-            std::process::exit(code);
+    // Started through a shim (a link named after the program): NAME ARGS is the command.
+    let mut args = std::env::args_os();
+    let arg0 = args.next().unwrap_or_default();
+    let result = if let Some(name) = guard::app::shim::invoked_as(&arg0) {
+        guard::app::shim::run(std::iter::once(name).chain(args).collect())
+    } else {
+        match guard::cli::Cli::try_parse() {
+            Ok(cli) => guard::app::run(cli),
+            Err(e) => {
+                let _ = e.print();
+                let code = if e.use_stderr() {
+                    ExitCode::Usage.code()
+                } else {
+                    0
+                };
+                std::process::exit(code);
+            }
         }
     };
-    let code = match guard::app::run(cli) {
+    let code = match result {
         Ok(code) => code,
         Err(e) => {
             let kind = if matches!(e, Error::Refused(_)) {

@@ -103,6 +103,7 @@ mod tests {
             target: target.map(String::from),
             protected_environment: None,
             via_env: None,
+            argv: Vec::new(),
         }
     }
 

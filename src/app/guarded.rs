@@ -67,10 +67,21 @@ pub fn run(global: &GlobalArgs, input: &Input) -> Result<i32, Error> {
         }
         eprintln!("guard: warning: {why}; an allowed command runs without its audit record");
     }
+    // What passed the gate here is not asked about again by a shim in the child.
+    let passed = super::shim::passed_value(
+        o.findings
+            .iter()
+            .filter(|f| f.severity >= Decision::Confirm)
+            .map(|f| f.argv.as_slice()),
+    );
+    let env: Vec<(&str, String)> = passed
+        .map(|v| (super::shim::PASSED_VAR, v))
+        .into_iter()
+        .collect();
     let start = std::time::Instant::now();
     let result = match input {
-        Input::Argv(argv) => exec::run(argv),
-        Input::Shell(text) => exec::run_shell(text),
+        Input::Argv(argv) => exec::run(argv, &env),
+        Input::Shell(text) => exec::run_shell(text, &env),
     };
     let status = match &result {
         Ok(code) => *code,

@@ -8,6 +8,7 @@ mod hook;
 mod install;
 mod log;
 mod rules_cmd;
+pub mod shim;
 
 use crate::analysis::{self, Input};
 use crate::cli::{Cli, GlobalArgs, Sub};
@@ -28,6 +29,7 @@ pub fn run(cli: Cli) -> Result<i32, Error> {
         Some(Sub::Uninstall(args)) => install::uninstall(&args),
         Some(Sub::Hook { agent }) => hook::run(agent, &cli.global),
         Some(Sub::Approve(args)) => approve::approve(&cli.global, &args),
+        Some(Sub::Shim(cmd)) => shim::command(&cli.global, cmd),
         None => {
             let input = match cli.shell {
                 Some(s) => Input::Shell(s),

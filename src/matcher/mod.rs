@@ -86,6 +86,9 @@ pub struct Finding {
     /// The environment variable that supplied the matching arguments, if any.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub via_env: Option<String>,
+    /// The matched command's argv (without assignments), for `GUARD_PASSED`.
+    #[serde(skip)]
+    pub argv: Vec<String>,
 }
 
 /// Every loaded rule, indexed by tool.
@@ -205,6 +208,7 @@ impl RuleSet {
                 target: hit.target,
                 protected_environment: protected,
                 via_env: hit.via_env,
+                argv: cmd.argv.clone(),
             });
         }
         drop_shadowed(findings, &matched)

@@ -14,4 +14,5 @@ mod hooks;
 mod rules;
 mod run;
 mod shell;
+mod shims;
 mod util;

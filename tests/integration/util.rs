@@ -21,6 +21,8 @@ const CLEARED: &[&str] = &[
     "TF_WORKSPACE",
     "AWS_PROFILE",
     "NO_COLOR",
+    "GUARD_PASSED",
+    "GUARD_APPROVAL",
 ];
 
 /// A sandbox: a temporary HOME (with XDG dirs inside), a working directory, and the
@@ -75,6 +77,7 @@ impl Sandbox {
         c.env("HOME", self.path("home"))
             .env("XDG_CONFIG_HOME", self.path("home/.config"))
             .env("XDG_STATE_HOME", self.path("home/.local/state"))
+            .env("XDG_DATA_HOME", self.path("home/.local/share"))
             .env("GUARD_SYSTEM_CONFIG", self.path("etc/guard/config.toml"))
             .current_dir(self.work())
             .stdin(Stdio::null());

@@ -1,0 +1,294 @@
+//! PATH shims: links named after each guarded program (`terraform`, `kubectl`, ...) that
+//! point at the guard binary. Run under another name, guard takes the name as the
+//! program and the arguments as its arguments, and does what `guard -- NAME ARGS` does.
+//!
+//! The real program is the first one on PATH that is not guard itself: any PATH entry
+//! whose file is the guard binary (the same device and inode) is skipped, so a shim
+//! directory listed twice, or a shim reached through another shim, never calls itself.
+//!
+//! A command guard has already passed at confirm level or above (the person confirmed,
+//! or a token was spent on it) is not asked about again when a shell guard started runs
+//! it through a shim: guard hands the child `GUARD_PASSED`, digests of exactly those
+//! argvs, and a shim whose argv is one of them runs the real program straight away. Any
+//! other command, however deep, is checked again.
+
+use crate::cli::{GlobalArgs, ShimCmd};
+use crate::error::Error;
+use crate::exec;
+use std::ffi::{OsStr, OsString};
+use std::os::unix::ffi::OsStrExt;
+use std::path::{Path, PathBuf};
+
+/// The variable that carries the digests of commands a parent guard passed.
+pub const PASSED_VAR: &str = "GUARD_PASSED";
+/// At most this many digests are handed down.
+const MAX_PASSED: usize = 64;
+
+/// Whether a program name is guard's own (so it is run, not treated as a shim).
+pub fn is_guard_name(name: &OsStr) -> bool {
+    let base = Path::new(name)
+        .file_name()
+        .map_or(name.as_bytes(), OsStr::as_bytes);
+    base.starts_with(b"guard")
+}
+
+/// The program a shim stands for, when guard was started under another name.
+pub fn invoked_as(arg0: &OsStr) -> Option<OsString> {
+    if arg0.is_empty() || is_guard_name(arg0) {
+        return None;
+    }
+    Path::new(arg0).file_name().map(OsStr::to_os_string)
+}
+
+/// Runs as the shim for `argv[0]`: the whole guarded flow, unless a parent guard has
+/// already passed exactly this command.
+pub fn run(argv: Vec<OsString>) -> Result<i32, Error> {
+    if passed_by_parent(&argv) {
+        return exec::run(&argv, &[]);
+    }
+    super::guarded::run(&GlobalArgs::default(), &crate::analysis::Input::Argv(argv))
+}
+
+/// The digest of one argv, as handed down in `GUARD_PASSED`.
+pub fn digest<S: AsRef<[u8]>>(argv: &[S]) -> String {
+    use sha2::{Digest, Sha256};
+    let mut h = Sha256::new();
+    for w in argv {
+        h.update(w.as_ref());
+        h.update([0]);
+    }
+    h.finalize()[..12]
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect()
+}
+
+/// `GUARD_PASSED` for a child: what the parent handed down plus these argvs.
+pub fn passed_value<'a>(argvs: impl Iterator<Item = &'a [String]>) -> Option<String> {
+    let mut all: Vec<String> = std::env::var(PASSED_VAR)
+        .unwrap_or_default()
+        .split_whitespace()
+        .map(str::to_string)
+        .collect();
+    for argv in argvs.filter(|a| !a.is_empty()) {
+        let d = digest(argv);
+        if !all.contains(&d) {
+            all.push(d);
+        }
+    }
+    let skip = all.len().saturating_sub(MAX_PASSED);
+    (!all.is_empty()).then(|| all[skip..].join(" "))
+}
+
+fn passed_by_parent(argv: &[OsString]) -> bool {
+    let Some(list) = std::env::var_os(PASSED_VAR) else {
+        return false;
+    };
+    let d = digest(&argv.iter().map(|a| a.as_bytes()).collect::<Vec<_>>());
+    list.to_string_lossy().split_whitespace().any(|x| x == d)
+}
+
+/// The default shim directory: `$XDG_DATA_HOME/guard/shims`, else
+/// `~/.local/share/guard/shims`.
+pub fn default_dir() -> Result<PathBuf, Error> {
+    if let Some(d) = std::env::var_os("XDG_DATA_HOME").filter(|d| !d.is_empty()) {
+        return Ok(PathBuf::from(d).join("guard/shims"));
+    }
+    let home = std::env::var_os("HOME").ok_or_else(|| Error::Usage("HOME is not set".into()))?;
+    Ok(PathBuf::from(home).join(".local/share/guard/shims"))
+}
+
+/// Whether `path` is a guard shim (a file that is the guard binary).
+pub fn is_shim(path: &Path) -> bool {
+    std::fs::metadata(path).is_ok_and(|m| exec::is_guard_binary(&m))
+}
+
+/// What the first `name` on PATH is: a guard shim, another program, or nothing.
+pub enum FirstOnPath {
+    Shim(PathBuf),
+    Program(PathBuf),
+    Missing,
+}
+
+pub fn first_on_path(name: &str) -> FirstOnPath {
+    let path = std::env::var_os("PATH").unwrap_or_default();
+    for dir in std::env::split_paths(&path) {
+        let candidate = dir.join(name);
+        if let Ok(m) = std::fs::metadata(&candidate) {
+            if exec::is_guard_binary(&m) {
+                return FirstOnPath::Shim(candidate);
+            }
+            if m.is_file() && std::os::unix::fs::PermissionsExt::mode(&m.permissions()) & 0o111 != 0
+            {
+                return FirstOnPath::Program(candidate);
+            }
+        }
+    }
+    FirstOnPath::Missing
+}
+
+/// The real program a shim named `name` runs.
+pub fn real_program(name: &str) -> Option<PathBuf> {
+    exec::resolve(OsStr::new(name), std::env::var_os("PATH").as_deref()).ok()
+}
+
+pub fn command(global: &GlobalArgs, cmd: ShimCmd) -> Result<i32, Error> {
+    match cmd {
+        ShimCmd::Install { dir, programs } => install(global, dir, programs),
+        ShimCmd::List { dir } => list(dir),
+        ShimCmd::Remove { dir, programs } => remove(dir, programs),
+    }
+}
+
+fn dir_or_default(dir: Option<PathBuf>) -> Result<PathBuf, Error> {
+    dir.map_or_else(default_dir, Ok)
+}
+
+fn install(global: &GlobalArgs, dir: Option<PathBuf>, programs: Vec<String>) -> Result<i32, Error> {
+    let dir = dir_or_default(dir)?;
+    let explicit = !programs.is_empty();
+    let names: Vec<String> = if explicit {
+        programs
+    } else {
+        let set = super::load_rules(global, None)?;
+        set.tools()
+            .into_iter()
+            .filter(|t| real_program(t).is_some())
+            .map(str::to_string)
+            .collect()
+    };
+    for n in &names {
+        if n.is_empty() || n.contains('/') || n.starts_with('.') || is_guard_name(OsStr::new(n)) {
+            return Err(Error::Usage(format!(
+                "`{n}` cannot be a shim: give a program name, not a path (and not guard itself)"
+            )));
+        }
+    }
+    if names.is_empty() {
+        eprintln!("guard: none of the programs the rules name is on PATH; no shims written");
+        return Ok(0);
+    }
+    let exe = std::fs::canonicalize("/proc/self/exe")
+        .or_else(|_| std::env::current_exe())
+        .map_err(|e| Error::Usage(format!("cannot find guard's own binary: {e}")))?;
+    std::fs::create_dir_all(&dir)
+        .map_err(|e| Error::Usage(format!("cannot create {}: {e}", dir.display())))?;
+    let (mut added, mut kept) = (Vec::new(), Vec::new());
+    let mut failed = false;
+    for name in &names {
+        let link = dir.join(name);
+        if is_shim(&link) {
+            kept.push(name.as_str());
+            continue;
+        }
+        if std::fs::symlink_metadata(&link).is_ok() {
+            eprintln!(
+                "guard: {} exists and is not a guard shim; left alone",
+                link.display()
+            );
+            failed = true;
+            continue;
+        }
+        if let Err(e) = std::os::unix::fs::symlink(&exe, &link) {
+            eprintln!("guard: cannot write {}: {e}", link.display());
+            failed = true;
+            continue;
+        }
+        if explicit && real_program(name).is_none() {
+            eprintln!("guard: warning: `{name}` is not on PATH; its shim will report it missing");
+        }
+        added.push(name.as_str());
+    }
+    println!("shims in {}:", dir.display());
+    if !added.is_empty() {
+        println!("  added: {}", added.join(" "));
+    }
+    if !kept.is_empty() {
+        println!("  already there: {}", kept.join(" "));
+    }
+    path_advice(&dir);
+    Ok(if failed { 1 } else { 0 })
+}
+
+/// Says how to put the shim directory first on PATH, when it is not.
+fn path_advice(dir: &Path) {
+    let path = std::env::var_os("PATH").unwrap_or_default();
+    let first = std::env::split_paths(&path).next();
+    if first.as_deref() != Some(dir) {
+        println!(
+            "put the shim directory first on PATH (see the README for agents and CI):\n  export PATH={}:\"$PATH\"",
+            crate::shell::quote(&dir.display().to_string())
+        );
+    }
+}
+
+fn shims_in(dir: &Path) -> Result<Vec<String>, Error> {
+    let entries = match std::fs::read_dir(dir) {
+        Ok(e) => e,
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(Vec::new()),
+        Err(e) => return Err(Error::Usage(format!("cannot read {}: {e}", dir.display()))),
+    };
+    let mut names: Vec<String> = entries
+        .filter_map(Result::ok)
+        .filter(|e| is_shim(&e.path()))
+        .filter_map(|e| e.file_name().to_str().map(str::to_string))
+        .collect();
+    names.sort_unstable();
+    Ok(names)
+}
+
+fn list(dir: Option<PathBuf>) -> Result<i32, Error> {
+    let dir = dir_or_default(dir)?;
+    let names = shims_in(&dir)?;
+    if names.is_empty() {
+        println!("no shims in {}", dir.display());
+        return Ok(0);
+    }
+    println!("shims in {}:", dir.display());
+    for name in &names {
+        let real = real_program(name).map_or("(not on PATH)".into(), |p| p.display().to_string());
+        let first = match first_on_path(name) {
+            FirstOnPath::Shim(_) => "guarded".to_string(),
+            FirstOnPath::Program(p) => format!("NOT guarded: {} comes first on PATH", p.display()),
+            FirstOnPath::Missing => "NOT guarded: not on PATH".to_string(),
+        };
+        println!("  {name:<12} -> {real}  ({first})");
+    }
+    path_advice(&dir);
+    Ok(0)
+}
+
+fn remove(dir: Option<PathBuf>, programs: Vec<String>) -> Result<i32, Error> {
+    let dir = dir_or_default(dir)?;
+    let present = shims_in(&dir)?;
+    let names = if programs.is_empty() {
+        present.clone()
+    } else {
+        programs
+    };
+    let mut removed = Vec::new();
+    let mut failed = false;
+    for name in &names {
+        if !present.contains(name) {
+            eprintln!(
+                "guard: {} is not a guard shim; left alone",
+                dir.join(name).display()
+            );
+            failed = true;
+            continue;
+        }
+        match std::fs::remove_file(dir.join(name)) {
+            Ok(()) => removed.push(name.as_str()),
+            Err(e) => {
+                eprintln!("guard: cannot remove {}: {e}", dir.join(name).display());
+                failed = true;
+            }
+        }
+    }
+    if removed.is_empty() {
+        println!("no shims removed from {}", dir.display());
+    } else {
+        println!("removed from {}: {}", dir.display(), removed.join(" "));
+    }
+    Ok(if failed { 1 } else { 0 })
+}

@@ -37,7 +37,20 @@ fn main() {
             // sanitised here, at the edge, so nothing can paint the terminal.
             let text = e.to_string();
             let lines: Vec<_> = text.lines().map(guard::sanitize::sanitize).collect();
-            eprintln!("guard: {kind}: {}", lines.join("\n"));
+            let ctx = guard::context::Context::detect(false);
+            if ctx.ci && kind == "refused" {
+                // A CI log gets one line, and GitHub Actions an error annotation.
+                let line = guard::report::one_line(&lines.join("\n"));
+                eprintln!("guard: refused: {line}");
+                if std::env::var("GITHUB_ACTIONS").is_ok_and(|v| v == "true") {
+                    println!(
+                        "{}",
+                        guard::report::github_error("guard refused a command", &line)
+                    );
+                }
+            } else {
+                eprintln!("guard: {kind}: {}", lines.join("\n"));
+            }
             e.exit_code().code()
         }
     };

@@ -78,3 +78,78 @@ pub fn check_json(command: &str, decision: Decision, findings: &[Finding]) -> St
     };
     serde_json::to_string(&report).unwrap_or_else(|e| format!("{{\"error\":\"{e}\"}}"))
 }
+
+/// A refusal as one line, for CI logs: the first line, each rule with its reason, and
+/// the approver's command when there is one.
+pub fn one_line(text: &str) -> String {
+    let mut lines = text.lines().map(str::trim).filter(|l| !l.is_empty());
+    let mut out = lines.next().unwrap_or_default().to_string();
+    let mut seen_rules = Vec::new();
+    for l in lines {
+        if let Some(rule) = l.strip_prefix("rule:") {
+            let rule = rule.trim();
+            if !seen_rules.contains(&rule) {
+                seen_rules.push(rule);
+                out.push_str("; rule ");
+                out.push_str(rule);
+            }
+        } else if let Some(code) = l.strip_prefix("guard approve ") {
+            out.push_str("; an approver runs `guard approve ");
+            out.push_str(code);
+            out.push_str("` and the job runs again with GUARD_APPROVAL set to the token");
+        } else if l.starts_with("(an approval stands in") {
+            out.push_str(
+                " (for a confirm-level command, only with [approvals] token_confirms = true)",
+            );
+        }
+    }
+    out
+}
+
+/// A GitHub Actions error annotation (a workflow command, read from stdout) carrying
+/// `message`; `%`, CR and LF are escaped as the workflow-command syntax requires.
+pub fn github_error(title: &str, message: &str) -> String {
+    let esc = |s: &str, prop: bool| {
+        let mut o = s
+            .replace('%', "%25")
+            .replace('\r', "%0D")
+            .replace('\n', "%0A");
+        if prop {
+            o = o.replace(':', "%3A").replace(',', "%2C");
+        }
+        o
+    };
+    format!(
+        "::error title={}::{}",
+        esc(title, true),
+        esc(message, false)
+    )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn one_line_keeps_the_reason_the_rules_and_the_approver_line() {
+        let text = "rm -rf / (deny): never run\n  command: rm -rf /\n  rule:    fs.rm-root (deny): deletes everything\n  rule:    fs.rm-root (deny): deletes everything\n";
+        assert_eq!(
+            one_line(text),
+            "rm -rf / (deny): never run; rule fs.rm-root (deny): deletes everything"
+        );
+        let two = "x (two-person): needs approval\napproval request:\n  command: x\nan approver (not you) runs:\n  guard approve guard-request-v1.abc\nthen run it again";
+        assert_eq!(
+            one_line(two),
+            "x (two-person): needs approval; an approver runs `guard approve guard-request-v1.abc` and the job runs again with GUARD_APPROVAL set to the token"
+        );
+        assert!(!one_line(two).contains('\n'));
+    }
+
+    #[test]
+    fn github_annotations_escape_what_the_syntax_reserves() {
+        assert_eq!(
+            github_error("a: b, c", "100% sure\r\nnext"),
+            "::error title=a%3A b%2C c::100%25 sure%0D%0Anext"
+        );
+    }
+}

@@ -10,6 +10,7 @@ pub const GUARD: &str = env!("CARGO_BIN_EXE_guard");
 /// environment the tests run in (CI sets `CI=true`).
 const CLEARED: &[&str] = &[
     "CI",
+    "GITHUB_ACTIONS",
     "GUARD_AGENT",
     "GUARD_CONFIG",
     "CLAUDECODE",

@@ -142,6 +142,13 @@ Examples:
     #[command(subcommand)]
     Shim(ShimCmd),
 
+    /// Check the setup end to end: config, approvers, audit log, shims, agent hooks
+    #[command(after_help = "\
+Each line is OK, WARN or FAIL with what to fix; the exit status is 1 when anything FAILs.
+Example:
+  guard doctor")]
+    Doctor,
+
     /// Show the audit trail, or verify its hash chain
     #[command(after_help = "\
 Examples:

@@ -23,3 +23,4 @@ pub mod report;
 pub mod rules;
 pub mod sanitize;
 pub mod shell;
+pub mod style;

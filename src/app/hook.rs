@@ -273,3 +273,29 @@ fn decide_in_child(input: &Input) -> Result<Checked, String> {
     serde_json::from_slice(&out.stdout)
         .map_err(|e| format!("the check's answer was unreadable: {e}"))
 }
+
+/// A shell call of `command` as `agent` sends it (for `guard doctor`'s simulation).
+pub fn sample(agent: HookAgent, command: &str) -> Value {
+    let p = Protocol::of(agent);
+    json!({
+        "session_id": "guard-doctor",
+        "transcript_path": null,
+        "cwd": std::env::current_dir().unwrap_or_default(),
+        "hook_event_name": p.event,
+        "tool_name": p.shell_tools[0],
+        "tool_input": { "command": command },
+    })
+}
+
+/// Whether `stdout` is `agent`'s answer that denies the call.
+pub fn is_denial(agent: HookAgent, stdout: &str) -> bool {
+    let Ok(v) = serde_json::from_str::<Value>(stdout.trim()) else {
+        return false;
+    };
+    match agent {
+        HookAgent::ClaudeCode | HookAgent::Codex => {
+            v.pointer("/hookSpecificOutput/permissionDecision") == Some(&json!("deny"))
+        }
+        HookAgent::Gemini => v["decision"] == "deny",
+    }
+}

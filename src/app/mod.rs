@@ -3,6 +3,7 @@
 
 mod approve;
 mod check;
+mod doctor;
 mod guarded;
 mod hook;
 mod install;
@@ -30,6 +31,7 @@ pub fn run(cli: Cli) -> Result<i32, Error> {
         Some(Sub::Hook { agent }) => hook::run(agent, &cli.global),
         Some(Sub::Approve(args)) => approve::approve(&cli.global, &args),
         Some(Sub::Shim(cmd)) => shim::command(&cli.global, cmd),
+        Some(Sub::Doctor) => doctor::run(&cli.global),
         None => {
             let input = match cli.shell {
                 Some(s) => Input::Shell(s),

@@ -25,7 +25,6 @@ Exit codes: the child's own status when it ran (128+N if killed by signal N);
     name = "guard",
     version,
     after_help = AFTER_HELP,
-    args_conflicts_with_subcommands = true,
     subcommand_negates_reqs = true
 )]
 pub struct Cli {
@@ -136,6 +135,10 @@ Examples:
     Install(InstallArgs),
 
     /// Remove guard's hook from an agent's settings, exactly as it was before
+    #[command(after_help = "\
+Examples:
+  guard uninstall claude-code            restores ~/.claude/settings.json from its backup
+  guard uninstall gemini --project --dry-run")]
     Uninstall(InstallArgs),
 
     /// Put guard in front of programs on PATH: shims named after each guarded program
@@ -148,6 +151,25 @@ Each line is OK, WARN or FAIL with what to fix; the exit status is 1 when anythi
 Example:
   guard doctor")]
     Doctor,
+
+    /// Print the shell completion script (bash, zsh, fish, elvish, powershell)
+    #[command(after_help = "\
+Examples:
+  guard completions bash > ~/.local/share/bash-completion/completions/guard
+  guard completions zsh > \"${fpath[1]}/_guard\"
+  guard completions fish > ~/.config/fish/completions/guard.fish")]
+    Completions {
+        /// The shell
+        #[arg(value_enum)]
+        shell: clap_complete::Shell,
+    },
+
+    /// Print the man page, guard(1), in roff
+    #[command(after_help = "\
+Examples:
+  guard man | man -l -
+  guard man > /usr/local/share/man/man1/guard.1")]
+    Man,
 
     /// Show the audit trail, or verify its hash chain
     #[command(after_help = "\
@@ -293,11 +315,16 @@ pub struct LogArgs {
 pub enum LogCmd {
     /// Check the whole hash chain; reports the first broken link and exits non-zero.
     /// Give rotated files oldest first to check the chain across them.
+    #[command(after_help = "\
+Examples:
+  guard log verify
+  guard log verify ~/.local/state/guard/audit.jsonl.1795400000 ~/.local/state/guard/audit.jsonl")]
     Verify {
         /// The log files to check, oldest first (default: the current log)
         files: Vec<PathBuf>,
     },
     /// Start a new log file that continues the chain; the old one keeps its records
+    #[command(after_help = "Example:\n  guard log rotate && guard log verify")]
     Rotate,
 }
 

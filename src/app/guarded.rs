@@ -263,11 +263,13 @@ fn second_person(
             Err(e) => e,
         }
     })?;
-    eprintln!(
-        "guard: approved by {} for {}",
-        verified.approvers.join(", "),
-        sanitize(shown)
-    );
+    if !global.quiet {
+        eprintln!(
+            "guard: approved by {} for {}",
+            verified.approvers.join(", "),
+            sanitize(shown)
+        );
+    }
     // The person at the terminal confirms too, where there is one; with no person here
     // the approver's own confirmation in `guard approve` stands.
     if !cannot_ask(ctx) {

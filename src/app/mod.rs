@@ -3,6 +3,7 @@
 
 mod approve;
 mod check;
+mod docs;
 mod doctor;
 mod guarded;
 mod hook;
@@ -21,6 +22,11 @@ use crate::rules::load::{self, LoadOptions};
 
 /// Runs the parsed command line; returns the exit status.
 pub fn run(cli: Cli) -> Result<i32, Error> {
+    if cli.command.is_some() && cli.shell.is_some() {
+        return Err(Error::Usage(
+            "`-c STRING` runs a shell string and cannot be given with a subcommand; `guard check -c STRING` decides without running".into(),
+        ));
+    }
     match cli.command {
         Some(Sub::Check(args)) => check::run(&cli.global, &args),
         Some(Sub::Rules(cmd)) => rules_cmd::run(&cli.global, cmd),
@@ -32,6 +38,8 @@ pub fn run(cli: Cli) -> Result<i32, Error> {
         Some(Sub::Approve(args)) => approve::approve(&cli.global, &args),
         Some(Sub::Shim(cmd)) => shim::command(&cli.global, cmd),
         Some(Sub::Doctor) => doctor::run(&cli.global),
+        Some(Sub::Completions { shell }) => docs::print(&docs::completions(shell)),
+        Some(Sub::Man) => docs::print(&docs::man()?),
         None => {
             let input = match cli.shell {
                 Some(s) => Input::Shell(s),

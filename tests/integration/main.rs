@@ -11,6 +11,7 @@ mod check;
 mod ci;
 mod config;
 mod confirm;
+mod docs;
 mod doctor;
 mod examples;
 mod hooks;

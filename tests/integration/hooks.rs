@@ -1,4 +1,5 @@
-//! `guard hook claude-code` with Claude Code's documented PreToolUse payloads.
+//! `guard hook claude-code` with Claude Code's documented PreToolUse payloads (the
+//! other agents are in `agents.rs`).
 
 use crate::util::Sandbox;
 
@@ -25,7 +26,20 @@ fn bash(command: &str) -> String {
 
 fn decision(stdout: &str) -> (String, String) {
     let v: serde_json::Value = serde_json::from_str(stdout.trim()).unwrap();
+    // Exactly the documented fields, nothing else.
+    let keys: Vec<&String> = v.as_object().unwrap().keys().collect();
+    assert_eq!(keys, ["hookSpecificOutput"], "{stdout}");
     let h = &v["hookSpecificOutput"];
+    let mut inner: Vec<&str> = h.as_object().unwrap().keys().map(String::as_str).collect();
+    inner.sort_unstable();
+    assert_eq!(
+        inner,
+        [
+            "hookEventName",
+            "permissionDecision",
+            "permissionDecisionReason"
+        ]
+    );
     assert_eq!(h["hookEventName"], "PreToolUse");
     (
         h["permissionDecision"].as_str().unwrap().to_string(),

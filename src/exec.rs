@@ -88,6 +88,27 @@ pub fn resolve(program: &OsStr, path_var: Option<&OsStr>) -> Result<PathBuf, Err
     }
 }
 
+/// A child's standard input holding `bytes`: an unlinked temporary file rather than a
+/// pipe, so a child that exits without reading it cannot end guard with SIGPIPE (which
+/// guard keeps at its default, to end quietly on a closed stdout).
+pub fn input_file(bytes: &[u8]) -> std::io::Result<std::fs::File> {
+    use std::io::{Seek, Write};
+    let path = std::env::temp_dir().join(format!(
+        "guard-input-{}-{}",
+        std::process::id(),
+        crate::approval::nonce().unwrap_or_default()
+    ));
+    let mut file = std::fs::OpenOptions::new()
+        .read(true)
+        .write(true)
+        .create_new(true)
+        .open(&path)?;
+    let _ = std::fs::remove_file(&path);
+    file.write_all(bytes)?;
+    file.rewind()?;
+    Ok(file)
+}
+
 /// Whether `m` is the running guard binary (the file a shim links to).
 pub fn is_guard_binary(m: &std::fs::Metadata) -> bool {
     use std::os::unix::fs::MetadataExt;

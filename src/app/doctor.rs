@@ -467,23 +467,16 @@ fn codex_hooks_off() -> Option<String> {
 /// Runs an installed hook command as the agent would, on a `terraform destroy` call,
 /// and checks that it is refused.
 fn simulate(agent: HookAgent, command: &str) -> Result<(), String> {
-    use std::io::Write;
     use std::process::{Command, Stdio};
     let payload = super::hook::sample(agent, "terraform destroy -auto-approve");
-    let mut child = Command::new("/bin/sh")
+    let file = crate::exec::input_file(payload.to_string().as_bytes())
+        .map_err(|e| format!("cannot be simulated: {e}"))?;
+    let out = Command::new("/bin/sh")
         .arg("-c")
         .arg(command)
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
+        .stdin(Stdio::from(file))
+        .output()
         .map_err(|e| format!("cannot be started: {e}"))?;
-    if let Some(mut stdin) = child.stdin.take() {
-        let _ = stdin.write_all(payload.to_string().as_bytes());
-    }
-    let out = child
-        .wait_with_output()
-        .map_err(|e| format!("failed: {e}"))?;
     let stdout = String::from_utf8_lossy(&out.stdout);
     let stderr = String::from_utf8_lossy(&out.stderr);
     match out.status.code() {

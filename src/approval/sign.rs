@@ -2,31 +2,22 @@
 //! so a key file, a key held by the SSH agent (give the `.pub` file) or a hardware key
 //! all work exactly as they do for signing git commits.
 
-use std::io::Write;
 use std::path::Path;
 use std::process::{Command, Stdio};
 
 /// Signs `message` in guard's namespace with the key at `key`; returns the armored
 /// signature.
 pub fn sign(key: &Path, message: &str) -> Result<String, String> {
-    let mut child = Command::new("ssh-keygen")
+    let input = crate::exec::input_file(message.as_bytes())
+        .map_err(|e| format!("cannot give ssh-keygen the request: {e}"))?;
+    let out = Command::new("ssh-keygen")
         .args(["-q", "-Y", "sign", "-n", super::NAMESPACE, "-f"])
         .arg(key)
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
+        .stdin(Stdio::from(input))
+        .output()
         .map_err(|e| {
             format!("cannot run ssh-keygen to sign (is openssh-client installed?): {e}")
         })?;
-    if let Some(mut stdin) = child.stdin.take() {
-        stdin
-            .write_all(message.as_bytes())
-            .map_err(|e| format!("cannot give ssh-keygen the request: {e}"))?;
-    }
-    let out = child
-        .wait_with_output()
-        .map_err(|e| format!("ssh-keygen failed: {e}"))?;
     if !out.status.success() {
         let err = String::from_utf8_lossy(&out.stderr);
         return Err(format!(

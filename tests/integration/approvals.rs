@@ -670,3 +670,26 @@ fn break_glass_only_from_the_system_config_and_never_for_agents() {
         .stderr_has("Reason: prod outage INC-42");
     assert_eq!(t.ran(), "destroy\n");
 }
+
+/// A key ssh-keygen cannot load is one clear error, never a silent death by SIGPIPE
+/// (ssh-keygen exits before reading the request); repeated, since that was a race.
+#[test]
+fn a_missing_signing_key_is_a_clear_error() {
+    let t = Team::new("");
+    let code = t.code(DESTROY);
+    for _ in 0..5 {
+        let out =
+            t.s.guard()
+                .args(["approve", "--yes", "--key"])
+                .arg(t.s.path("no-such-key"))
+                .arg(&code)
+                .run()
+                .expect_code(64);
+        assert!(
+            out.stderr().contains("ssh-keygen could not sign with"),
+            "{}",
+            out.stderr()
+        );
+        assert_eq!(out.stdout(), "");
+    }
+}

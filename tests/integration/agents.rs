@@ -42,25 +42,11 @@ fn gemini(command: &str) -> Value {
     })
 }
 
-/// Codex's deny, which must hold exactly these fields.
+/// Codex's deny, which must hold exactly the documented fields.
 fn codex_denial(stdout: &str) -> String {
-    let v: Value = serde_json::from_str(stdout.trim()).unwrap();
-    let keys: Vec<&String> = v.as_object().unwrap().keys().collect();
-    assert_eq!(keys, ["hookSpecificOutput"], "{stdout}");
-    let h = v["hookSpecificOutput"].as_object().unwrap();
-    let mut inner: Vec<&str> = h.keys().map(String::as_str).collect();
-    inner.sort_unstable();
-    assert_eq!(
-        inner,
-        [
-            "hookEventName",
-            "permissionDecision",
-            "permissionDecisionReason"
-        ]
-    );
-    assert_eq!(h["hookEventName"], "PreToolUse");
-    assert_eq!(h["permissionDecision"], "deny", "Codex honours only deny");
-    h["permissionDecisionReason"].as_str().unwrap().to_string()
+    let (decision, reason) = crate::util::pretooluse_answer(stdout);
+    assert_eq!(decision, "deny", "Codex honours only deny");
+    reason
 }
 
 fn gemini_denial(stdout: &str) -> String {
@@ -271,10 +257,16 @@ fn codex_install_writes_hooks_json_in_the_project_or_codex_home() {
     assert_eq!(std::fs::read_to_string(&home_file).unwrap(), before);
 }
 
-/// The example hook files install the hook this binary answers, for the right tool.
+/// The example hook files install the hook this binary answers, for the right tool
+/// (Claude Code's payload has the same shape as Codex's).
 #[test]
 fn the_example_hook_files_run_this_hook() {
     for (file, event, payload) in [
+        (
+            "claude-code-settings.json",
+            "PreToolUse",
+            codex(json!("kubectl delete ns prod")),
+        ),
         (
             "codex-hooks.json",
             "PreToolUse",

@@ -16,17 +16,9 @@ target = ["arg:1"]
 
 /// guard under a pty, as a person at a terminal would run it.
 pub fn spawn(s: &Sandbox, shell_line: &str) -> PtySession {
-    let cmd = s.guard().0;
     // Run through sh so a test can pipe into guard's stdin while /dev/tty is the pty.
-    let mut sh = std::process::Command::new("sh");
+    let mut sh = s.command("sh");
     sh.arg("-c").arg(shell_line.replace("GUARD", GUARD));
-    for (k, v) in cmd.get_envs() {
-        match v {
-            Some(v) => sh.env(k, v),
-            None => sh.env_remove(k),
-        };
-    }
-    sh.current_dir(cmd.get_current_dir().unwrap());
     spawn_command(sh, Some(10_000)).unwrap()
 }
 

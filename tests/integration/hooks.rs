@@ -25,26 +25,7 @@ fn bash(command: &str) -> String {
 }
 
 fn decision(stdout: &str) -> (String, String) {
-    let v: serde_json::Value = serde_json::from_str(stdout.trim()).unwrap();
-    // Exactly the documented fields, nothing else.
-    let keys: Vec<&String> = v.as_object().unwrap().keys().collect();
-    assert_eq!(keys, ["hookSpecificOutput"], "{stdout}");
-    let h = &v["hookSpecificOutput"];
-    let mut inner: Vec<&str> = h.as_object().unwrap().keys().map(String::as_str).collect();
-    inner.sort_unstable();
-    assert_eq!(
-        inner,
-        [
-            "hookEventName",
-            "permissionDecision",
-            "permissionDecisionReason"
-        ]
-    );
-    assert_eq!(h["hookEventName"], "PreToolUse");
-    (
-        h["permissionDecision"].as_str().unwrap().to_string(),
-        h["permissionDecisionReason"].as_str().unwrap().to_string(),
-    )
+    crate::util::pretooluse_answer(stdout)
 }
 
 #[test]
@@ -230,26 +211,4 @@ fn uninstall_after_other_edits_removes_only_guards_entry() {
         .run()
         .expect_code(64)
         .stderr_has("is not valid JSON");
-}
-
-/// The example settings file installs the hook this binary answers.
-#[test]
-fn the_example_settings_run_this_hook() {
-    let path = concat!(
-        env!("CARGO_MANIFEST_DIR"),
-        "/examples/claude-code-settings.json"
-    );
-    let v: serde_json::Value =
-        serde_json::from_str(&std::fs::read_to_string(path).unwrap()).unwrap();
-    let entry = &v["hooks"]["PreToolUse"][0];
-    assert_eq!(entry["matcher"], "Bash");
-    let command = entry["hooks"][0]["command"].as_str().unwrap();
-    let args: Vec<&str> = command.split_whitespace().collect();
-    assert_eq!(args[0], "guard");
-    let s = Sandbox::new();
-    let out = s
-        .guard()
-        .args(&args[1..])
-        .run_with_input(bash("kubectl delete ns prod").as_bytes());
-    assert_eq!(decision(&out.stdout()).0, "deny");
 }

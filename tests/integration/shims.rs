@@ -9,26 +9,17 @@ use std::process::Output;
 
 /// Runs a shell line the way a person or an agent would, with `dirs` first on PATH.
 fn sh(s: &Sandbox, dirs: &[&Path], line: &str, agent: bool) -> Output {
-    let mut c = s.guard().0;
     let mut path: Vec<_> = dirs.iter().map(|d| d.to_path_buf()).collect();
     path.extend(std::env::split_paths(
         &std::env::var_os("PATH").unwrap_or_default(),
     ));
-    let mut cmd = std::process::Command::new("sh");
-    for (k, v) in c.get_envs() {
-        match v {
-            Some(v) => cmd.env(k, v),
-            None => cmd.env_remove(k),
-        };
-    }
+    let mut cmd = s.command("sh");
     cmd.env("PATH", std::env::join_paths(path).unwrap())
-        .current_dir(c.get_current_dir().unwrap())
         .arg("-c")
         .arg(line);
     if agent {
         cmd.env("GUARD_AGENT", "test-agent");
     }
-    let _ = c.env_clear();
     cmd.output().unwrap()
 }
 

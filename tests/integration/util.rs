@@ -71,7 +71,13 @@ impl Sandbox {
 
     /// A `guard` command inside the sandbox, with a clean environment.
     pub fn guard(&self) -> Cmd {
-        let mut c = Command::new(GUARD);
+        Cmd(self.command(GUARD))
+    }
+
+    /// Any program run inside the sandbox with the environment `guard()` gets (a shell
+    /// that runs guard or shims, setpriv, a policy script).
+    pub fn command(&self, program: impl AsRef<OsStr>) -> Command {
+        let mut c = Command::new(program);
         for v in CLEARED {
             c.env_remove(v);
         }
@@ -82,7 +88,7 @@ impl Sandbox {
             .env("GUARD_SYSTEM_CONFIG", self.path("etc/guard/config.toml"))
             .current_dir(self.work())
             .stdin(Stdio::null());
-        Cmd(c)
+        c
     }
 }
 
@@ -205,4 +211,41 @@ impl Cmd {
         writer.join().expect("writer");
         Out(out)
     }
+}
+
+/// A PreToolUse answer (Claude Code, Codex) holding exactly the documented fields:
+/// `(permissionDecision, permissionDecisionReason)`.
+pub fn pretooluse_answer(stdout: &str) -> (String, String) {
+    let v: serde_json::Value =
+        serde_json::from_str(stdout.trim()).unwrap_or_else(|e| panic!("not JSON ({e}): {stdout}"));
+    let keys: Vec<&String> = v.as_object().expect("an object").keys().collect();
+    assert_eq!(keys, ["hookSpecificOutput"], "{stdout}");
+    let h = &v["hookSpecificOutput"];
+    let mut inner: Vec<&str> = h
+        .as_object()
+        .expect("an object")
+        .keys()
+        .map(String::as_str)
+        .collect();
+    inner.sort_unstable();
+    assert_eq!(
+        inner,
+        [
+            "hookEventName",
+            "permissionDecision",
+            "permissionDecisionReason"
+        ],
+        "{stdout}"
+    );
+    assert_eq!(h["hookEventName"], "PreToolUse");
+    (
+        h["permissionDecision"]
+            .as_str()
+            .unwrap_or_default()
+            .to_string(),
+        h["permissionDecisionReason"]
+            .as_str()
+            .unwrap_or_default()
+            .to_string(),
+    )
 }

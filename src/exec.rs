@@ -109,6 +109,76 @@ pub fn input_file(bytes: &[u8]) -> std::io::Result<std::fs::File> {
     Ok(file)
 }
 
+/// Runs `argv` (found with [`resolve`], never a shim) with stdin closed and captures its
+/// standard output, for reading a plan. A child that runs longer than `timeout` is
+/// killed; a non-zero exit is an error carrying the first line of its stderr.
+pub fn capture(argv: &[OsString], timeout: std::time::Duration) -> Result<Vec<u8>, String> {
+    use std::io::Read;
+    use std::process::Stdio;
+    let Some((program, args)) = argv.split_first() else {
+        return Err("nothing to run".into());
+    };
+    let path = resolve(program, std::env::var_os("PATH").as_deref()).map_err(|e| e.to_string())?;
+    let mut child = Command::new(&path)
+        .arg0(program)
+        .args(args)
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .map_err(|e| format!("cannot start {}: {e}", path.display()))?;
+    // Both pipes are drained on threads, so a large plan cannot fill a pipe and stall.
+    let drain = |pipe: Option<Box<dyn Read + Send>>| {
+        std::thread::spawn(move || {
+            let mut buf = Vec::new();
+            if let Some(mut p) = pipe {
+                let _ = p.read_to_end(&mut buf);
+            }
+            buf
+        })
+    };
+    let out = drain(
+        child
+            .stdout
+            .take()
+            .map(|p| Box::new(p) as Box<dyn Read + Send>),
+    );
+    let err = drain(
+        child
+            .stderr
+            .take()
+            .map(|p| Box::new(p) as Box<dyn Read + Send>),
+    );
+    let start = std::time::Instant::now();
+    let status = loop {
+        match child.try_wait() {
+            Ok(Some(status)) => break status,
+            Ok(None) if start.elapsed() > timeout => {
+                let _ = child.kill();
+                let _ = child.wait();
+                return Err(format!("timed out after {}s", timeout.as_secs()));
+            }
+            Ok(None) => std::thread::sleep(std::time::Duration::from_millis(5)),
+            Err(e) => return Err(format!("failed: {e}")),
+        }
+    };
+    let stdout = out.join().unwrap_or_default();
+    let stderr = err.join().unwrap_or_default();
+    if !status.success() {
+        let first = String::from_utf8_lossy(&stderr)
+            .lines()
+            .find(|l| !l.trim().is_empty())
+            .unwrap_or_default()
+            .trim()
+            .to_string();
+        return Err(format!(
+            "exited with status {}: {first}",
+            exit_status(status)
+        ));
+    }
+    Ok(stdout)
+}
+
 /// Whether `m` is the running guard binary (the file a shim links to).
 pub fn is_guard_binary(m: &std::fs::Metadata) -> bool {
     use std::os::unix::fs::MetadataExt;

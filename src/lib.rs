@@ -18,6 +18,7 @@ pub mod exec;
 pub mod exit_code;
 pub mod lockfile;
 pub mod matcher;
+pub mod plan;
 pub mod policy;
 pub mod report;
 pub mod rules;

@@ -18,6 +18,9 @@ pub struct CheckReport<'a> {
     /// The input, shell-quoted.
     pub command: &'a str,
     pub findings: &'a [Finding],
+    /// The digest of the plans read, when the decision came from a plan.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub plan: Option<&'a str>,
 }
 
 /// One line per finding and its details, indented, for prompts, refusals and `check`.
@@ -69,12 +72,18 @@ pub fn check_text(command: &str, decision: Decision, findings: &[Finding]) -> St
 }
 
 /// `guard check --json`'s output: one line of JSON.
-pub fn check_json(command: &str, decision: Decision, findings: &[Finding]) -> String {
+pub fn check_json(
+    command: &str,
+    decision: Decision,
+    findings: &[Finding],
+    plan: Option<&str>,
+) -> String {
     let report = CheckReport {
         version: JSON_VERSION,
         decision,
         command,
         findings,
+        plan,
     };
     serde_json::to_string(&report).unwrap_or_else(|e| format!("{{\"error\":\"{e}\"}}"))
 }

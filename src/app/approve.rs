@@ -24,7 +24,12 @@ pub fn subject(input: &Input) -> Subject {
 }
 
 /// A fresh request for `input`, which triggered `findings`.
-pub fn make_request(input: &Input, findings: &[Finding], a: &Approvals) -> Result<Request, Error> {
+pub fn make_request(
+    input: &Input,
+    findings: &[Finding],
+    a: &Approvals,
+    plan: Option<&str>,
+) -> Result<Request, Error> {
     let now = identity::now();
     let rules = findings
         .iter()
@@ -45,6 +50,7 @@ pub fn make_request(input: &Input, findings: &[Finding], a: &Approvals) -> Resul
         created: now,
         expires: now + a.lifetime.min(a.max_lifetime),
         nonce: approval::nonce().map_err(Error::Usage)?,
+        plan: plan.map(str::to_string),
     })
 }
 
@@ -89,13 +95,15 @@ pub fn request(global: &GlobalArgs, args: &RequestArgs) -> Result<i32, Error> {
         Some(s) => Input::Shell(s.clone()),
         None => Input::Argv(args.argv.clone()),
     };
+    // A request is a question: only the read-only plan commands run.
     let Outcome {
         findings,
         decision,
         approvals,
+        plan,
         ..
-    } = evaluate(global, &input)?;
-    let req = make_request(&input, &findings, &approvals)?;
+    } = evaluate(global, &input, crate::plan::Mode::Check)?;
+    let req = make_request(&input, &findings, &approvals, plan.as_deref())?;
     if args.json {
         let v = serde_json::json!({ "code": req.code(), "decision": decision, "request": req });
         println!("{v}");

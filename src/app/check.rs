@@ -21,10 +21,14 @@ pub fn run(global: &GlobalArgs, args: &CheckArgs) -> Result<i32, Error> {
         shown,
         findings,
         decision,
+        plan,
         ..
-    } = evaluate(global, &input)?;
+    } = evaluate(global, &input, crate::plan::Mode::Check)?;
     if args.json {
-        println!("{}", report::check_json(&shown, decision, &findings));
+        println!(
+            "{}",
+            report::check_json(&shown, decision, &findings, plan.as_deref())
+        );
     } else if !(global.quiet && findings.is_empty()) {
         print!("{}", report::check_text(&shown, decision, &findings));
     }
@@ -54,7 +58,7 @@ fn many(global: &GlobalArgs) -> Result<i32, Error> {
             ),
         };
         strictest = strictest.max(o.decision);
-        let json = report::check_json(&o.shown, o.decision, &o.findings);
+        let json = report::check_json(&o.shown, o.decision, &o.findings, o.plan.as_deref());
         use std::io::Write;
         let _ = writeln!(out, "{{\"line\":{},{}", n + 1, json.trim_start_matches('{'));
     }

@@ -38,7 +38,15 @@ impl Pass {
 }
 
 pub fn run(global: &GlobalArgs, input: &Input) -> Result<i32, Error> {
-    let o = evaluate(global, input)?;
+    let o = evaluate(global, input, crate::plan::Mode::Run)?;
+    if !o.plan_text.is_empty() {
+        for line in String::from_utf8_lossy(&o.plan_text).lines() {
+            eprintln!("{}", sanitize(line));
+        }
+    }
+    // With plan_first, what runs, and what an approval binds, is the apply of the plan
+    // guard saved and decided on.
+    let input = &o.exec.clone().map_or_else(|| input.clone(), Input::Argv);
     let ctx = Context::detect(global.non_interactive);
     let mut record = decision_record(&o, &ctx);
     let run_id = record.run.clone();
@@ -123,6 +131,7 @@ fn decision_record(o: &Outcome, ctx: &Context) -> Record {
         cwd: identity::cwd(),
         command: audit::redact(&o.shown),
         decision: o.decision.to_string(),
+        plan: o.plan.clone(),
         rules: o
             .findings
             .iter()
@@ -148,13 +157,23 @@ fn pass_gate(
         findings,
         decision,
         approvals,
+        plan,
         ..
     } = o;
     let (shown, findings, decision) = (shown.as_str(), findings.as_slice(), *decision);
+    let plan = plan.as_deref();
     let token_path = decision == Decision::TwoPerson
         || (decision == Decision::Confirm && approvals.token_confirms && cannot_ask(ctx));
     if token_path {
-        return second_person(global, input, shown, findings, decision, ctx, approvals);
+        let what = What {
+            input,
+            shown,
+            findings,
+            decision,
+            plan,
+            saved_plan: o.exec.is_some(),
+        };
+        return second_person(global, &what, ctx, approvals);
     }
     match gate(decision, findings, ctx, has_terminal) {
         Gate::Run => Ok(Pass::plain("allowed", String::new())),
@@ -174,7 +193,7 @@ fn pass_gate(
             // A confirm-level command no one here can confirm: the refusal carries
             // the request, so the agent can hand it to a person.
             let request = if decision == Decision::Confirm {
-                let r = make_request(input, findings, approvals)?;
+                let r = make_request(input, findings, approvals, plan)?;
                 let how = if approvals.token_confirms {
                     how_to_approve(&r)
                 } else {
@@ -236,27 +255,55 @@ fn refusal(
     Error::Refused(msg)
 }
 
+/// What the gate is asked to pass.
+struct What<'a> {
+    /// What runs: with plan_first, the apply of the saved plan.
+    input: &'a Input,
+    shown: &'a str,
+    findings: &'a [Finding],
+    decision: Decision,
+    plan: Option<&'a str>,
+    /// Whether guard made the plan (plan_first): the person must then apply that file.
+    saved_plan: bool,
+}
+
 /// The gate for a command that needs a second person: verified tokens, the nonce
 /// recorded, and the person at the terminal confirming where there is one.
 fn second_person(
     global: &GlobalArgs,
-    input: &Input,
-    shown: &str,
-    findings: &[Finding],
-    decision: Decision,
+    w: &What,
     ctx: &Context,
     a: &Approvals,
 ) -> Result<Pass, Error> {
+    let What {
+        input,
+        shown,
+        findings,
+        decision,
+        plan,
+        ..
+    } = *w;
     if let Some(reason) = &global.break_glass {
         return break_glass(reason, shown, ctx, a);
     }
     let tokens = collect_tokens(global)?;
-    let request = || make_request(input, findings, a).map(|r| how_to_approve(&r));
+    let request = || {
+        make_request(input, findings, a, plan).map(|r| {
+            let mut how = how_to_approve(&r);
+            if w.saved_plan {
+                how.push_str(&format!(
+                    "\nguard saved the plan it decided on; once approved, apply exactly that plan:\n  guard --approval TOKEN -- {}",
+                    input.shown()
+                ));
+            }
+            how
+        })
+    };
     if tokens.is_empty() {
         let why = "needs a signed approval from a second person";
         return Err(refusal(shown, decision, why, findings, Some(request()?)));
     }
-    let verified = check(input, &tokens, a).map_err(|why| {
+    let verified = check(input, &tokens, a, plan).map_err(|why| {
         let why = format!("approval refused: {why}");
         match request() {
             Ok(r) => refusal(shown, decision, &why, findings, Some(r)),
@@ -330,7 +377,12 @@ fn collect_tokens(global: &GlobalArgs) -> Result<Vec<Token>, Error> {
         .collect()
 }
 
-fn check(input: &Input, tokens: &[Token], a: &Approvals) -> Result<verify::Verified, String> {
+fn check(
+    input: &Input,
+    tokens: &[Token],
+    a: &Approvals,
+    plan: Option<&str>,
+) -> Result<verify::Verified, String> {
     let Some(path) = &a.allowed_signers else {
         return Err("no approvers file is configured: set `allowed_signers` under [approvals] in ~/.config/guard/config.toml or /etc/guard/config.toml".into());
     };
@@ -354,6 +406,7 @@ fn check(input: &Input, tokens: &[Token], a: &Approvals) -> Result<verify::Verif
         required: a.required,
         own_keys: &own_keys,
         signers_path: &shown_path,
+        plan,
     };
     verify::verify(tokens, &signers, &expect)
 }

@@ -180,7 +180,12 @@ pub fn run(agent: HookAgent, global: &GlobalArgs) -> Result<i32, Error> {
             ),
         ),
         Decision::TwoPerson => {
-            let request = match make_request(&input, &checked.findings, &approvals) {
+            let request = match make_request(
+                &input,
+                &checked.findings,
+                &approvals,
+                checked.plan.as_deref(),
+            ) {
                 Ok(r) => r,
                 Err(e) => return Ok(block(&format!("guard: {e}"))),
             };
@@ -215,6 +220,9 @@ fn block(why: &str) -> i32 {
 struct Checked {
     decision: Decision,
     findings: Vec<crate::matcher::Finding>,
+    /// The digest of the plan the decision came from, which the approval binds.
+    #[serde(default)]
+    plan: Option<String>,
 }
 
 /// Limits for the child that decides.

@@ -17,6 +17,7 @@ use crate::cli::{Cli, GlobalArgs, Sub};
 use crate::decision::Decision;
 use crate::error::Error;
 use crate::matcher::{Approvals, Finding, RuleSet};
+use crate::plan;
 use crate::policy::decide;
 use crate::rules::load::{self, LoadOptions};
 
@@ -71,14 +72,21 @@ struct Outcome {
     shown: String,
     findings: Vec<Finding>,
     decision: Decision,
+    /// The digest of the plans read (bound into approvals and the audit record).
+    plan: Option<String>,
+    /// With plan_first: the argv that applies exactly the saved plan, run instead.
+    exec: Option<Vec<std::ffi::OsString>>,
+    /// What making that plan printed.
+    plan_text: Vec<u8>,
     /// `[approvals]` from the config layers read for this decision.
     approvals: Approvals,
     /// Where the audit records go.
     audit: log::Target,
 }
 
-/// Decides on one input, loading only the packs it needs.
-fn evaluate(global: &GlobalArgs, input: &Input) -> Result<Outcome, Error> {
+/// Decides on one input, loading only the packs it needs. `mode` says whether the plan
+/// stage may make a plan (a run) or only read one (a check).
+fn evaluate(global: &GlobalArgs, input: &Input, mode: plan::Mode) -> Result<Outcome, Error> {
     let shown = input.shown();
     let script = match input.read() {
         Ok(script) => script,
@@ -92,7 +100,7 @@ fn evaluate(global: &GlobalArgs, input: &Input) -> Result<Outcome, Error> {
         }
     };
     let set = load_rules(global, analysis::programs(&script).as_deref())?;
-    let mut o = outcome(shown, &script, &set);
+    let mut o = outcome(shown, &script, &set, mode, matches!(input, Input::Argv(_)));
     o.approvals = set.settings.approvals.clone();
     o.audit = log::Target::from_settings(&set.settings);
     Ok(o)
@@ -102,18 +110,31 @@ fn evaluate(global: &GlobalArgs, input: &Input) -> Result<Outcome, Error> {
 fn evaluate_with(set: &RuleSet, input: &Input) -> Outcome {
     let shown = input.shown();
     match input.read() {
-        Ok(script) => outcome(shown, &script, set),
+        Ok(script) => outcome(shown, &script, set, plan::Mode::Check, false),
         Err(e) => refused_unreadable(shown, &e),
     }
 }
 
-fn outcome(shown: String, script: &crate::shell::Script, set: &RuleSet) -> Outcome {
+fn outcome(
+    shown: String,
+    script: &crate::shell::Script,
+    set: &RuleSet,
+    mode: plan::Mode,
+    argv_input: bool,
+) -> Outcome {
     let findings = analysis::findings(script, set, &process_env);
-    let decision = decide(&findings);
+    let runner = ProcessRunner {
+        timeout: std::time::Duration::from_secs(set.settings.plans.timeout),
+    };
+    let refined = plan::refine(script, findings, set, mode, argv_input, &runner);
+    let decision = decide(&refined.findings);
     Outcome {
         shown,
-        findings,
+        findings: refined.findings,
         decision,
+        plan: refined.digest,
+        exec: refined.exec,
+        plan_text: refined.plan_text,
         approvals: Approvals::default(),
         audit: log::Target::default(),
     }
@@ -125,7 +146,32 @@ fn refused_unreadable(shown: String, e: &crate::shell::SyntaxError) -> Outcome {
         shown,
         findings,
         decision: Decision::Deny,
+        plan: None,
+        exec: None,
+        plan_text: Vec::new(),
         approvals: Approvals::default(),
         audit: log::Target::default(),
+    }
+}
+
+/// Runs the tools' plan commands for the plan stage, bounded in time.
+struct ProcessRunner {
+    timeout: std::time::Duration,
+}
+
+impl plan::Runner for ProcessRunner {
+    fn capture(&self, argv: &[std::ffi::OsString]) -> Result<Vec<u8>, String> {
+        crate::exec::capture(argv, self.timeout)
+    }
+
+    fn read(&self, path: &std::path::Path) -> Result<Vec<u8>, String> {
+        std::fs::read(path).map_err(|e| format!("cannot read {}: {e}", path.display()))
+    }
+
+    fn plan_path(&self) -> Result<std::path::PathBuf, String> {
+        let dir = crate::approval::identity::state_dir().join("plans");
+        std::fs::create_dir_all(&dir)
+            .map_err(|e| format!("cannot create {}: {e}", dir.display()))?;
+        Ok(dir.join(format!("{}.tfplan", crate::approval::nonce()?)))
     }
 }

@@ -57,6 +57,10 @@ pub struct Request {
     pub expires: u64,
     /// 128 random bits, hex: makes every request, and so every token, one of a kind.
     pub nonce: String,
+    /// The digest of the plan the decision was made from (a Terraform plan file's
+    /// SHA-256, a preview's or change set's changes): a new plan needs a new approval.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub plan: Option<String>,
 }
 
 /// A signed approval of one request.
@@ -165,6 +169,7 @@ mod tests {
             created: 100,
             expires: 1000,
             nonce: "00ff".into(),
+            plan: None,
         }
     }
 

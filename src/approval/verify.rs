@@ -23,6 +23,8 @@ pub struct Expect<'a> {
     pub own_keys: &'a [KeyData],
     /// The approvers file's path, for messages.
     pub signers_path: &'a str,
+    /// The digest of the plan read for this run, if one was.
+    pub plan: Option<&'a str>,
 }
 
 /// Approvals that passed every check.
@@ -134,6 +136,15 @@ fn check_binding(r: &Request, expect: &Expect) -> Result<(), String> {
         return Err(format!(
             "the approval is for something else ({}); request a new one for this command",
             differs.join("; ")
+        ));
+    }
+    if r.plan.as_deref() != expect.plan {
+        let short =
+            |p: Option<&str>| p.map_or("none".to_string(), |d| d.chars().take(12).collect());
+        return Err(format!(
+            "the plan changed since it was approved (approved plan {}, this plan {}): a new plan needs a new approval",
+            short(r.plan.as_deref()),
+            short(expect.plan)
         ));
     }
     // A request made "in the future" could carry any expiry within the allowed lifetime.

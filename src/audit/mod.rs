@@ -60,6 +60,9 @@ pub struct Record {
     pub decision: String,
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub rules: Vec<RuleHit>,
+    /// The digest of the plan the decision was made from.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub plan: Option<String>,
     /// How the gate was passed: `allowed`, `warned`, `confirmed`, `approved`,
     /// `break-glass`, or `refused`.
     #[serde(default, skip_serializing_if = "String::is_empty")]

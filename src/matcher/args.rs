@@ -97,6 +97,28 @@ impl Grammar {
         self.unknown_take_value && (name.starts_with("--") || self.style == OptionStyle::SingleDash)
     }
 
+    /// Whether the option word `word` (without `=value`) takes `next` as its value, as
+    /// [`Grammar::parse`] reads it.
+    pub fn takes_next(&self, word: &str, next: Option<&str>) -> bool {
+        if !(word.starts_with("--") || self.style == OptionStyle::SingleDash) {
+            // A cluster of short options: the first that takes a value takes the rest
+            // of the word, or the next word when the rest is empty.
+            for (i, c) in word[1..].char_indices() {
+                if self.takes_value(&format!("-{c}")) {
+                    return next.is_some() && word[1 + i + c.len_utf8()..].is_empty();
+                }
+            }
+            return false;
+        }
+        let name = normalize(self.style, word);
+        if !self.takes_value(&name) {
+            return false;
+        }
+        let assumed = !self.value_options.contains(&name);
+        let next_is_option = next.is_some_and(|w| w.starts_with('-') && w.len() > 1);
+        next.is_some() && !(assumed && next_is_option)
+    }
+
     /// Reads `args` (argv without the program name) into options and positionals.
     pub fn parse(&self, args: &[String]) -> ParsedArgs {
         let mut out = ParsedArgs::default();

@@ -30,6 +30,25 @@ pub struct Settings {
     /// Whether records also go to syslog, and through which socket.
     pub audit_syslog: bool,
     pub audit_syslog_socket: Option<std::path::PathBuf>,
+    /// `[plans]`, resolved across layers.
+    pub plans: Plans,
+}
+
+/// `[plans]` after every layer, with defaults.
+#[derive(Debug, Clone)]
+pub struct Plans {
+    pub plan_first: bool,
+    /// Seconds reading a plan may take.
+    pub timeout: u64,
+}
+
+impl Default for Plans {
+    fn default() -> Self {
+        Plans {
+            plan_first: false,
+            timeout: 120,
+        }
+    }
 }
 
 /// `[approvals]` after every layer, with defaults.
@@ -108,6 +127,11 @@ impl RuleSet {
             self.grammars.insert(alias.clone(), Arc::clone(&g));
         }
         self.grammars.insert(g.name.clone(), g);
+    }
+
+    /// The grammar for a program name, when one is known.
+    pub fn grammar(&self, program: &str) -> Option<Arc<Grammar>> {
+        self.grammars.get(program).cloned()
     }
 
     /// Whether a grammar is known under this program name.

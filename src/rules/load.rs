@@ -366,6 +366,34 @@ fn apply_settings(set: &mut RuleSet, layers: &[Layer]) -> Result<Warnings, Error
                 warnings.push(format!("{}: [audit] ignored: only the user and system configs say where the audit trail goes", layer.path));
             }
         }
+        if let Some(spec) = &layer.file.plans {
+            let trusted = matches!(layer.kind, LayerKind::System | LayerKind::User);
+            match spec.plan_first {
+                Some(true) => set.settings.plans.plan_first = true,
+                Some(false) if trusted => set.settings.plans.plan_first = false,
+                Some(false) => warnings.push(format!(
+                    "{}: [plans] plan_first = false ignored: only the user and system configs turn it off",
+                    layer.path
+                )),
+                None => {}
+            }
+            if let Some(t) = &spec.timeout {
+                let secs = crate::approval::parse_duration(t.get_ref())
+                    .filter(|s| (1..=3600).contains(s))
+                    .ok_or_else(|| {
+                        Error::at(
+                            &layer.path,
+                            &layer.text,
+                            t.span().start,
+                            format!(
+                                "[plans] timeout `{}`: write a duration from 1s to 1h, like `90s` or `5m`",
+                                t.get_ref()
+                            ),
+                        )
+                    })?;
+                set.settings.plans.timeout = secs;
+            }
+        }
         if let Some(spec) = &layer.file.approvals {
             // With the system config locked, the user file cannot name approvers either.
             let trusted = match layer.kind {

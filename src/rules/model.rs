@@ -40,6 +40,22 @@ pub struct RuleFile {
     /// The audit trail (user and system layers only).
     #[serde(default)]
     pub audit: Option<AuditSpec>,
+    /// Reading plans before apply.
+    #[serde(default)]
+    pub plans: Option<PlansSpec>,
+}
+
+/// `[plans]`: how guard reads what an apply will do.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct PlansSpec {
+    /// Run `terraform plan -out=FILE` for an apply without a plan file, decide from that
+    /// plan, then apply exactly that file (any layer may turn it on; only the user and
+    /// system layers may turn it off).
+    pub plan_first: Option<bool>,
+    /// How long reading a plan may take before guard gives up and falls back to the
+    /// argument rules raised to confirm: `120s` by default.
+    pub timeout: Option<Spanned<String>>,
 }
 
 /// `[audit]`: where the trail goes.
@@ -239,6 +255,11 @@ pub struct RuleSpec {
     /// same command and this one is at least as strict (so the person sees one reason).
     #[serde(default)]
     pub shadows: Vec<String>,
+    /// The rule flags that the command's effect is unknown from its arguments (an apply
+    /// that does not show its plan): when guard reads the plan, the plan's own finding
+    /// replaces this one.
+    #[serde(default)]
+    pub plan_supersedes: bool,
     /// Commands the rule must match.
     #[serde(rename = "match", default)]
     pub matches: Vec<Spanned<String>>,

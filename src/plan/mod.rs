@@ -1,0 +1,392 @@
+//! Decisions from the plan, not only the arguments. For an apply whose effect the command
+//! line does not show (`terraform apply PLANFILE`, `pulumi up`, `aws cloudformation
+//! execute-change-set`), guard runs the tool's own read-only command (`terraform show
+//! -json`, `pulumi preview --json`, `aws cloudformation describe-change-set`) and decides
+//! from what will be destroyed or recreated:
+//!
+//! - a delete or a replacement makes the command two-person, naming every resource;
+//! - a removal from state without destroying (`forget`) is at least confirm;
+//! - an action guard does not know is at least confirm;
+//! - a plan that only creates, updates or reads passes, superseding the argument rules
+//!   that only say "the effect is unknown" (`plan_supersedes` in a rule).
+//!
+//! Failure is never permission: a plan that cannot be read (the tool is missing, fails,
+//! times out, or prints JSON guard does not understand) leaves the argument rules in
+//! place and adds a confirm-level finding that says why.
+//!
+//! The tool runs through [`Runner`], so everything here but the runner is pure; the
+//! real runner is `exec::capture` with the configured time bound.
+
+mod cloudformation;
+mod pulumi;
+mod terraform;
+
+use crate::decision::Decision;
+use crate::matcher::{Finding, RuleSet};
+use crate::shell::{Command, Script};
+use std::ffi::OsString;
+use std::path::PathBuf;
+
+/// Finding ids of the plan stage.
+pub mod ids {
+    pub const DESTROYS: &str = "plan.destroys";
+    pub const FORGETS: &str = "plan.forgets";
+    pub const UNKNOWN_ACTION: &str = "plan.unknown-action";
+    pub const UNREADABLE: &str = "plan.unreadable";
+}
+
+/// What a plan does to one resource.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub enum Action {
+    NoOp,
+    Read,
+    Create,
+    Update,
+    /// Removed from state, left running.
+    Forget,
+    /// An action guard does not know.
+    Unknown,
+    Delete,
+    /// Destroyed and created again (in either order).
+    Replace,
+}
+
+impl Action {
+    fn word(self) -> &'static str {
+        match self {
+            Action::NoOp => "no-op",
+            Action::Read => "read",
+            Action::Create => "create",
+            Action::Update => "update",
+            Action::Forget => "forget",
+            Action::Unknown => "unknown action",
+            Action::Delete => "delete",
+            Action::Replace => "replace",
+        }
+    }
+}
+
+/// One resource's change.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Change {
+    pub address: String,
+    pub action: Action,
+    /// The tool's own words for the action, when guard does not know them.
+    pub raw: String,
+}
+
+/// A plan, read.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Plan {
+    pub changes: Vec<Change>,
+    /// What identifies this exact plan: a new plan needs a new approval.
+    pub digest: String,
+}
+
+/// Whether the plan stage may only read, or may also make a plan first.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Mode {
+    /// `guard check` and the hooks: only read-only commands run.
+    Check,
+    /// `guard -- ...`: with `plan_first`, an apply without a plan file is planned first.
+    Run,
+}
+
+/// Runs the tools' read-only commands.
+pub trait Runner {
+    /// Runs `argv` and returns its standard output, or why it failed.
+    fn capture(&self, argv: &[OsString]) -> Result<Vec<u8>, String>;
+    /// Reads a file (a saved plan, to hash it).
+    fn read(&self, path: &std::path::Path) -> Result<Vec<u8>, String>;
+    /// A fresh path to save a plan to (plan_first).
+    fn plan_path(&self) -> Result<PathBuf, String>;
+}
+
+/// How a tool's plan is read for one command.
+#[derive(Debug, Clone, PartialEq, Eq)]
+struct Reader {
+    /// The read-only command that prints the plan.
+    argv: Vec<OsString>,
+    /// The saved plan file, whose content hash is the digest.
+    file: Option<PathBuf>,
+    format: Format,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Format {
+    Terraform,
+    Pulumi,
+    CloudFormation,
+}
+
+/// What the plan stage made of an input.
+#[derive(Debug, Default)]
+pub struct Refined {
+    pub findings: Vec<Finding>,
+    /// The digests of the plans read, joined: bound into an approval.
+    pub digest: Option<String>,
+    /// With plan_first: the argv that applies exactly the saved plan, to run instead.
+    pub exec: Option<Vec<OsString>>,
+    /// What making the plan printed (plan_first), for the person to read first.
+    pub plan_text: Vec<u8>,
+}
+
+/// Reads the plans the input's commands would apply and adjusts the findings.
+pub fn refine(
+    script: &Script,
+    findings: Vec<Finding>,
+    set: &RuleSet,
+    mode: Mode,
+    argv_input: bool,
+    runner: &dyn Runner,
+) -> Refined {
+    let mut out = Refined {
+        findings,
+        ..Refined::default()
+    };
+    let mut digests = Vec::new();
+    for cmd in script.commands.iter().filter(|c| !c.dynamic_program) {
+        let Some(program) = cmd.program() else {
+            continue;
+        };
+        let Some(grammar) = set.grammar(program) else {
+            continue;
+        };
+        let plan_first = mode == Mode::Run && argv_input && set.settings.plans.plan_first;
+        let reader = match grammar.name.as_str() {
+            "terraform" => terraform::reader(cmd, &grammar, plan_first, runner, &mut out),
+            "pulumi" => pulumi::reader(cmd, &grammar),
+            "aws" => cloudformation::reader(cmd, &grammar),
+            _ => None,
+        };
+        let Some(reader) = reader else {
+            continue;
+        };
+        match read(&reader, runner) {
+            Ok(plan) => {
+                digests.push(plan.digest.clone());
+                supersede(&mut out.findings, cmd, set);
+                out.findings.extend(plan_findings(cmd, &plan, &reader));
+            }
+            Err(why) => out.findings.push(unreadable(cmd, &reader, &why)),
+        }
+    }
+    if !digests.is_empty() {
+        out.digest = Some(digests.join(" "));
+    }
+    out
+}
+
+/// The plan, read and hashed.
+fn read(reader: &Reader, runner: &dyn Runner) -> Result<Plan, String> {
+    let stdout = runner.capture(&reader.argv)?;
+    let changes = match reader.format {
+        Format::Terraform => terraform::changes(&stdout)?,
+        Format::Pulumi => pulumi::changes(&stdout)?,
+        Format::CloudFormation => cloudformation::changes(&stdout)?,
+    };
+    let digest = match &reader.file {
+        Some(path) => sha256(&runner.read(path)?),
+        None => sha256(canonical(&changes).as_bytes()),
+    };
+    Ok(Plan { changes, digest })
+}
+
+/// The changes in a stable text form, for a digest when there is no plan file.
+fn canonical(changes: &[Change]) -> String {
+    let mut lines: Vec<String> = changes
+        .iter()
+        .map(|c| format!("{}\t{}\t{}", c.address, c.action.word(), c.raw))
+        .collect();
+    lines.sort();
+    lines.join("\n")
+}
+
+pub fn sha256(bytes: &[u8]) -> String {
+    use sha2::{Digest, Sha256};
+    Sha256::digest(bytes)
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect()
+}
+
+/// Drops the command's findings whose rule only says the effect is unknown.
+fn supersede(findings: &mut Vec<Finding>, cmd: &Command, set: &RuleSet) {
+    let shown = cmd.to_string();
+    findings.retain(|f| {
+        !(f.command == shown
+            && f.origin == cmd.origin
+            && set.rule(&f.rule).is_some_and(|r| r.spec.plan_supersedes))
+    });
+}
+
+fn shown_argv(argv: &[OsString]) -> String {
+    Command::from_argv(argv).to_string()
+}
+
+/// The findings a plan gives.
+fn plan_findings(cmd: &Command, plan: &Plan, reader: &Reader) -> Vec<Finding> {
+    let source = shown_argv(&reader.argv);
+    let list = |pick: &dyn Fn(Action) -> bool| -> Vec<String> {
+        plan.changes
+            .iter()
+            .filter(|c| pick(c.action))
+            .map(|c| match c.action {
+                Action::Unknown => format!("{} ({})", c.address, c.raw),
+                a => format!("{} ({})", c.address, a.word()),
+            })
+            .collect()
+    };
+    let mut out = Vec::new();
+    let destroyed = list(&|a| matches!(a, Action::Delete | Action::Replace));
+    if !destroyed.is_empty() {
+        let deletes = plan
+            .changes
+            .iter()
+            .filter(|c| c.action == Action::Delete)
+            .count();
+        let replaces = destroyed.len() - deletes;
+        out.push(finding(
+            cmd,
+            ids::DESTROYS,
+            Decision::TwoPerson,
+            format!(
+                "the plan destroys {deletes} and recreates {replaces} resource(s), their data with them: {}",
+                destroyed.join(", ")
+            ),
+            format!("review the plan (`{source}`) and have a second person approve this exact plan"),
+        ));
+    }
+    let forgotten = list(&|a| a == Action::Forget);
+    if !forgotten.is_empty() {
+        out.push(finding(
+            cmd,
+            ids::FORGETS,
+            Decision::Confirm,
+            format!(
+                "the plan removes resource(s) from the state without destroying them (nothing manages them afterwards): {}",
+                forgotten.join(", ")
+            ),
+            "check that something else will manage them".into(),
+        ));
+    }
+    let unknown = list(&|a| a == Action::Unknown);
+    if !unknown.is_empty() {
+        out.push(finding(
+            cmd,
+            ids::UNKNOWN_ACTION,
+            Decision::Confirm,
+            format!(
+                "the plan has actions guard does not know: {}",
+                unknown.join(", ")
+            ),
+            format!("review the plan (`{source}`) yourself"),
+        ));
+    }
+    out
+}
+
+fn unreadable(cmd: &Command, reader: &Reader, why: &str) -> Finding {
+    finding(
+        cmd,
+        ids::UNREADABLE,
+        Decision::Confirm,
+        format!(
+            "guard could not read the plan (`{}`: {why}), so it cannot tell what will be destroyed; deciding from the arguments, at least confirm",
+            shown_argv(&reader.argv)
+        ),
+        "make the plan readable (the tool on PATH, initialised, the plan file present), or review it yourself".into(),
+    )
+}
+
+fn finding(
+    cmd: &Command,
+    id: &str,
+    severity: Decision,
+    reason: String,
+    suggestion: String,
+) -> Finding {
+    Finding {
+        rule: id.to_string(),
+        severity,
+        rule_severity: severity,
+        reason,
+        suggestion: Some(suggestion),
+        command: cmd.to_string(),
+        origin: cmd.origin.clone(),
+        target: None,
+        protected_environment: None,
+        via_env: None,
+        argv: cmd.argv.clone(),
+    }
+}
+
+/// Splits a command's arguments (after the program) into option words and
+/// positionals, keeping each option's separate value with it.
+fn split_args(grammar: &crate::matcher::args::Grammar, args: &[String]) -> Vec<Arg> {
+    let mut out = Vec::new();
+    let mut i = 0;
+    let mut options_done = false;
+    while i < args.len() {
+        let w = &args[i];
+        if options_done || !w.starts_with('-') || w == "-" {
+            out.push(Arg::Positional(w.clone()));
+        } else if w == "--" {
+            options_done = true;
+            out.push(Arg::Option(vec![w.clone()]));
+        } else {
+            let name = w.split_once('=').map_or(w.as_str(), |(n, _)| n);
+            if !w.contains('=') && grammar.takes_next(name, args.get(i + 1).map(String::as_str)) {
+                out.push(Arg::Option(vec![w.clone(), args[i + 1].clone()]));
+                i += 1;
+            } else {
+                out.push(Arg::Option(vec![w.clone()]));
+            }
+        }
+        i += 1;
+    }
+    out
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+enum Arg {
+    /// An option word, with its value word when written separately.
+    Option(Vec<String>),
+    Positional(String),
+}
+
+impl Arg {
+    fn name(&self) -> Option<&str> {
+        match self {
+            Arg::Option(words) => words
+                .first()
+                .map(|w| w.split_once('=').map_or(w.as_str(), |(n, _)| n)),
+            Arg::Positional(_) => None,
+        }
+    }
+
+    fn value(&self) -> Option<&str> {
+        match self {
+            Arg::Option(words) => match words.as_slice() {
+                [w] => w.split_once('=').map(|(_, v)| v),
+                [_, v] => Some(v.as_str()),
+                _ => None,
+            },
+            Arg::Positional(_) => None,
+        }
+    }
+
+    fn words(&self) -> Vec<String> {
+        match self {
+            Arg::Option(w) => w.clone(),
+            Arg::Positional(p) => vec![p.clone()],
+        }
+    }
+}
+
+fn os(words: impl IntoIterator<Item = String>) -> Vec<OsString> {
+    words.into_iter().map(OsString::from).collect()
+}
+
+#[cfg(test)]
+mod tests;

@@ -693,3 +693,54 @@ fn a_missing_signing_key_is_a_clear_error() {
         assert_eq!(out.stdout(), "");
     }
 }
+
+/// An approval for a plan-based decision binds the plan file's content: a changed plan
+/// is refused with the old token, and the approved plan runs with it.
+#[test]
+fn a_changed_plan_needs_a_new_approval() {
+    let t = Team::new("");
+    // The documented-JSON stub in place of the stand-in terraform.
+    let stub = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/stubs/terraform");
+    std::fs::copy(stub, t.s.path("bin/terraform")).unwrap();
+    let plan = Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("tests/fixtures/plans/terraform/replace-delete-create.json");
+    let guard = || {
+        t.s.guard()
+            .env("PATH", t.path_env())
+            .env("GUARD_STUB_PLAN", &plan)
+            .env("GUARD_STUB_LOG", t.s.path("stub.log"))
+    };
+    t.s.write("work/tf.plan", "reviewed plan");
+    let out = guard()
+        .args(["request", "--json", "--", "terraform", "apply", "tf.plan"])
+        .run()
+        .expect_code(0);
+    let v = out.json();
+    assert_eq!(v["decision"], "two-person");
+    assert_eq!(
+        v["request"]["plan"].as_str(),
+        Some(guard::plan::sha256(b"reviewed plan").as_str())
+    );
+    let token = t.approve("bob", v["code"].as_str().unwrap());
+    // Someone planned again: same command, another plan.
+    t.s.write("work/tf.plan", "a different plan");
+    guard()
+        .args(["--approval", &token, "--", "terraform", "apply", "tf.plan"])
+        .run()
+        .expect_code(77)
+        .stderr_has("the plan changed since it was approved");
+    // The reviewed plan is back: the token applies it, once.
+    t.s.write("work/tf.plan", "reviewed plan");
+    guard()
+        .args(["--approval", &token, "--", "terraform", "apply", "tf.plan"])
+        .run()
+        .expect_code(0)
+        .stdout_has("stub terraform applied");
+    let log = std::fs::read_to_string(t.s.path("stub.log")).unwrap();
+    assert_eq!(
+        log.lines()
+            .filter(|l| l.starts_with("terraform\tapply"))
+            .count(),
+        1
+    );
+}

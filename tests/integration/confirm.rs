@@ -18,7 +18,9 @@ target = ["arg:1"]
 pub fn spawn(s: &Sandbox, shell_line: &str) -> PtySession {
     // Run through sh so a test can pipe into guard's stdin while /dev/tty is the pty.
     let mut sh = s.command("sh");
-    sh.arg("-c").arg(shell_line.replace("GUARD", GUARD));
+    // `GUARD ` (the word) stands for the binary; `GUARD_...` variables are left alone.
+    sh.arg("-c")
+        .arg(shell_line.replace("GUARD ", &format!("{GUARD} ")));
     spawn_command(sh, Some(10_000)).unwrap()
 }
 

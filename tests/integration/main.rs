@@ -15,6 +15,7 @@ mod docs;
 mod doctor;
 mod examples;
 mod hooks;
+mod plans;
 mod rules;
 mod run;
 mod shell;

@@ -1,0 +1,408 @@
+//! Decisions from the plan: stub `terraform`, `tofu`, `pulumi` and `aws` executables
+//! (tests/fixtures/stubs) print the tools' documented JSON (tests/fixtures/plans) and
+//! record how they were called; guard runs them as it would the real tools.
+
+use crate::util::{Cmd, Sandbox};
+use std::path::{Path, PathBuf};
+
+fn fixtures() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures")
+}
+
+/// A sandbox with the stubs first on PATH.
+struct Stubs {
+    s: Sandbox,
+}
+
+impl Stubs {
+    fn new() -> Stubs {
+        let s = Sandbox::new();
+        std::fs::create_dir_all(s.path("bin")).unwrap();
+        for tool in ["terraform", "tofu", "pulumi", "aws"] {
+            let to = s.path(&format!("bin/{tool}"));
+            std::fs::copy(fixtures().join("stubs").join(tool), &to).unwrap();
+        }
+        Stubs { s }
+    }
+
+    /// guard, with the stubs on PATH answering with the fixture `plan`.
+    fn guard(&self, plan: &str) -> Cmd {
+        let path = format!(
+            "{}:{}",
+            self.s.path("bin").display(),
+            std::env::var("PATH").unwrap()
+        );
+        self.s
+            .guard()
+            .env("PATH", path)
+            .env("GUARD_STUB_PLAN", fixtures().join("plans").join(plan))
+            .env("GUARD_STUB_LOG", self.s.path("stub.log"))
+    }
+
+    /// The stubs' calls, one per line, arguments separated by spaces.
+    fn calls(&self) -> Vec<String> {
+        std::fs::read_to_string(self.s.path("stub.log"))
+            .unwrap_or_default()
+            .lines()
+            .map(|l| l.replace('\t', " "))
+            .collect()
+    }
+
+    fn check(&self, plan: &str, argv: &[&str]) -> serde_json::Value {
+        self.guard(plan)
+            .args(["check", "--json", "--"])
+            .args(argv)
+            .run()
+            .json()
+    }
+}
+
+fn rules(v: &serde_json::Value) -> Vec<String> {
+    v["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| {
+            format!(
+                "{} {}",
+                f["rule"].as_str().unwrap(),
+                f["severity"].as_str().unwrap()
+            )
+        })
+        .collect()
+}
+
+#[test]
+fn terraform_plans_decide_apply() {
+    let t = Stubs::new();
+    t.s.write("work/tf.plan", "plan bytes v1");
+    let apply = ["terraform", "apply", "-auto-approve", "tf.plan"];
+    for (plan, decision, names) in [
+        ("terraform/create.json", "allow", &[][..]),
+        ("terraform/update.json", "allow", &[]),
+        ("terraform/read.json", "allow", &[]),
+        ("terraform/noop.json", "allow", &[]),
+        (
+            "terraform/forget.json",
+            "confirm",
+            &["aws_s3_bucket.old (forget)"][..],
+        ),
+        (
+            "terraform/delete.json",
+            "two-person",
+            &["aws_db_instance.main (delete)"],
+        ),
+        (
+            "terraform/replace-delete-create.json",
+            "two-person",
+            &["aws_db_instance.main (replace)"],
+        ),
+        (
+            "terraform/replace-create-delete.json",
+            "two-person",
+            &["module.net.aws_lb.front (replace)"],
+        ),
+    ] {
+        let v = t.check(plan, &apply);
+        assert_eq!(v["decision"], decision, "{plan}: {v}");
+        let text = v.to_string();
+        for n in names {
+            assert!(text.contains(n), "{plan}: {n} not in {text}");
+        }
+        // The digest binds the plan file's content.
+        assert_eq!(
+            v["plan"].as_str(),
+            Some(guard::plan::sha256(b"plan bytes v1").as_str()),
+            "{plan}"
+        );
+    }
+    // Each check ran only the read-only show.
+    assert!(
+        t.calls()
+            .iter()
+            .all(|c| c == "terraform show -json tf.plan")
+    );
+}
+
+#[test]
+fn a_plan_that_cannot_be_read_is_at_least_confirm_never_allow() {
+    let t = Stubs::new();
+    t.s.write("work/tf.plan", "x");
+    let apply = ["tofu", "apply", "tf.plan"];
+    let reason = |v: &serde_json::Value| v["findings"][0]["reason"].as_str().unwrap().to_string();
+    for plan in ["terraform/malformed.json", "terraform/unknown-format.json"] {
+        let v = t.check(plan, &apply);
+        assert_eq!(v["decision"], "confirm", "{plan}");
+        assert_eq!(rules(&v), ["plan.unreadable confirm"]);
+    }
+    // The tool fails.
+    let v = t
+        .guard("terraform/create.json")
+        .env("GUARD_STUB_EXIT", "1")
+        .args(["check", "--json", "--"])
+        .args(apply)
+        .run()
+        .json();
+    assert!(reason(&v).contains("exited with status 1"), "{v}");
+    // The tool takes longer than the configured bound.
+    t.s.user_config("[plans]\ntimeout = \"1s\"\n");
+    let v = t
+        .guard("terraform/create.json")
+        .env("GUARD_STUB_SLEEP", "5")
+        .args(["check", "--json", "--"])
+        .args(apply)
+        .run()
+        .json();
+    assert_eq!(v["decision"], "confirm");
+    assert!(reason(&v).contains("timed out after 1s"), "{v}");
+    // The plan file is missing: the show fails, and so does hashing it.
+    std::fs::remove_file(t.s.path("work/tf.plan")).unwrap();
+    let v = t.check("terraform/create.json", &apply);
+    assert_eq!(v["decision"], "confirm");
+    // The tool is not there at all.
+    let v =
+        t.s.guard()
+            .env("PATH", "/usr/bin:/bin")
+            .args(["check", "--json", "--", "pulumi", "up", "--yes"])
+            .run()
+            .json();
+    assert_eq!(
+        rules(&v),
+        ["pulumi.up-unreviewed confirm", "plan.unreadable confirm"]
+    );
+}
+
+#[test]
+fn an_apply_of_a_harmless_plan_runs_and_a_destroying_one_is_refused() {
+    let t = Stubs::new();
+    t.s.write("work/tf.plan", "plan bytes");
+    let out = t
+        .guard("terraform/create.json")
+        .args(["--", "terraform", "apply", "-auto-approve", "tf.plan"])
+        .run()
+        .expect_code(0);
+    assert!(out.stdout().contains("stub terraform applied"));
+    let out = t
+        .guard("terraform/replace-delete-create.json")
+        .args(["--non-interactive", "--", "terraform", "apply", "tf.plan"])
+        .run()
+        .expect_code(77);
+    // The refusal and the approval request name what goes.
+    let err = out.stderr();
+    assert!(err.contains("aws_db_instance.main (replace)"), "{err}");
+    assert!(err.contains("guard approve guard-request-v1."));
+    assert_eq!(
+        t.calls(),
+        [
+            "terraform show -json tf.plan",
+            "terraform apply -auto-approve tf.plan",
+            "terraform show -json tf.plan",
+        ],
+        "the refused apply never ran"
+    );
+    // The audit record carries the plan digest and the resources.
+    let log = t.s.guard().args(["log", "--json"]).run().stdout();
+    let refused = log.lines().last().unwrap();
+    assert!(
+        refused.contains("aws_db_instance.main (replace)"),
+        "{refused}"
+    );
+    assert!(
+        refused.contains(&guard::plan::sha256(b"plan bytes")),
+        "{refused}"
+    );
+}
+
+#[test]
+fn plan_first_plans_decides_and_applies_exactly_that_plan() {
+    let t = Stubs::new();
+    t.s.user_config("[plans]\nplan_first = true\n");
+    std::fs::create_dir_all(t.s.path("work/envs/prod")).unwrap();
+    let out = t
+        .guard("terraform/update.json")
+        .args([
+            "--",
+            "terraform",
+            "-chdir=envs/prod",
+            "apply",
+            "-var",
+            "size=2",
+            "-auto-approve",
+        ])
+        .run()
+        .expect_code(0);
+    assert!(out.stdout().contains("stub terraform applied"));
+    let calls = t.calls();
+    assert_eq!(calls.len(), 3, "{calls:?}");
+    let saved = calls[0]
+        .split(" -out=")
+        .nth(1)
+        .unwrap()
+        .split(' ')
+        .next()
+        .unwrap()
+        .to_string();
+    assert!(
+        saved.starts_with(
+            &t.s.path("home/.local/state/guard/plans")
+                .display()
+                .to_string()
+        )
+    );
+    assert_eq!(
+        calls,
+        [
+            format!("terraform -chdir=envs/prod plan -out={saved} -var size=2"),
+            format!("terraform -chdir=envs/prod show -json {saved}"),
+            format!("terraform -chdir=envs/prod apply {saved}"),
+        ]
+    );
+    // A destroying plan: refused, and the way on is to apply that saved plan.
+    let out = t
+        .guard("terraform/delete.json")
+        .args(["--non-interactive", "--", "terraform", "apply"])
+        .run()
+        .expect_code(77);
+    let err = out.stderr();
+    assert!(err.contains("aws_db_instance.main (delete)"), "{err}");
+    assert!(
+        err.contains(
+            "once approved, apply exactly that plan:\n  guard --approval TOKEN -- terraform apply /"
+        ),
+        "{err}"
+    );
+    // `guard check` never plans.
+    let before = t.calls().len();
+    t.guard("terraform/delete.json")
+        .args(["check", "--", "terraform", "apply"])
+        .run();
+    assert_eq!(t.calls().len(), before);
+}
+
+#[test]
+fn pulumi_up_is_decided_from_its_preview() {
+    let t = Stubs::new();
+    for (plan, decision) in [
+        ("pulumi/create.json", "allow"),
+        ("pulumi/update.json", "allow"),
+        ("pulumi/read.json", "allow"),
+        ("pulumi/noop.json", "allow"),
+        ("pulumi/delete.json", "two-person"),
+        ("pulumi/replace.json", "two-person"),
+        ("pulumi/malformed.json", "confirm"),
+    ] {
+        let v = t.check(plan, &["pulumi", "up", "--yes", "-s", "prod"]);
+        assert_eq!(v["decision"], decision, "{plan}: {v}");
+    }
+    let v = t.check("pulumi/replace.json", &["pulumi", "up"]);
+    assert!(
+        v.to_string()
+            .contains("urn:pulumi:prod::shop::aws:eks/cluster:Cluster::main (replace)")
+    );
+    assert!(
+        t.calls()
+            .iter()
+            .all(|c| c == "pulumi preview -s prod --json" || c == "pulumi preview --json"),
+        "{:?}",
+        t.calls()
+    );
+}
+
+#[test]
+fn cloudformation_change_sets_are_described_before_they_run() {
+    let t = Stubs::new();
+    let exec = [
+        "aws",
+        "--profile",
+        "prod",
+        "cloudformation",
+        "execute-change-set",
+        "--change-set-name",
+        "release-42",
+        "--stack-name",
+        "prod-core",
+        "--query",
+        "x",
+    ];
+    for (plan, decision, name) in [
+        ("cloudformation/add.json", "allow", ""),
+        ("cloudformation/modify.json", "allow", ""),
+        ("cloudformation/noop.json", "allow", ""),
+        (
+            "cloudformation/remove.json",
+            "two-person",
+            "Database (AWS::RDS::DBInstance prod-db-1) (delete)",
+        ),
+        (
+            "cloudformation/replace-true.json",
+            "two-person",
+            "Database (AWS::RDS::DBInstance",
+        ),
+        (
+            "cloudformation/replace-conditional.json",
+            "two-person",
+            "Queue (AWS::SQS::Queue",
+        ),
+        (
+            "cloudformation/malformed.json",
+            "confirm",
+            "could not read the plan",
+        ),
+    ] {
+        let v = t.check(plan, &exec);
+        assert_eq!(v["decision"], decision, "{plan}: {v}");
+        assert!(v.to_string().contains(name), "{plan}: {v}");
+    }
+    assert!(
+        t.calls().iter().all(|c| c
+            == "aws --profile prod cloudformation describe-change-set --change-set-name release-42 --stack-name prod-core --output json"),
+        "{:?}",
+        t.calls()
+    );
+}
+
+/// The Claude Code hook decides from the plan too, and its request binds the digest.
+#[test]
+fn the_agent_hook_reads_the_plan() {
+    let t = Stubs::new();
+    t.s.write("work/tf.plan", "bytes");
+    let payload = serde_json::json!({
+        "hook_event_name": "PreToolUse",
+        "tool_name": "Bash",
+        "tool_input": { "command": "terraform apply tf.plan" }
+    });
+    let out = t
+        .guard("terraform/delete.json")
+        .args(["hook", "claude-code"])
+        .run_with_input(payload.to_string().as_bytes());
+    let (decision, reason) = crate::util::pretooluse_answer(&out.stdout());
+    assert_eq!(decision, "deny");
+    assert!(reason.contains("aws_db_instance.main (delete)"), "{reason}");
+    let code = reason
+        .split_whitespace()
+        .find(|w| w.starts_with("guard-request-v1."))
+        .unwrap();
+    let (req, _) = guard::approval::Request::from_code(code).unwrap();
+    assert_eq!(
+        req.plan.as_deref(),
+        Some(guard::plan::sha256(b"bytes").as_str())
+    );
+}
+
+/// At a terminal, the confirmation prompt lists what the plan does.
+#[test]
+fn the_prompt_lists_the_resources() {
+    let t = Stubs::new();
+    t.s.write("work/tf.plan", "p");
+    let line = format!(
+        "PATH='{}:'\"$PATH\" GUARD_STUB_PLAN='{}' GUARD -- terraform apply tf.plan; echo \"exit=$?\"",
+        t.s.path("bin").display(),
+        fixtures().join("plans/terraform/forget.json").display()
+    );
+    let mut p = crate::confirm::spawn(&t.s, &line);
+    p.exp_string("plan.forgets (confirm)").unwrap();
+    p.exp_string("aws_s3_bucket.old (forget)").unwrap();
+    p.exp_string("Type `").unwrap();
+    p.send_line("no").unwrap();
+    p.exp_string("exit=77").unwrap();
+}

@@ -4,8 +4,14 @@
 //! `Changes[].ResourceChange.Action` is `Add`, `Modify`, `Remove`, `Import` or
 //! `Dynamic`, and a `Modify` whose `Replacement` is `True` or `Conditional` recreates
 //! the resource.
+//!
+//! `aws cloudformation deploy` makes and executes a change set in one step, so there is
+//! nothing to read before it runs. With `plan_first`, guard runs the same deploy with
+//! `--no-execute-changeset`, reads the change set it made, and then executes exactly
+//! that change set. Without it (and in `guard check`, which makes nothing) the argument
+//! rules stand.
 
-use super::{Action, Arg, Change, Format, Reader, os, split_args};
+use super::{Action, Arg, Change, Format, Reader, Refined, Runner, os, split_args};
 use crate::matcher::args::Grammar;
 use crate::shell::Command;
 
@@ -22,7 +28,13 @@ const CARRIED: &[&str] = &[
     "--no-sign-request",
 ];
 
-pub(super) fn reader(cmd: &Command, grammar: &Grammar) -> Option<Reader> {
+pub(super) fn reader(
+    cmd: &Command,
+    grammar: &Grammar,
+    plan_first: bool,
+    runner: &dyn Runner,
+    out: &mut Refined,
+) -> Option<Reader> {
     let args = split_args(grammar, &cmd.argv[1..]);
     let positionals: Vec<&str> = args
         .iter()
@@ -31,9 +43,6 @@ pub(super) fn reader(cmd: &Command, grammar: &Grammar) -> Option<Reader> {
             Arg::Option(_) => None,
         })
         .collect();
-    if positionals != ["cloudformation", "execute-change-set"] {
-        return None;
-    }
     let value = |name: &str| {
         args.iter()
             .find(|a| a.name() == Some(name))
@@ -46,28 +55,74 @@ pub(super) fn reader(cmd: &Command, grammar: &Grammar) -> Option<Reader> {
     {
         return None;
     }
-    let change_set = value("--change-set-name")?;
-    let mut argv = vec![cmd.argv[0].clone()];
-    argv.extend(
-        args.iter()
-            .filter(|a| a.name().is_some_and(|n| CARRIED.contains(&n)))
-            .flat_map(Arg::words),
-    );
-    argv.extend([
-        "cloudformation".into(),
-        "describe-change-set".into(),
-        "--change-set-name".into(),
-        change_set,
-    ]);
-    if let Some(stack) = value("--stack-name") {
-        argv.extend(["--stack-name".into(), stack]);
+    let carried: Vec<String> = args
+        .iter()
+        .filter(|a| a.name().is_some_and(|n| CARRIED.contains(&n)))
+        .flat_map(Arg::words)
+        .collect();
+    let describe = |change_set: String, stack: Option<String>| {
+        let mut argv = vec![cmd.argv[0].clone()];
+        argv.extend(carried.iter().cloned());
+        argv.extend([
+            "cloudformation".into(),
+            "describe-change-set".into(),
+            "--change-set-name".into(),
+            change_set,
+        ]);
+        if let Some(stack) = stack {
+            argv.extend(["--stack-name".into(), stack]);
+        }
+        argv.extend(["--output".into(), "json".into()]);
+        Reader {
+            argv: os(argv),
+            file: None,
+            format: Format::CloudFormation,
+        }
+    };
+    match positionals.as_slice() {
+        ["cloudformation", "execute-change-set"] => {
+            Some(describe(value("--change-set-name")?, value("--stack-name")))
+        }
+        ["cloudformation", "deploy"] if plan_first => {
+            if args
+                .iter()
+                .any(|a| a.name() == Some("--no-execute-changeset"))
+            {
+                return None;
+            }
+            let mut make = cmd.argv.clone();
+            make.push("--no-execute-changeset".into());
+            let printed = match runner.capture(&os(make)) {
+                Ok(text) => text,
+                Err(why) => {
+                    out.plan_text.extend(
+                        format!("guard: plan_first: making the change set failed ({why})\n")
+                            .into_bytes(),
+                    );
+                    return None;
+                }
+            };
+            out.plan_text.extend(printed.iter().copied());
+            // The deploy names the change set it made in the describe command it prints;
+            // with no changes it makes none, and there is nothing to execute.
+            let text = String::from_utf8_lossy(&printed);
+            let arn = text
+                .split_whitespace()
+                .find(|w| w.starts_with("arn:") && w.contains(":changeSet/"))?
+                .to_string();
+            let mut exec = vec![cmd.argv[0].clone()];
+            exec.extend(carried.iter().cloned());
+            exec.extend([
+                "cloudformation".into(),
+                "execute-change-set".into(),
+                "--change-set-name".into(),
+                arn.clone(),
+            ]);
+            out.exec = Some(os(exec));
+            Some(describe(arn, None))
+        }
+        _ => None,
     }
-    argv.extend(["--output".into(), "json".into()]);
-    Some(Reader {
-        argv: os(argv),
-        file: None,
-        format: Format::CloudFormation,
-    })
 }
 
 /// The resource changes in `describe-change-set` output.

@@ -156,7 +156,7 @@ pub fn refine(
         let reader = match grammar.name.as_str() {
             "terraform" => terraform::reader(cmd, &grammar, plan_first, runner, &mut out),
             "pulumi" => pulumi::reader(cmd, &grammar),
-            "aws" => cloudformation::reader(cmd, &grammar),
+            "aws" => cloudformation::reader(cmd, &grammar, plan_first, runner, &mut out),
             _ => None,
         };
         let Some(reader) = reader else {

@@ -406,3 +406,57 @@ fn the_prompt_lists_the_resources() {
     p.send_line("no").unwrap();
     p.exp_string("exit=77").unwrap();
 }
+
+/// With plan_first, `cloudformation deploy` makes its change set without executing it,
+/// is decided from it, and then exactly that change set is executed.
+#[test]
+fn plan_first_deploys_through_a_described_change_set() {
+    let t = Stubs::new();
+    t.s.user_config("[plans]\nplan_first = true\n");
+    let deploy = [
+        "--",
+        "aws",
+        "--region",
+        "us-east-1",
+        "cloudformation",
+        "deploy",
+        "--template-file",
+        "packaged.yaml",
+        "--stack-name",
+        "prod-core",
+    ];
+    let out = t
+        .guard("cloudformation/add.json")
+        .args(deploy)
+        .run()
+        .expect_code(0);
+    assert!(
+        out.stdout().contains("stub aws executed"),
+        "{}",
+        out.stdout()
+    );
+    let arn = "arn:aws:cloudformation:us-east-1:123456789012:changeSet/awscli-cloudformation-package-deploy-1700000000/0a1b2c3d-4e5f-6789-abcd-ef0123456789";
+    assert_eq!(
+        t.calls(),
+        [
+            "aws --region us-east-1 cloudformation deploy --template-file packaged.yaml --stack-name prod-core --no-execute-changeset".to_string(),
+            format!("aws --region us-east-1 cloudformation describe-change-set --change-set-name {arn} --output json"),
+            format!("aws --region us-east-1 cloudformation execute-change-set --change-set-name {arn}"),
+        ]
+    );
+    let out = t
+        .guard("cloudformation/remove.json")
+        .args(["--non-interactive"])
+        .args(deploy)
+        .run()
+        .expect_code(77);
+    assert!(
+        out.stderr()
+            .contains("Database (AWS::RDS::DBInstance prod-db-1) (delete)")
+    );
+    // Without plan_first the deploy is decided from its arguments: confirm.
+    let s = Stubs::new();
+    let v = s.check("cloudformation/add.json", &deploy[1..]);
+    assert_eq!(rules(&v), ["aws.cloudformation-deploy confirm"]);
+    assert!(s.calls().is_empty(), "a check makes no change set");
+}

@@ -70,11 +70,11 @@ pub struct GlobalArgs {
 
     /// A second person's approval token for this command (repeat for several
     /// approvers) [env: GUARD_APPROVAL, blank-separated]
-    #[arg(long, value_name = "TOKEN")]
+    #[arg(long, global = true, value_name = "TOKEN")]
     pub approval: Vec<String>,
 
     /// A file holding approval tokens, one per line
-    #[arg(long, value_name = "FILE")]
+    #[arg(long, global = true, value_name = "FILE")]
     pub approval_file: Option<PathBuf>,
 
     /// Emergency override, when the system config allows it: run without the approval,
@@ -144,6 +144,10 @@ Examples:
     /// Put guard in front of programs on PATH: shims named after each guarded program
     #[command(subcommand)]
     Shim(ShimCmd),
+
+    /// The circuit breaker: its state, and a person's reset
+    #[command(subcommand)]
+    Breaker(BreakerCmd),
 
     /// Check the setup end to end: config, approvers, audit log, shims, agent hooks
     #[command(after_help = "\
@@ -362,6 +366,29 @@ Examples:
         /// Programs whose shims to remove (default: all)
         programs: Vec<String>,
     },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum BreakerCmd {
+    /// Show whether the breaker is open, the counts in the window, and since when
+    #[command(after_help = "\
+Examples:
+  guard breaker status
+  guard breaker status --json | jq .open")]
+    Status {
+        /// One JSON object: `open`, the window, the limits, and each requester's counts
+        #[arg(long)]
+        json: bool,
+    },
+    /// Close the breaker: a person at a terminal types `reset`, or an approver's token
+    /// for the reset is given
+    #[command(after_help = "\
+Examples:
+  guard breaker reset                          at your own terminal
+  guard --approval TOKEN breaker reset         with an approver's token for the reset
+An agent's command, or a CI step without a token, cannot reset it: it gets the request an
+approver signs.")]
+    Reset,
 }
 
 /// Agents whose hook protocol guard speaks.

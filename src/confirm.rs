@@ -9,14 +9,19 @@ use std::io::{self, BufRead, BufReader, Write};
 /// Shows the command and its findings, asks for `expected`, and says whether the person
 /// typed it. Any failure to ask (no terminal, end of input) is a "no".
 pub fn ask(command: &str, findings: &[Finding], expected: &str) -> io::Result<bool> {
-    let tty = OpenOptions::new().read(true).write(true).open("/dev/tty")?;
-    let mut out = tty.try_clone()?;
     let mut text = String::from("guard: this command needs your confirmation\n");
     text.push_str(&report::explain(command, findings));
     text.push_str(&format!(
         "Type `{expected}` to run it, anything else to cancel: "
     ));
-    out.write_all(text.as_bytes())?;
+    ask_text(&text, expected)
+}
+
+/// Shows `prompt` on the terminal and says whether the person typed `expected`.
+pub fn ask_text(prompt: &str, expected: &str) -> io::Result<bool> {
+    let tty = OpenOptions::new().read(true).write(true).open("/dev/tty")?;
+    let mut out = tty.try_clone()?;
+    out.write_all(prompt.as_bytes())?;
     out.flush()?;
     let mut line = String::new();
     let n = BufReader::new(tty).read_line(&mut line)?;

@@ -9,6 +9,7 @@ pub mod analysis;
 pub mod app;
 pub mod approval;
 pub mod audit;
+pub mod breaker;
 pub mod cli;
 pub mod confirm;
 pub mod context;

@@ -88,6 +88,17 @@ pub fn check_json(
     serde_json::to_string(&report).unwrap_or_else(|e| format!("{{\"error\":\"{e}\"}}"))
 }
 
+/// A number of seconds as guard writes durations: `90s`, `15m`, `2h`.
+pub fn duration(secs: u64) -> String {
+    if secs % 3600 == 0 && secs > 0 {
+        format!("{}h", secs / 3600)
+    } else if secs % 60 == 0 && secs > 0 {
+        format!("{}m", secs / 60)
+    } else {
+        format!("{secs}s")
+    }
+}
+
 /// A refusal as one line, for CI logs: the first line, each rule with its reason, and
 /// the approver's command when there is one.
 pub fn one_line(text: &str) -> String {

@@ -19,6 +19,9 @@ _guard() {
             guard,approve)
                 cmd="guard__subcmd__approve"
                 ;;
+            guard,breaker)
+                cmd="guard__subcmd__breaker"
+                ;;
             guard,check)
                 cmd="guard__subcmd__check"
                 ;;
@@ -55,8 +58,29 @@ _guard() {
             guard,uninstall)
                 cmd="guard__subcmd__uninstall"
                 ;;
+            guard__subcmd__breaker,help)
+                cmd="guard__subcmd__breaker__subcmd__help"
+                ;;
+            guard__subcmd__breaker,reset)
+                cmd="guard__subcmd__breaker__subcmd__reset"
+                ;;
+            guard__subcmd__breaker,status)
+                cmd="guard__subcmd__breaker__subcmd__status"
+                ;;
+            guard__subcmd__breaker__subcmd__help,help)
+                cmd="guard__subcmd__breaker__subcmd__help__subcmd__help"
+                ;;
+            guard__subcmd__breaker__subcmd__help,reset)
+                cmd="guard__subcmd__breaker__subcmd__help__subcmd__reset"
+                ;;
+            guard__subcmd__breaker__subcmd__help,status)
+                cmd="guard__subcmd__breaker__subcmd__help__subcmd__status"
+                ;;
             guard__subcmd__help,approve)
                 cmd="guard__subcmd__help__subcmd__approve"
+                ;;
+            guard__subcmd__help,breaker)
+                cmd="guard__subcmd__help__subcmd__breaker"
                 ;;
             guard__subcmd__help,check)
                 cmd="guard__subcmd__help__subcmd__check"
@@ -93,6 +117,12 @@ _guard() {
                 ;;
             guard__subcmd__help,uninstall)
                 cmd="guard__subcmd__help__subcmd__uninstall"
+                ;;
+            guard__subcmd__help__subcmd__breaker,reset)
+                cmd="guard__subcmd__help__subcmd__breaker__subcmd__reset"
+                ;;
+            guard__subcmd__help__subcmd__breaker,status)
+                cmd="guard__subcmd__help__subcmd__breaker__subcmd__status"
                 ;;
             guard__subcmd__help__subcmd__log,rotate)
                 cmd="guard__subcmd__help__subcmd__log__subcmd__rotate"
@@ -200,7 +230,7 @@ _guard() {
 
     case "${cmd}" in
         guard)
-            opts="-q -c -h -V --config --non-interactive --quiet --approval --approval-file --break-glass --help --version check rules request hook install uninstall shim doctor completions man log approve help"
+            opts="-q -c -h -V --config --non-interactive --quiet --approval --approval-file --break-glass --help --version check rules request hook install uninstall shim breaker doctor completions man log approve help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 1 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -234,7 +264,7 @@ _guard() {
             return 0
             ;;
         guard__subcmd__approve)
-            opts="-q -h --file --key --yes --config --non-interactive --quiet --help"
+            opts="-q -h --file --key --yes --config --non-interactive --quiet --approval --approval-file --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -252,6 +282,148 @@ _guard() {
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
+                --approval)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --approval-file)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        guard__subcmd__breaker)
+            opts="-q -h --config --non-interactive --quiet --approval --approval-file --help status reset help"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --config)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --approval)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --approval-file)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        guard__subcmd__breaker__subcmd__help)
+            opts="status reset help"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        guard__subcmd__breaker__subcmd__help__subcmd__help)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        guard__subcmd__breaker__subcmd__help__subcmd__reset)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        guard__subcmd__breaker__subcmd__help__subcmd__status)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        guard__subcmd__breaker__subcmd__reset)
+            opts="-q -h --config --non-interactive --quiet --approval --approval-file --help"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --config)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --approval)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --approval-file)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        guard__subcmd__breaker__subcmd__status)
+            opts="-q -h --json --config --non-interactive --quiet --approval --approval-file --help"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --config)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --approval)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --approval-file)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 *)
                     COMPREPLY=()
                     ;;
@@ -260,7 +432,7 @@ _guard() {
             return 0
             ;;
         guard__subcmd__check)
-            opts="-c -q -h --json --stdin --config --non-interactive --quiet --help"
+            opts="-c -q -h --json --stdin --config --non-interactive --quiet --approval --approval-file --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -274,6 +446,14 @@ _guard() {
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
+                --approval)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --approval-file)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 *)
                     COMPREPLY=()
                     ;;
@@ -282,13 +462,21 @@ _guard() {
             return 0
             ;;
         guard__subcmd__completions)
-            opts="-q -h --config --non-interactive --quiet --help bash elvish fish powershell zsh"
+            opts="-q -h --config --non-interactive --quiet --approval --approval-file --help bash elvish fish powershell zsh"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
             fi
             case "${prev}" in
                 --config)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --approval)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --approval-file)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -300,13 +488,21 @@ _guard() {
             return 0
             ;;
         guard__subcmd__doctor)
-            opts="-q -h --config --non-interactive --quiet --help"
+            opts="-q -h --config --non-interactive --quiet --approval --approval-file --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
             fi
             case "${prev}" in
                 --config)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --approval)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --approval-file)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -318,7 +514,7 @@ _guard() {
             return 0
             ;;
         guard__subcmd__help)
-            opts="check rules request hook install uninstall shim doctor completions man log approve help"
+            opts="check rules request hook install uninstall shim breaker doctor completions man log approve help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -334,6 +530,48 @@ _guard() {
         guard__subcmd__help__subcmd__approve)
             opts=""
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        guard__subcmd__help__subcmd__breaker)
+            opts="status reset"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        guard__subcmd__help__subcmd__breaker__subcmd__reset)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        guard__subcmd__help__subcmd__breaker__subcmd__status)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
             fi
@@ -640,13 +878,21 @@ _guard() {
             return 0
             ;;
         guard__subcmd__hook)
-            opts="-q -h --config --non-interactive --quiet --help claude-code codex gemini"
+            opts="-q -h --config --non-interactive --quiet --approval --approval-file --help claude-code codex gemini"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
             fi
             case "${prev}" in
                 --config)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --approval)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --approval-file)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -658,13 +904,21 @@ _guard() {
             return 0
             ;;
         guard__subcmd__install)
-            opts="-q -h --project --user --dry-run --config --non-interactive --quiet --help claude-code codex gemini"
+            opts="-q -h --project --user --dry-run --config --non-interactive --quiet --approval --approval-file --help claude-code codex gemini"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
             fi
             case "${prev}" in
                 --config)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --approval)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --approval-file)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -676,7 +930,7 @@ _guard() {
             return 0
             ;;
         guard__subcmd__log)
-            opts="-n -q -h --since --decision --rule --grep --limit --json --file --config --non-interactive --quiet --help verify rotate help"
+            opts="-n -q -h --since --decision --rule --grep --limit --json --file --config --non-interactive --quiet --approval --approval-file --help verify rotate help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -711,6 +965,14 @@ _guard() {
                     return 0
                     ;;
                 --config)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --approval)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --approval-file)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -778,13 +1040,21 @@ _guard() {
             return 0
             ;;
         guard__subcmd__log__subcmd__rotate)
-            opts="-q -h --config --non-interactive --quiet --help"
+            opts="-q -h --config --non-interactive --quiet --approval --approval-file --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
             fi
             case "${prev}" in
                 --config)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --approval)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --approval-file)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -796,13 +1066,21 @@ _guard() {
             return 0
             ;;
         guard__subcmd__log__subcmd__verify)
-            opts="-q -h --config --non-interactive --quiet --help"
+            opts="-q -h --config --non-interactive --quiet --approval --approval-file --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
             fi
             case "${prev}" in
                 --config)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --approval)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --approval-file)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -814,13 +1092,21 @@ _guard() {
             return 0
             ;;
         guard__subcmd__man)
-            opts="-q -h --config --non-interactive --quiet --help"
+            opts="-q -h --config --non-interactive --quiet --approval --approval-file --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
             fi
             case "${prev}" in
                 --config)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --approval)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --approval-file)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -832,7 +1118,7 @@ _guard() {
             return 0
             ;;
         guard__subcmd__request)
-            opts="-c -q -h --json --config --non-interactive --quiet --help"
+            opts="-c -q -h --json --config --non-interactive --quiet --approval --approval-file --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -846,6 +1132,14 @@ _guard() {
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
+                --approval)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --approval-file)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 *)
                     COMPREPLY=()
                     ;;
@@ -854,13 +1148,21 @@ _guard() {
             return 0
             ;;
         guard__subcmd__rules)
-            opts="-q -h --config --non-interactive --quiet --help list show test lint help"
+            opts="-q -h --config --non-interactive --quiet --approval --approval-file --help list show test lint help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
             fi
             case "${prev}" in
                 --config)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --approval)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --approval-file)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -956,13 +1258,21 @@ _guard() {
             return 0
             ;;
         guard__subcmd__rules__subcmd__lint)
-            opts="-q -h --config --non-interactive --quiet --help"
+            opts="-q -h --config --non-interactive --quiet --approval --approval-file --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
             fi
             case "${prev}" in
                 --config)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --approval)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --approval-file)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -974,13 +1284,21 @@ _guard() {
             return 0
             ;;
         guard__subcmd__rules__subcmd__list)
-            opts="-q -h --json --config --non-interactive --quiet --help"
+            opts="-q -h --json --config --non-interactive --quiet --approval --approval-file --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
             fi
             case "${prev}" in
                 --config)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --approval)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --approval-file)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -992,13 +1310,21 @@ _guard() {
             return 0
             ;;
         guard__subcmd__rules__subcmd__show)
-            opts="-q -h --config --non-interactive --quiet --help"
+            opts="-q -h --config --non-interactive --quiet --approval --approval-file --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
             fi
             case "${prev}" in
                 --config)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --approval)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --approval-file)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -1010,13 +1336,21 @@ _guard() {
             return 0
             ;;
         guard__subcmd__rules__subcmd__test)
-            opts="-q -h --config --non-interactive --quiet --help"
+            opts="-q -h --config --non-interactive --quiet --approval --approval-file --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
             fi
             case "${prev}" in
                 --config)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --approval)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --approval-file)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -1028,13 +1362,21 @@ _guard() {
             return 0
             ;;
         guard__subcmd__shim)
-            opts="-q -h --config --non-interactive --quiet --help install list remove help"
+            opts="-q -h --config --non-interactive --quiet --approval --approval-file --help install list remove help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
             fi
             case "${prev}" in
                 --config)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --approval)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --approval-file)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -1116,7 +1458,7 @@ _guard() {
             return 0
             ;;
         guard__subcmd__shim__subcmd__install)
-            opts="-q -h --dir --config --non-interactive --quiet --help"
+            opts="-q -h --dir --config --non-interactive --quiet --approval --approval-file --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1127,6 +1469,14 @@ _guard() {
                     return 0
                     ;;
                 --config)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --approval)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --approval-file)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -1138,7 +1488,7 @@ _guard() {
             return 0
             ;;
         guard__subcmd__shim__subcmd__list)
-            opts="-q -h --dir --config --non-interactive --quiet --help"
+            opts="-q -h --dir --config --non-interactive --quiet --approval --approval-file --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1149,6 +1499,14 @@ _guard() {
                     return 0
                     ;;
                 --config)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --approval)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --approval-file)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -1160,7 +1518,7 @@ _guard() {
             return 0
             ;;
         guard__subcmd__shim__subcmd__remove)
-            opts="-q -h --dir --config --non-interactive --quiet --help"
+            opts="-q -h --dir --config --non-interactive --quiet --approval --approval-file --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1174,6 +1532,14 @@ _guard() {
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
+                --approval)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --approval-file)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 *)
                     COMPREPLY=()
                     ;;
@@ -1182,13 +1548,21 @@ _guard() {
             return 0
             ;;
         guard__subcmd__uninstall)
-            opts="-q -h --project --user --dry-run --config --non-interactive --quiet --help claude-code codex gemini"
+            opts="-q -h --project --user --dry-run --config --non-interactive --quiet --approval --approval-file --help claude-code codex gemini"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
             fi
             case "${prev}" in
                 --config)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --approval)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --approval-file)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;

@@ -40,6 +40,7 @@ complete -c guard -n "__fish_guard_needs_command" -a "hook" -d 'Answer an AI age
 complete -c guard -n "__fish_guard_needs_command" -a "install" -d 'Install guard\'s hook into an agent\'s settings (idempotent; backs the file up)'
 complete -c guard -n "__fish_guard_needs_command" -a "uninstall" -d 'Remove guard\'s hook from an agent\'s settings, exactly as it was before'
 complete -c guard -n "__fish_guard_needs_command" -a "shim" -d 'Put guard in front of programs on PATH: shims named after each guarded program'
+complete -c guard -n "__fish_guard_needs_command" -a "breaker" -d 'The circuit breaker: its state, and a person\'s reset'
 complete -c guard -n "__fish_guard_needs_command" -a "doctor" -d 'Check the setup end to end: config, approvers, audit log, shims, agent hooks'
 complete -c guard -n "__fish_guard_needs_command" -a "completions" -d 'Print the shell completion script (bash, zsh, fish, elvish, powershell)'
 complete -c guard -n "__fish_guard_needs_command" -a "man" -d 'Print the man page, guard(1), in roff'
@@ -48,12 +49,16 @@ complete -c guard -n "__fish_guard_needs_command" -a "approve" -d 'Review a requ
 complete -c guard -n "__fish_guard_needs_command" -a "help" -d 'Print this message or the help of the given subcommand(s)'
 complete -c guard -n "__fish_guard_using_subcommand check" -s c -d 'A shell string to decide on (every command in it)' -r
 complete -c guard -n "__fish_guard_using_subcommand check" -l config -d 'An extra config file, read last (it can only tighten rules) [env: GUARD_CONFIG]' -r -F
+complete -c guard -n "__fish_guard_using_subcommand check" -l approval -d 'A second person\'s approval token for this command (repeat for several approvers) [env: GUARD_APPROVAL, blank-separated]' -r
+complete -c guard -n "__fish_guard_using_subcommand check" -l approval-file -d 'A file holding approval tokens, one per line' -r -F
 complete -c guard -n "__fish_guard_using_subcommand check" -l json -d 'Print one JSON object (a stable interface; see the README)'
 complete -c guard -n "__fish_guard_using_subcommand check" -l stdin -d 'Decide on many inputs: one per line on stdin, a shell string or a JSON object `{"command": "..."}` / `{"argv": [...]}`; prints one JSON object per line'
 complete -c guard -n "__fish_guard_using_subcommand check" -l non-interactive -d 'Never ask at the terminal: a command that needs confirmation is refused'
 complete -c guard -n "__fish_guard_using_subcommand check" -s q -l quiet -d 'Print nothing for commands that pass; warnings and refusals are still shown'
 complete -c guard -n "__fish_guard_using_subcommand check" -s h -l help -d 'Print help'
 complete -c guard -n "__fish_guard_using_subcommand rules; and not __fish_seen_subcommand_from list show test lint help" -l config -d 'An extra config file, read last (it can only tighten rules) [env: GUARD_CONFIG]' -r -F
+complete -c guard -n "__fish_guard_using_subcommand rules; and not __fish_seen_subcommand_from list show test lint help" -l approval -d 'A second person\'s approval token for this command (repeat for several approvers) [env: GUARD_APPROVAL, blank-separated]' -r
+complete -c guard -n "__fish_guard_using_subcommand rules; and not __fish_seen_subcommand_from list show test lint help" -l approval-file -d 'A file holding approval tokens, one per line' -r -F
 complete -c guard -n "__fish_guard_using_subcommand rules; and not __fish_seen_subcommand_from list show test lint help" -l non-interactive -d 'Never ask at the terminal: a command that needs confirmation is refused'
 complete -c guard -n "__fish_guard_using_subcommand rules; and not __fish_seen_subcommand_from list show test lint help" -s q -l quiet -d 'Print nothing for commands that pass; warnings and refusals are still shown'
 complete -c guard -n "__fish_guard_using_subcommand rules; and not __fish_seen_subcommand_from list show test lint help" -s h -l help -d 'Print help'
@@ -63,19 +68,27 @@ complete -c guard -n "__fish_guard_using_subcommand rules; and not __fish_seen_s
 complete -c guard -n "__fish_guard_using_subcommand rules; and not __fish_seen_subcommand_from list show test lint help" -f -a "lint" -d 'Check rule or config files; errors name the line and column'
 complete -c guard -n "__fish_guard_using_subcommand rules; and not __fish_seen_subcommand_from list show test lint help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
 complete -c guard -n "__fish_guard_using_subcommand rules; and __fish_seen_subcommand_from list" -l config -d 'An extra config file, read last (it can only tighten rules) [env: GUARD_CONFIG]' -r -F
+complete -c guard -n "__fish_guard_using_subcommand rules; and __fish_seen_subcommand_from list" -l approval -d 'A second person\'s approval token for this command (repeat for several approvers) [env: GUARD_APPROVAL, blank-separated]' -r
+complete -c guard -n "__fish_guard_using_subcommand rules; and __fish_seen_subcommand_from list" -l approval-file -d 'A file holding approval tokens, one per line' -r -F
 complete -c guard -n "__fish_guard_using_subcommand rules; and __fish_seen_subcommand_from list" -l json -d 'One JSON array'
 complete -c guard -n "__fish_guard_using_subcommand rules; and __fish_seen_subcommand_from list" -l non-interactive -d 'Never ask at the terminal: a command that needs confirmation is refused'
 complete -c guard -n "__fish_guard_using_subcommand rules; and __fish_seen_subcommand_from list" -s q -l quiet -d 'Print nothing for commands that pass; warnings and refusals are still shown'
 complete -c guard -n "__fish_guard_using_subcommand rules; and __fish_seen_subcommand_from list" -s h -l help -d 'Print help'
 complete -c guard -n "__fish_guard_using_subcommand rules; and __fish_seen_subcommand_from show" -l config -d 'An extra config file, read last (it can only tighten rules) [env: GUARD_CONFIG]' -r -F
+complete -c guard -n "__fish_guard_using_subcommand rules; and __fish_seen_subcommand_from show" -l approval -d 'A second person\'s approval token for this command (repeat for several approvers) [env: GUARD_APPROVAL, blank-separated]' -r
+complete -c guard -n "__fish_guard_using_subcommand rules; and __fish_seen_subcommand_from show" -l approval-file -d 'A file holding approval tokens, one per line' -r -F
 complete -c guard -n "__fish_guard_using_subcommand rules; and __fish_seen_subcommand_from show" -l non-interactive -d 'Never ask at the terminal: a command that needs confirmation is refused'
 complete -c guard -n "__fish_guard_using_subcommand rules; and __fish_seen_subcommand_from show" -s q -l quiet -d 'Print nothing for commands that pass; warnings and refusals are still shown'
 complete -c guard -n "__fish_guard_using_subcommand rules; and __fish_seen_subcommand_from show" -s h -l help -d 'Print help'
 complete -c guard -n "__fish_guard_using_subcommand rules; and __fish_seen_subcommand_from test" -l config -d 'An extra config file, read last (it can only tighten rules) [env: GUARD_CONFIG]' -r -F
+complete -c guard -n "__fish_guard_using_subcommand rules; and __fish_seen_subcommand_from test" -l approval -d 'A second person\'s approval token for this command (repeat for several approvers) [env: GUARD_APPROVAL, blank-separated]' -r
+complete -c guard -n "__fish_guard_using_subcommand rules; and __fish_seen_subcommand_from test" -l approval-file -d 'A file holding approval tokens, one per line' -r -F
 complete -c guard -n "__fish_guard_using_subcommand rules; and __fish_seen_subcommand_from test" -l non-interactive -d 'Never ask at the terminal: a command that needs confirmation is refused'
 complete -c guard -n "__fish_guard_using_subcommand rules; and __fish_seen_subcommand_from test" -s q -l quiet -d 'Print nothing for commands that pass; warnings and refusals are still shown'
 complete -c guard -n "__fish_guard_using_subcommand rules; and __fish_seen_subcommand_from test" -s h -l help -d 'Print help'
 complete -c guard -n "__fish_guard_using_subcommand rules; and __fish_seen_subcommand_from lint" -l config -d 'An extra config file, read last (it can only tighten rules) [env: GUARD_CONFIG]' -r -F
+complete -c guard -n "__fish_guard_using_subcommand rules; and __fish_seen_subcommand_from lint" -l approval -d 'A second person\'s approval token for this command (repeat for several approvers) [env: GUARD_APPROVAL, blank-separated]' -r
+complete -c guard -n "__fish_guard_using_subcommand rules; and __fish_seen_subcommand_from lint" -l approval-file -d 'A file holding approval tokens, one per line' -r -F
 complete -c guard -n "__fish_guard_using_subcommand rules; and __fish_seen_subcommand_from lint" -l non-interactive -d 'Never ask at the terminal: a command that needs confirmation is refused'
 complete -c guard -n "__fish_guard_using_subcommand rules; and __fish_seen_subcommand_from lint" -s q -l quiet -d 'Print nothing for commands that pass; warnings and refusals are still shown'
 complete -c guard -n "__fish_guard_using_subcommand rules; and __fish_seen_subcommand_from lint" -s h -l help -d 'Print help'
@@ -86,15 +99,21 @@ complete -c guard -n "__fish_guard_using_subcommand rules; and __fish_seen_subco
 complete -c guard -n "__fish_guard_using_subcommand rules; and __fish_seen_subcommand_from help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
 complete -c guard -n "__fish_guard_using_subcommand request" -s c -d 'A shell string to request approval for' -r
 complete -c guard -n "__fish_guard_using_subcommand request" -l config -d 'An extra config file, read last (it can only tighten rules) [env: GUARD_CONFIG]' -r -F
+complete -c guard -n "__fish_guard_using_subcommand request" -l approval -d 'A second person\'s approval token for this command (repeat for several approvers) [env: GUARD_APPROVAL, blank-separated]' -r
+complete -c guard -n "__fish_guard_using_subcommand request" -l approval-file -d 'A file holding approval tokens, one per line' -r -F
 complete -c guard -n "__fish_guard_using_subcommand request" -l json -d 'Print one JSON object with the `code` and the request'
 complete -c guard -n "__fish_guard_using_subcommand request" -l non-interactive -d 'Never ask at the terminal: a command that needs confirmation is refused'
 complete -c guard -n "__fish_guard_using_subcommand request" -s q -l quiet -d 'Print nothing for commands that pass; warnings and refusals are still shown'
 complete -c guard -n "__fish_guard_using_subcommand request" -s h -l help -d 'Print help'
 complete -c guard -n "__fish_guard_using_subcommand hook" -l config -d 'An extra config file, read last (it can only tighten rules) [env: GUARD_CONFIG]' -r -F
+complete -c guard -n "__fish_guard_using_subcommand hook" -l approval -d 'A second person\'s approval token for this command (repeat for several approvers) [env: GUARD_APPROVAL, blank-separated]' -r
+complete -c guard -n "__fish_guard_using_subcommand hook" -l approval-file -d 'A file holding approval tokens, one per line' -r -F
 complete -c guard -n "__fish_guard_using_subcommand hook" -l non-interactive -d 'Never ask at the terminal: a command that needs confirmation is refused'
 complete -c guard -n "__fish_guard_using_subcommand hook" -s q -l quiet -d 'Print nothing for commands that pass; warnings and refusals are still shown'
 complete -c guard -n "__fish_guard_using_subcommand hook" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c guard -n "__fish_guard_using_subcommand install" -l config -d 'An extra config file, read last (it can only tighten rules) [env: GUARD_CONFIG]' -r -F
+complete -c guard -n "__fish_guard_using_subcommand install" -l approval -d 'A second person\'s approval token for this command (repeat for several approvers) [env: GUARD_APPROVAL, blank-separated]' -r
+complete -c guard -n "__fish_guard_using_subcommand install" -l approval-file -d 'A file holding approval tokens, one per line' -r -F
 complete -c guard -n "__fish_guard_using_subcommand install" -l project -d 'The project\'s settings (in this directory) instead of the user\'s (in ~)'
 complete -c guard -n "__fish_guard_using_subcommand install" -l user -d 'The user\'s settings (the default)'
 complete -c guard -n "__fish_guard_using_subcommand install" -l dry-run -d 'Show the new settings without writing them'
@@ -102,6 +121,8 @@ complete -c guard -n "__fish_guard_using_subcommand install" -l non-interactive 
 complete -c guard -n "__fish_guard_using_subcommand install" -s q -l quiet -d 'Print nothing for commands that pass; warnings and refusals are still shown'
 complete -c guard -n "__fish_guard_using_subcommand install" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c guard -n "__fish_guard_using_subcommand uninstall" -l config -d 'An extra config file, read last (it can only tighten rules) [env: GUARD_CONFIG]' -r -F
+complete -c guard -n "__fish_guard_using_subcommand uninstall" -l approval -d 'A second person\'s approval token for this command (repeat for several approvers) [env: GUARD_APPROVAL, blank-separated]' -r
+complete -c guard -n "__fish_guard_using_subcommand uninstall" -l approval-file -d 'A file holding approval tokens, one per line' -r -F
 complete -c guard -n "__fish_guard_using_subcommand uninstall" -l project -d 'The project\'s settings (in this directory) instead of the user\'s (in ~)'
 complete -c guard -n "__fish_guard_using_subcommand uninstall" -l user -d 'The user\'s settings (the default)'
 complete -c guard -n "__fish_guard_using_subcommand uninstall" -l dry-run -d 'Show the new settings without writing them'
@@ -109,6 +130,8 @@ complete -c guard -n "__fish_guard_using_subcommand uninstall" -l non-interactiv
 complete -c guard -n "__fish_guard_using_subcommand uninstall" -s q -l quiet -d 'Print nothing for commands that pass; warnings and refusals are still shown'
 complete -c guard -n "__fish_guard_using_subcommand uninstall" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c guard -n "__fish_guard_using_subcommand shim; and not __fish_seen_subcommand_from install list remove help" -l config -d 'An extra config file, read last (it can only tighten rules) [env: GUARD_CONFIG]' -r -F
+complete -c guard -n "__fish_guard_using_subcommand shim; and not __fish_seen_subcommand_from install list remove help" -l approval -d 'A second person\'s approval token for this command (repeat for several approvers) [env: GUARD_APPROVAL, blank-separated]' -r
+complete -c guard -n "__fish_guard_using_subcommand shim; and not __fish_seen_subcommand_from install list remove help" -l approval-file -d 'A file holding approval tokens, one per line' -r -F
 complete -c guard -n "__fish_guard_using_subcommand shim; and not __fish_seen_subcommand_from install list remove help" -l non-interactive -d 'Never ask at the terminal: a command that needs confirmation is refused'
 complete -c guard -n "__fish_guard_using_subcommand shim; and not __fish_seen_subcommand_from install list remove help" -s q -l quiet -d 'Print nothing for commands that pass; warnings and refusals are still shown'
 complete -c guard -n "__fish_guard_using_subcommand shim; and not __fish_seen_subcommand_from install list remove help" -s h -l help -d 'Print help'
@@ -118,16 +141,22 @@ complete -c guard -n "__fish_guard_using_subcommand shim; and not __fish_seen_su
 complete -c guard -n "__fish_guard_using_subcommand shim; and not __fish_seen_subcommand_from install list remove help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
 complete -c guard -n "__fish_guard_using_subcommand shim; and __fish_seen_subcommand_from install" -l dir -d 'The shim directory (default: $XDG_DATA_HOME/guard/shims, else ~/.local/share/guard/shims)' -r -F
 complete -c guard -n "__fish_guard_using_subcommand shim; and __fish_seen_subcommand_from install" -l config -d 'An extra config file, read last (it can only tighten rules) [env: GUARD_CONFIG]' -r -F
+complete -c guard -n "__fish_guard_using_subcommand shim; and __fish_seen_subcommand_from install" -l approval -d 'A second person\'s approval token for this command (repeat for several approvers) [env: GUARD_APPROVAL, blank-separated]' -r
+complete -c guard -n "__fish_guard_using_subcommand shim; and __fish_seen_subcommand_from install" -l approval-file -d 'A file holding approval tokens, one per line' -r -F
 complete -c guard -n "__fish_guard_using_subcommand shim; and __fish_seen_subcommand_from install" -l non-interactive -d 'Never ask at the terminal: a command that needs confirmation is refused'
 complete -c guard -n "__fish_guard_using_subcommand shim; and __fish_seen_subcommand_from install" -s q -l quiet -d 'Print nothing for commands that pass; warnings and refusals are still shown'
 complete -c guard -n "__fish_guard_using_subcommand shim; and __fish_seen_subcommand_from install" -s h -l help -d 'Print help'
 complete -c guard -n "__fish_guard_using_subcommand shim; and __fish_seen_subcommand_from list" -l dir -d 'The shim directory' -r -F
 complete -c guard -n "__fish_guard_using_subcommand shim; and __fish_seen_subcommand_from list" -l config -d 'An extra config file, read last (it can only tighten rules) [env: GUARD_CONFIG]' -r -F
+complete -c guard -n "__fish_guard_using_subcommand shim; and __fish_seen_subcommand_from list" -l approval -d 'A second person\'s approval token for this command (repeat for several approvers) [env: GUARD_APPROVAL, blank-separated]' -r
+complete -c guard -n "__fish_guard_using_subcommand shim; and __fish_seen_subcommand_from list" -l approval-file -d 'A file holding approval tokens, one per line' -r -F
 complete -c guard -n "__fish_guard_using_subcommand shim; and __fish_seen_subcommand_from list" -l non-interactive -d 'Never ask at the terminal: a command that needs confirmation is refused'
 complete -c guard -n "__fish_guard_using_subcommand shim; and __fish_seen_subcommand_from list" -s q -l quiet -d 'Print nothing for commands that pass; warnings and refusals are still shown'
 complete -c guard -n "__fish_guard_using_subcommand shim; and __fish_seen_subcommand_from list" -s h -l help -d 'Print help'
 complete -c guard -n "__fish_guard_using_subcommand shim; and __fish_seen_subcommand_from remove" -l dir -d 'The shim directory' -r -F
 complete -c guard -n "__fish_guard_using_subcommand shim; and __fish_seen_subcommand_from remove" -l config -d 'An extra config file, read last (it can only tighten rules) [env: GUARD_CONFIG]' -r -F
+complete -c guard -n "__fish_guard_using_subcommand shim; and __fish_seen_subcommand_from remove" -l approval -d 'A second person\'s approval token for this command (repeat for several approvers) [env: GUARD_APPROVAL, blank-separated]' -r
+complete -c guard -n "__fish_guard_using_subcommand shim; and __fish_seen_subcommand_from remove" -l approval-file -d 'A file holding approval tokens, one per line' -r -F
 complete -c guard -n "__fish_guard_using_subcommand shim; and __fish_seen_subcommand_from remove" -l non-interactive -d 'Never ask at the terminal: a command that needs confirmation is refused'
 complete -c guard -n "__fish_guard_using_subcommand shim; and __fish_seen_subcommand_from remove" -s q -l quiet -d 'Print nothing for commands that pass; warnings and refusals are still shown'
 complete -c guard -n "__fish_guard_using_subcommand shim; and __fish_seen_subcommand_from remove" -s h -l help -d 'Print help'
@@ -135,15 +164,46 @@ complete -c guard -n "__fish_guard_using_subcommand shim; and __fish_seen_subcom
 complete -c guard -n "__fish_guard_using_subcommand shim; and __fish_seen_subcommand_from help" -f -a "list" -d 'List the shims, the real program each runs, and whether it comes first on PATH'
 complete -c guard -n "__fish_guard_using_subcommand shim; and __fish_seen_subcommand_from help" -f -a "remove" -d 'Remove shims (all of them, or the programs named); other files are left alone'
 complete -c guard -n "__fish_guard_using_subcommand shim; and __fish_seen_subcommand_from help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
+complete -c guard -n "__fish_guard_using_subcommand breaker; and not __fish_seen_subcommand_from status reset help" -l config -d 'An extra config file, read last (it can only tighten rules) [env: GUARD_CONFIG]' -r -F
+complete -c guard -n "__fish_guard_using_subcommand breaker; and not __fish_seen_subcommand_from status reset help" -l approval -d 'A second person\'s approval token for this command (repeat for several approvers) [env: GUARD_APPROVAL, blank-separated]' -r
+complete -c guard -n "__fish_guard_using_subcommand breaker; and not __fish_seen_subcommand_from status reset help" -l approval-file -d 'A file holding approval tokens, one per line' -r -F
+complete -c guard -n "__fish_guard_using_subcommand breaker; and not __fish_seen_subcommand_from status reset help" -l non-interactive -d 'Never ask at the terminal: a command that needs confirmation is refused'
+complete -c guard -n "__fish_guard_using_subcommand breaker; and not __fish_seen_subcommand_from status reset help" -s q -l quiet -d 'Print nothing for commands that pass; warnings and refusals are still shown'
+complete -c guard -n "__fish_guard_using_subcommand breaker; and not __fish_seen_subcommand_from status reset help" -s h -l help -d 'Print help'
+complete -c guard -n "__fish_guard_using_subcommand breaker; and not __fish_seen_subcommand_from status reset help" -f -a "status" -d 'Show whether the breaker is open, the counts in the window, and since when'
+complete -c guard -n "__fish_guard_using_subcommand breaker; and not __fish_seen_subcommand_from status reset help" -f -a "reset" -d 'Close the breaker: a person at a terminal types `reset`, or an approver\'s token for the reset is given'
+complete -c guard -n "__fish_guard_using_subcommand breaker; and not __fish_seen_subcommand_from status reset help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
+complete -c guard -n "__fish_guard_using_subcommand breaker; and __fish_seen_subcommand_from status" -l config -d 'An extra config file, read last (it can only tighten rules) [env: GUARD_CONFIG]' -r -F
+complete -c guard -n "__fish_guard_using_subcommand breaker; and __fish_seen_subcommand_from status" -l approval -d 'A second person\'s approval token for this command (repeat for several approvers) [env: GUARD_APPROVAL, blank-separated]' -r
+complete -c guard -n "__fish_guard_using_subcommand breaker; and __fish_seen_subcommand_from status" -l approval-file -d 'A file holding approval tokens, one per line' -r -F
+complete -c guard -n "__fish_guard_using_subcommand breaker; and __fish_seen_subcommand_from status" -l json -d 'One JSON object: `open`, the window, the limits, and each requester\'s counts'
+complete -c guard -n "__fish_guard_using_subcommand breaker; and __fish_seen_subcommand_from status" -l non-interactive -d 'Never ask at the terminal: a command that needs confirmation is refused'
+complete -c guard -n "__fish_guard_using_subcommand breaker; and __fish_seen_subcommand_from status" -s q -l quiet -d 'Print nothing for commands that pass; warnings and refusals are still shown'
+complete -c guard -n "__fish_guard_using_subcommand breaker; and __fish_seen_subcommand_from status" -s h -l help -d 'Print help'
+complete -c guard -n "__fish_guard_using_subcommand breaker; and __fish_seen_subcommand_from reset" -l config -d 'An extra config file, read last (it can only tighten rules) [env: GUARD_CONFIG]' -r -F
+complete -c guard -n "__fish_guard_using_subcommand breaker; and __fish_seen_subcommand_from reset" -l approval -d 'A second person\'s approval token for this command (repeat for several approvers) [env: GUARD_APPROVAL, blank-separated]' -r
+complete -c guard -n "__fish_guard_using_subcommand breaker; and __fish_seen_subcommand_from reset" -l approval-file -d 'A file holding approval tokens, one per line' -r -F
+complete -c guard -n "__fish_guard_using_subcommand breaker; and __fish_seen_subcommand_from reset" -l non-interactive -d 'Never ask at the terminal: a command that needs confirmation is refused'
+complete -c guard -n "__fish_guard_using_subcommand breaker; and __fish_seen_subcommand_from reset" -s q -l quiet -d 'Print nothing for commands that pass; warnings and refusals are still shown'
+complete -c guard -n "__fish_guard_using_subcommand breaker; and __fish_seen_subcommand_from reset" -s h -l help -d 'Print help'
+complete -c guard -n "__fish_guard_using_subcommand breaker; and __fish_seen_subcommand_from help" -f -a "status" -d 'Show whether the breaker is open, the counts in the window, and since when'
+complete -c guard -n "__fish_guard_using_subcommand breaker; and __fish_seen_subcommand_from help" -f -a "reset" -d 'Close the breaker: a person at a terminal types `reset`, or an approver\'s token for the reset is given'
+complete -c guard -n "__fish_guard_using_subcommand breaker; and __fish_seen_subcommand_from help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
 complete -c guard -n "__fish_guard_using_subcommand doctor" -l config -d 'An extra config file, read last (it can only tighten rules) [env: GUARD_CONFIG]' -r -F
+complete -c guard -n "__fish_guard_using_subcommand doctor" -l approval -d 'A second person\'s approval token for this command (repeat for several approvers) [env: GUARD_APPROVAL, blank-separated]' -r
+complete -c guard -n "__fish_guard_using_subcommand doctor" -l approval-file -d 'A file holding approval tokens, one per line' -r -F
 complete -c guard -n "__fish_guard_using_subcommand doctor" -l non-interactive -d 'Never ask at the terminal: a command that needs confirmation is refused'
 complete -c guard -n "__fish_guard_using_subcommand doctor" -s q -l quiet -d 'Print nothing for commands that pass; warnings and refusals are still shown'
 complete -c guard -n "__fish_guard_using_subcommand doctor" -s h -l help -d 'Print help'
 complete -c guard -n "__fish_guard_using_subcommand completions" -l config -d 'An extra config file, read last (it can only tighten rules) [env: GUARD_CONFIG]' -r -F
+complete -c guard -n "__fish_guard_using_subcommand completions" -l approval -d 'A second person\'s approval token for this command (repeat for several approvers) [env: GUARD_APPROVAL, blank-separated]' -r
+complete -c guard -n "__fish_guard_using_subcommand completions" -l approval-file -d 'A file holding approval tokens, one per line' -r -F
 complete -c guard -n "__fish_guard_using_subcommand completions" -l non-interactive -d 'Never ask at the terminal: a command that needs confirmation is refused'
 complete -c guard -n "__fish_guard_using_subcommand completions" -s q -l quiet -d 'Print nothing for commands that pass; warnings and refusals are still shown'
 complete -c guard -n "__fish_guard_using_subcommand completions" -s h -l help -d 'Print help'
 complete -c guard -n "__fish_guard_using_subcommand man" -l config -d 'An extra config file, read last (it can only tighten rules) [env: GUARD_CONFIG]' -r -F
+complete -c guard -n "__fish_guard_using_subcommand man" -l approval -d 'A second person\'s approval token for this command (repeat for several approvers) [env: GUARD_APPROVAL, blank-separated]' -r
+complete -c guard -n "__fish_guard_using_subcommand man" -l approval-file -d 'A file holding approval tokens, one per line' -r -F
 complete -c guard -n "__fish_guard_using_subcommand man" -l non-interactive -d 'Never ask at the terminal: a command that needs confirmation is refused'
 complete -c guard -n "__fish_guard_using_subcommand man" -s q -l quiet -d 'Print nothing for commands that pass; warnings and refusals are still shown'
 complete -c guard -n "__fish_guard_using_subcommand man" -s h -l help -d 'Print help'
@@ -154,6 +214,8 @@ complete -c guard -n "__fish_guard_using_subcommand log; and not __fish_seen_sub
 complete -c guard -n "__fish_guard_using_subcommand log; and not __fish_seen_subcommand_from verify rotate help" -s n -l limit -d 'How many records at most' -r
 complete -c guard -n "__fish_guard_using_subcommand log; and not __fish_seen_subcommand_from verify rotate help" -l file -d 'The log file (default: [audit] path, else $XDG_STATE_HOME/guard/audit.jsonl)' -r -F
 complete -c guard -n "__fish_guard_using_subcommand log; and not __fish_seen_subcommand_from verify rotate help" -l config -d 'An extra config file, read last (it can only tighten rules) [env: GUARD_CONFIG]' -r -F
+complete -c guard -n "__fish_guard_using_subcommand log; and not __fish_seen_subcommand_from verify rotate help" -l approval -d 'A second person\'s approval token for this command (repeat for several approvers) [env: GUARD_APPROVAL, blank-separated]' -r
+complete -c guard -n "__fish_guard_using_subcommand log; and not __fish_seen_subcommand_from verify rotate help" -l approval-file -d 'A file holding approval tokens, one per line' -r -F
 complete -c guard -n "__fish_guard_using_subcommand log; and not __fish_seen_subcommand_from verify rotate help" -l json -d 'One JSON object per line'
 complete -c guard -n "__fish_guard_using_subcommand log; and not __fish_seen_subcommand_from verify rotate help" -l non-interactive -d 'Never ask at the terminal: a command that needs confirmation is refused'
 complete -c guard -n "__fish_guard_using_subcommand log; and not __fish_seen_subcommand_from verify rotate help" -s q -l quiet -d 'Print nothing for commands that pass; warnings and refusals are still shown'
@@ -162,10 +224,14 @@ complete -c guard -n "__fish_guard_using_subcommand log; and not __fish_seen_sub
 complete -c guard -n "__fish_guard_using_subcommand log; and not __fish_seen_subcommand_from verify rotate help" -f -a "rotate" -d 'Start a new log file that continues the chain; the old one keeps its records'
 complete -c guard -n "__fish_guard_using_subcommand log; and not __fish_seen_subcommand_from verify rotate help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
 complete -c guard -n "__fish_guard_using_subcommand log; and __fish_seen_subcommand_from verify" -l config -d 'An extra config file, read last (it can only tighten rules) [env: GUARD_CONFIG]' -r -F
+complete -c guard -n "__fish_guard_using_subcommand log; and __fish_seen_subcommand_from verify" -l approval -d 'A second person\'s approval token for this command (repeat for several approvers) [env: GUARD_APPROVAL, blank-separated]' -r
+complete -c guard -n "__fish_guard_using_subcommand log; and __fish_seen_subcommand_from verify" -l approval-file -d 'A file holding approval tokens, one per line' -r -F
 complete -c guard -n "__fish_guard_using_subcommand log; and __fish_seen_subcommand_from verify" -l non-interactive -d 'Never ask at the terminal: a command that needs confirmation is refused'
 complete -c guard -n "__fish_guard_using_subcommand log; and __fish_seen_subcommand_from verify" -s q -l quiet -d 'Print nothing for commands that pass; warnings and refusals are still shown'
 complete -c guard -n "__fish_guard_using_subcommand log; and __fish_seen_subcommand_from verify" -s h -l help -d 'Print help'
 complete -c guard -n "__fish_guard_using_subcommand log; and __fish_seen_subcommand_from rotate" -l config -d 'An extra config file, read last (it can only tighten rules) [env: GUARD_CONFIG]' -r -F
+complete -c guard -n "__fish_guard_using_subcommand log; and __fish_seen_subcommand_from rotate" -l approval -d 'A second person\'s approval token for this command (repeat for several approvers) [env: GUARD_APPROVAL, blank-separated]' -r
+complete -c guard -n "__fish_guard_using_subcommand log; and __fish_seen_subcommand_from rotate" -l approval-file -d 'A file holding approval tokens, one per line' -r -F
 complete -c guard -n "__fish_guard_using_subcommand log; and __fish_seen_subcommand_from rotate" -l non-interactive -d 'Never ask at the terminal: a command that needs confirmation is refused'
 complete -c guard -n "__fish_guard_using_subcommand log; and __fish_seen_subcommand_from rotate" -s q -l quiet -d 'Print nothing for commands that pass; warnings and refusals are still shown'
 complete -c guard -n "__fish_guard_using_subcommand log; and __fish_seen_subcommand_from rotate" -s h -l help -d 'Print help'
@@ -175,23 +241,26 @@ complete -c guard -n "__fish_guard_using_subcommand log; and __fish_seen_subcomm
 complete -c guard -n "__fish_guard_using_subcommand approve" -l file -d 'A file holding the request code' -r -F
 complete -c guard -n "__fish_guard_using_subcommand approve" -l key -d 'Your signing key: a private key file, or a .pub file whose key is in the SSH agent (default: [approvals] key, else ~/.ssh/id_ed25519 or id_ecdsa)' -r -F
 complete -c guard -n "__fish_guard_using_subcommand approve" -l config -d 'An extra config file, read last (it can only tighten rules) [env: GUARD_CONFIG]' -r -F
+complete -c guard -n "__fish_guard_using_subcommand approve" -l approval -d 'A second person\'s approval token for this command (repeat for several approvers) [env: GUARD_APPROVAL, blank-separated]' -r
+complete -c guard -n "__fish_guard_using_subcommand approve" -l approval-file -d 'A file holding approval tokens, one per line' -r -F
 complete -c guard -n "__fish_guard_using_subcommand approve" -l yes -d 'Sign without asking: for an approver who reviewed the request elsewhere'
 complete -c guard -n "__fish_guard_using_subcommand approve" -l non-interactive -d 'Never ask at the terminal: a command that needs confirmation is refused'
 complete -c guard -n "__fish_guard_using_subcommand approve" -s q -l quiet -d 'Print nothing for commands that pass; warnings and refusals are still shown'
 complete -c guard -n "__fish_guard_using_subcommand approve" -s h -l help -d 'Print help'
-complete -c guard -n "__fish_guard_using_subcommand help; and not __fish_seen_subcommand_from check rules request hook install uninstall shim doctor completions man log approve help" -f -a "check" -d 'Decide on a command and explain, without running it'
-complete -c guard -n "__fish_guard_using_subcommand help; and not __fish_seen_subcommand_from check rules request hook install uninstall shim doctor completions man log approve help" -f -a "rules" -d 'List, show, test and lint rules'
-complete -c guard -n "__fish_guard_using_subcommand help; and not __fish_seen_subcommand_from check rules request hook install uninstall shim doctor completions man log approve help" -f -a "request" -d 'Make an approval request for a command, without trying to run it'
-complete -c guard -n "__fish_guard_using_subcommand help; and not __fish_seen_subcommand_from check rules request hook install uninstall shim doctor completions man log approve help" -f -a "hook" -d 'Answer an AI agent\'s pre-tool-use hook: decide on the shell command it is about to run, in that agent\'s protocol'
-complete -c guard -n "__fish_guard_using_subcommand help; and not __fish_seen_subcommand_from check rules request hook install uninstall shim doctor completions man log approve help" -f -a "install" -d 'Install guard\'s hook into an agent\'s settings (idempotent; backs the file up)'
-complete -c guard -n "__fish_guard_using_subcommand help; and not __fish_seen_subcommand_from check rules request hook install uninstall shim doctor completions man log approve help" -f -a "uninstall" -d 'Remove guard\'s hook from an agent\'s settings, exactly as it was before'
-complete -c guard -n "__fish_guard_using_subcommand help; and not __fish_seen_subcommand_from check rules request hook install uninstall shim doctor completions man log approve help" -f -a "shim" -d 'Put guard in front of programs on PATH: shims named after each guarded program'
-complete -c guard -n "__fish_guard_using_subcommand help; and not __fish_seen_subcommand_from check rules request hook install uninstall shim doctor completions man log approve help" -f -a "doctor" -d 'Check the setup end to end: config, approvers, audit log, shims, agent hooks'
-complete -c guard -n "__fish_guard_using_subcommand help; and not __fish_seen_subcommand_from check rules request hook install uninstall shim doctor completions man log approve help" -f -a "completions" -d 'Print the shell completion script (bash, zsh, fish, elvish, powershell)'
-complete -c guard -n "__fish_guard_using_subcommand help; and not __fish_seen_subcommand_from check rules request hook install uninstall shim doctor completions man log approve help" -f -a "man" -d 'Print the man page, guard(1), in roff'
-complete -c guard -n "__fish_guard_using_subcommand help; and not __fish_seen_subcommand_from check rules request hook install uninstall shim doctor completions man log approve help" -f -a "log" -d 'Show the audit trail, or verify its hash chain'
-complete -c guard -n "__fish_guard_using_subcommand help; and not __fish_seen_subcommand_from check rules request hook install uninstall shim doctor completions man log approve help" -f -a "approve" -d 'Review a request and sign it with your own SSH key, printing the approval token'
-complete -c guard -n "__fish_guard_using_subcommand help; and not __fish_seen_subcommand_from check rules request hook install uninstall shim doctor completions man log approve help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
+complete -c guard -n "__fish_guard_using_subcommand help; and not __fish_seen_subcommand_from check rules request hook install uninstall shim breaker doctor completions man log approve help" -f -a "check" -d 'Decide on a command and explain, without running it'
+complete -c guard -n "__fish_guard_using_subcommand help; and not __fish_seen_subcommand_from check rules request hook install uninstall shim breaker doctor completions man log approve help" -f -a "rules" -d 'List, show, test and lint rules'
+complete -c guard -n "__fish_guard_using_subcommand help; and not __fish_seen_subcommand_from check rules request hook install uninstall shim breaker doctor completions man log approve help" -f -a "request" -d 'Make an approval request for a command, without trying to run it'
+complete -c guard -n "__fish_guard_using_subcommand help; and not __fish_seen_subcommand_from check rules request hook install uninstall shim breaker doctor completions man log approve help" -f -a "hook" -d 'Answer an AI agent\'s pre-tool-use hook: decide on the shell command it is about to run, in that agent\'s protocol'
+complete -c guard -n "__fish_guard_using_subcommand help; and not __fish_seen_subcommand_from check rules request hook install uninstall shim breaker doctor completions man log approve help" -f -a "install" -d 'Install guard\'s hook into an agent\'s settings (idempotent; backs the file up)'
+complete -c guard -n "__fish_guard_using_subcommand help; and not __fish_seen_subcommand_from check rules request hook install uninstall shim breaker doctor completions man log approve help" -f -a "uninstall" -d 'Remove guard\'s hook from an agent\'s settings, exactly as it was before'
+complete -c guard -n "__fish_guard_using_subcommand help; and not __fish_seen_subcommand_from check rules request hook install uninstall shim breaker doctor completions man log approve help" -f -a "shim" -d 'Put guard in front of programs on PATH: shims named after each guarded program'
+complete -c guard -n "__fish_guard_using_subcommand help; and not __fish_seen_subcommand_from check rules request hook install uninstall shim breaker doctor completions man log approve help" -f -a "breaker" -d 'The circuit breaker: its state, and a person\'s reset'
+complete -c guard -n "__fish_guard_using_subcommand help; and not __fish_seen_subcommand_from check rules request hook install uninstall shim breaker doctor completions man log approve help" -f -a "doctor" -d 'Check the setup end to end: config, approvers, audit log, shims, agent hooks'
+complete -c guard -n "__fish_guard_using_subcommand help; and not __fish_seen_subcommand_from check rules request hook install uninstall shim breaker doctor completions man log approve help" -f -a "completions" -d 'Print the shell completion script (bash, zsh, fish, elvish, powershell)'
+complete -c guard -n "__fish_guard_using_subcommand help; and not __fish_seen_subcommand_from check rules request hook install uninstall shim breaker doctor completions man log approve help" -f -a "man" -d 'Print the man page, guard(1), in roff'
+complete -c guard -n "__fish_guard_using_subcommand help; and not __fish_seen_subcommand_from check rules request hook install uninstall shim breaker doctor completions man log approve help" -f -a "log" -d 'Show the audit trail, or verify its hash chain'
+complete -c guard -n "__fish_guard_using_subcommand help; and not __fish_seen_subcommand_from check rules request hook install uninstall shim breaker doctor completions man log approve help" -f -a "approve" -d 'Review a request and sign it with your own SSH key, printing the approval token'
+complete -c guard -n "__fish_guard_using_subcommand help; and not __fish_seen_subcommand_from check rules request hook install uninstall shim breaker doctor completions man log approve help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
 complete -c guard -n "__fish_guard_using_subcommand help; and __fish_seen_subcommand_from rules" -f -a "list" -d 'List every rule in force, with its severity and where it comes from'
 complete -c guard -n "__fish_guard_using_subcommand help; and __fish_seen_subcommand_from rules" -f -a "show" -d 'Show one rule in full, with its examples'
 complete -c guard -n "__fish_guard_using_subcommand help; and __fish_seen_subcommand_from rules" -f -a "test" -d 'Run rules\' match / not_match examples (the built-in packs, or the files given)'
@@ -199,5 +268,7 @@ complete -c guard -n "__fish_guard_using_subcommand help; and __fish_seen_subcom
 complete -c guard -n "__fish_guard_using_subcommand help; and __fish_seen_subcommand_from shim" -f -a "install" -d 'Write shims (links to guard) named after programs; the real program is the next one on PATH'
 complete -c guard -n "__fish_guard_using_subcommand help; and __fish_seen_subcommand_from shim" -f -a "list" -d 'List the shims, the real program each runs, and whether it comes first on PATH'
 complete -c guard -n "__fish_guard_using_subcommand help; and __fish_seen_subcommand_from shim" -f -a "remove" -d 'Remove shims (all of them, or the programs named); other files are left alone'
+complete -c guard -n "__fish_guard_using_subcommand help; and __fish_seen_subcommand_from breaker" -f -a "status" -d 'Show whether the breaker is open, the counts in the window, and since when'
+complete -c guard -n "__fish_guard_using_subcommand help; and __fish_seen_subcommand_from breaker" -f -a "reset" -d 'Close the breaker: a person at a terminal types `reset`, or an approver\'s token for the reset is given'
 complete -c guard -n "__fish_guard_using_subcommand help; and __fish_seen_subcommand_from log" -f -a "verify" -d 'Check the whole hash chain; reports the first broken link and exits non-zero. Give rotated files oldest first to check the chain across them'
 complete -c guard -n "__fish_guard_using_subcommand help; and __fish_seen_subcommand_from log" -f -a "rotate" -d 'Start a new log file that continues the chain; the old one keeps its records'

@@ -56,7 +56,9 @@ pub fn run(global: &GlobalArgs) -> Result<i32, Error> {
     let set = config(&mut r, global);
     if let Some(set) = &set {
         approvals(&mut r, &set.settings.approvals);
-        audit(&mut r, &super::log::Target::from_settings(&set.settings));
+        let target = super::log::Target::from_settings(&set.settings);
+        audit(&mut r, &target);
+        breaker(&mut r, &set.settings.breaker, &target);
         shims(&mut r, set);
     }
     for agent in [HookAgent::ClaudeCode, HookAgent::Codex, HookAgent::Gemini] {
@@ -287,6 +289,53 @@ fn audit(r: &mut Report, target: &super::log::Target) {
     }
 }
 
+fn breaker(r: &mut Report, limits: &crate::breaker::Limits, target: &super::log::Target) {
+    if !limits.enabled {
+        r.line(
+            Status::Warn,
+            "breaker",
+            "the circuit breaker is off ([breaker] enabled = false)",
+        );
+        return;
+    }
+    let state = match super::breaker::snapshot(limits, target) {
+        Ok(s) => s,
+        Err(why) => {
+            r.line(Status::Fail, "breaker", why);
+            return;
+        }
+    };
+    let open: Vec<String> = state
+        .all
+        .iter()
+        .map(|o| format!("everyone since {}: {}", crate::audit::rfc3339(o.at), o.why))
+        .chain(state.keys.iter().filter_map(|(k, v)| {
+            v.opened
+                .as_ref()
+                .map(|o| format!("{k} since {}: {}", crate::audit::rfc3339(o.at), o.why))
+        }))
+        .collect();
+    if open.is_empty() {
+        r.line(
+            Status::Ok,
+            "breaker",
+            format!(
+                "closed (opens at more than {} refused or {} destructive commands within {})",
+                limits.max_refusals,
+                limits.max_destructive,
+                crate::report::duration(limits.window)
+            ),
+        );
+    }
+    for o in open {
+        r.line(
+            Status::Warn,
+            "breaker",
+            format!("open for {o}: a person resets it with `guard breaker reset`"),
+        );
+    }
+}
+
 fn shims(r: &mut Report, set: &crate::matcher::RuleSet) {
     use super::shim::{FirstOnPath, first_on_path};
     let mut shimmed = Vec::new();
@@ -331,16 +380,8 @@ fn shims(r: &mut Report, set: &crate::matcher::RuleSet) {
     }
 }
 
-fn agent_name(agent: HookAgent) -> &'static str {
-    match agent {
-        HookAgent::ClaudeCode => "claude-code",
-        HookAgent::Codex => "codex",
-        HookAgent::Gemini => "gemini",
-    }
-}
-
 fn hooks(r: &mut Report, agent: HookAgent) {
-    let name = agent_name(agent);
+    let name = super::hook::agent_name(agent);
     let l = layout(agent);
     let mut any_settings = false;
     for project in [false, true] {

@@ -50,7 +50,27 @@ pub fn run(global: &GlobalArgs, input: &Input) -> Result<i32, Error> {
     let ctx = Context::detect(global.non_interactive);
     let mut record = decision_record(&o, &ctx);
     let run_id = record.run.clone();
-    let pass = pass_gate(global, input, &o, &ctx);
+    let key = super::breaker::key(
+        ctx.agent.as_deref(),
+        super::breaker::env_session().as_deref(),
+        &record.requester,
+    );
+    record.key = Some(key.clone());
+    // Read-only commands never touch the breaker; anything above allow is refused
+    // outright while it is open.
+    let watched = o.decision > Decision::Allow && o.breaker.enabled;
+    let pass = if watched {
+        match super::breaker::open_for(&o.breaker, &o.audit, &key) {
+            Ok(Some(opened)) => Err(super::breaker::refusal(&o.shown, &key, &opened)),
+            Ok(None) => pass_gate(global, input, &o, &ctx),
+            Err(why) => Err(Error::Refused(format!(
+                "{}: the circuit breaker's state cannot be read ({why}); fix its permissions",
+                sanitize(&o.shown)
+            ))),
+        }
+    } else {
+        pass_gate(global, input, &o, &ctx)
+    };
     match &pass {
         Ok(p) => {
             record.gate = p.gate.to_string();
@@ -65,6 +85,16 @@ pub fn run(global: &GlobalArgs, input: &Input) -> Result<i32, Error> {
     }
     // The decision is on the record before anything runs.
     let written = o.audit.write(record);
+    if watched {
+        let kind = match &pass {
+            Err(_) => Some(crate::breaker::Kind::Refused),
+            Ok(_) if o.decision >= Decision::Confirm => Some(crate::breaker::Kind::Destructive),
+            Ok(_) => None,
+        };
+        if let Some(kind) = kind {
+            super::breaker::count(&o.breaker, &o.audit, &key, kind);
+        }
+    }
     pass?;
     if let Err(why) = written {
         if o.decision > Decision::Allow {
@@ -212,7 +242,7 @@ fn pass_gate(
 }
 
 /// Who confirmed, and at which terminal.
-fn confirmed_by() -> String {
+pub(super) fn confirmed_by() -> String {
     use std::os::fd::AsFd;
     let tty = [std::io::stderr().as_fd(), std::io::stdin().as_fd()]
         .into_iter()
@@ -221,7 +251,7 @@ fn confirmed_by() -> String {
     format!("confirmed by {} at {tty}", identity::user())
 }
 
-fn cannot_ask(ctx: &Context) -> bool {
+pub(super) fn cannot_ask(ctx: &Context) -> bool {
     ctx.agent.is_some() || ctx.ci || ctx.non_interactive || !has_terminal()
 }
 
@@ -323,17 +353,7 @@ fn second_person(
         ask(shown, findings, &expected_answer(findings))?;
     }
     // The nonce is spent only once the command is really about to run.
-    let ledger_path = a
-        .ledger
-        .clone()
-        .unwrap_or_else(|| identity::state_dir().join("approvals.jsonl"));
-    ledger::consume(
-        &ledger_path,
-        &verified.request.nonce,
-        shown,
-        identity::now(),
-    )
-    .map_err(|why| {
+    spend(a, &verified.request.nonce, shown).map_err(|why| {
         refusal(
             shown,
             decision,
@@ -355,8 +375,17 @@ fn second_person(
     })
 }
 
+/// Records an approval's nonce in the one-time ledger; fails if it was used before.
+pub(super) fn spend(a: &Approvals, nonce: &str, shown: &str) -> Result<(), String> {
+    let ledger_path = a
+        .ledger
+        .clone()
+        .unwrap_or_else(|| identity::state_dir().join("approvals.jsonl"));
+    ledger::consume(&ledger_path, nonce, shown, identity::now())
+}
+
 /// Tokens from `--approval`, `--approval-file` and `GUARD_APPROVAL`.
-fn collect_tokens(global: &GlobalArgs) -> Result<Vec<Token>, Error> {
+pub(super) fn collect_tokens(global: &GlobalArgs) -> Result<Vec<Token>, Error> {
     let mut texts: Vec<String> = global.approval.clone();
     if let Some(f) = &global.approval_file {
         let body = std::fs::read_to_string(f).map_err(|e| {
@@ -377,7 +406,7 @@ fn collect_tokens(global: &GlobalArgs) -> Result<Vec<Token>, Error> {
         .collect()
 }
 
-fn check(
+pub(super) fn check(
     input: &Input,
     tokens: &[Token],
     a: &Approvals,

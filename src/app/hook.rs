@@ -161,10 +161,36 @@ pub fn run(agent: HookAgent, global: &GlobalArgs) -> Result<i32, Error> {
         Ok(c) => c,
         Err(why) => return Ok(block(&format!("guard: {why}; the call is blocked"))),
     };
-    let approvals = match super::load_rules(global, Some(&[])) {
-        Ok(set) => set.settings.approvals,
+    let settings = match super::load_rules(global, Some(&[])) {
+        Ok(set) => set.settings,
         Err(e) => return Ok(block(&format!("guard: {e}"))),
     };
+    let approvals = &settings.approvals;
+    if checked.decision == Decision::Allow {
+        return Ok(allow(&p));
+    }
+    // The circuit breaker, per agent session: while it is open, anything above allow is
+    // denied; every denial counts.
+    let limits = &settings.breaker;
+    let audit = super::log::Target::from_settings(&settings);
+    let principal = crate::approval::identity::principal(approvals.principal.as_deref());
+    let key = super::breaker::key(
+        Some(agent_name(agent)),
+        payload.get("session_id").and_then(Value::as_str),
+        &principal,
+    );
+    if limits.enabled {
+        match super::breaker::open_for(limits, &audit, &key) {
+            Ok(None) => {}
+            Ok(Some(opened)) => {
+                let why = super::breaker::refusal(&shown, &key, &opened).to_string();
+                super::breaker::count(limits, &audit, &key, crate::breaker::Kind::Refused);
+                println!("{}", p.answer(agent, "deny", &format!("guard: {why}")));
+                return Ok(0);
+            }
+            Err(why) => return Ok(block(&format!("guard: {why}; the call is blocked"))),
+        }
+    }
     let explain = report::explain(&shown, &checked.findings);
     let (decision, reason) = match checked.decision {
         Decision::Allow | Decision::Warn => return Ok(allow(&p)),
@@ -183,7 +209,7 @@ pub fn run(agent: HookAgent, global: &GlobalArgs) -> Result<i32, Error> {
             let request = match make_request(
                 &input,
                 &checked.findings,
-                &approvals,
+                approvals,
                 checked.plan.as_deref(),
             ) {
                 Ok(r) => r,
@@ -199,8 +225,19 @@ pub fn run(agent: HookAgent, global: &GlobalArgs) -> Result<i32, Error> {
         }
         Decision::Deny => ("deny", format!("guard: this is never run\n{explain}")),
     };
+    if decision == "deny" && limits.enabled {
+        super::breaker::count(limits, &audit, &key, crate::breaker::Kind::Refused);
+    }
     println!("{}", p.answer(agent, decision, &reason));
     Ok(0)
+}
+
+pub fn agent_name(agent: HookAgent) -> &'static str {
+    match agent {
+        HookAgent::ClaudeCode => "claude-code",
+        HookAgent::Codex => "codex",
+        HookAgent::Gemini => "gemini",
+    }
 }
 
 fn allow(p: &Protocol) -> i32 {

@@ -2,6 +2,7 @@
 //! besides `main`, `exec` and `confirm` that touches the process (stdout, stderr, env).
 
 mod approve;
+mod breaker;
 mod check;
 mod docs;
 mod doctor;
@@ -39,6 +40,7 @@ pub fn run(cli: Cli) -> Result<i32, Error> {
         Some(Sub::Approve(args)) => approve::approve(&cli.global, &args),
         Some(Sub::Shim(cmd)) => shim::command(&cli.global, cmd),
         Some(Sub::Doctor) => doctor::run(&cli.global),
+        Some(Sub::Breaker(cmd)) => breaker::command(&cli.global, cmd),
         Some(Sub::Completions { shell }) => docs::print(&docs::completions(shell)),
         Some(Sub::Man) => docs::print(&docs::man()?),
         None => {
@@ -80,6 +82,8 @@ struct Outcome {
     plan_text: Vec<u8>,
     /// `[approvals]` from the config layers read for this decision.
     approvals: Approvals,
+    /// `[breaker]` from the config layers.
+    breaker: crate::breaker::Limits,
     /// Where the audit records go.
     audit: log::Target,
 }
@@ -95,6 +99,7 @@ fn evaluate(global: &GlobalArgs, input: &Input, mode: plan::Mode) -> Result<Outc
             let mut o = refused_unreadable(shown, &e);
             let set = load_rules(global, Some(&[]))?;
             o.audit = log::Target::from_settings(&set.settings);
+            o.breaker = set.settings.breaker.clone();
             o.approvals = set.settings.approvals;
             return Ok(o);
         }
@@ -102,6 +107,7 @@ fn evaluate(global: &GlobalArgs, input: &Input, mode: plan::Mode) -> Result<Outc
     let set = load_rules(global, analysis::programs(&script).as_deref())?;
     let mut o = outcome(shown, &script, &set, mode, matches!(input, Input::Argv(_)));
     o.approvals = set.settings.approvals.clone();
+    o.breaker = set.settings.breaker.clone();
     o.audit = log::Target::from_settings(&set.settings);
     Ok(o)
 }
@@ -136,6 +142,7 @@ fn outcome(
         exec: refined.exec,
         plan_text: refined.plan_text,
         approvals: Approvals::default(),
+        breaker: crate::breaker::Limits::default(),
         audit: log::Target::default(),
     }
 }
@@ -150,6 +157,7 @@ fn refused_unreadable(shown: String, e: &crate::shell::SyntaxError) -> Outcome {
         exec: None,
         plan_text: Vec::new(),
         approvals: Approvals::default(),
+        breaker: crate::breaker::Limits::default(),
         audit: log::Target::default(),
     }
 }

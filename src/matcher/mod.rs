@@ -32,6 +32,8 @@ pub struct Settings {
     pub audit_syslog_socket: Option<std::path::PathBuf>,
     /// `[plans]`, resolved across layers.
     pub plans: Plans,
+    /// `[breaker]`, from the user and system layers.
+    pub breaker: crate::breaker::Limits,
 }
 
 /// `[plans]` after every layer, with defaults.

@@ -366,6 +366,16 @@ fn apply_settings(set: &mut RuleSet, layers: &[Layer]) -> Result<Warnings, Error
                 warnings.push(format!("{}: [audit] ignored: only the user and system configs say where the audit trail goes", layer.path));
             }
         }
+        if let Some(spec) = &layer.file.breaker {
+            if matches!(layer.kind, LayerKind::System | LayerKind::User) {
+                apply_breaker(&mut set.settings.breaker, spec, layer)?;
+            } else {
+                warnings.push(format!(
+                    "{}: [breaker] ignored: only the user and system configs set the circuit breaker",
+                    layer.path
+                ));
+            }
+        }
         if let Some(spec) = &layer.file.plans {
             let trusted = matches!(layer.kind, LayerKind::System | LayerKind::User);
             match spec.plan_first {
@@ -514,6 +524,38 @@ pub fn builtin_programs() -> Vec<&'static str> {
     v.sort_unstable();
     v.dedup();
     v
+}
+
+fn apply_breaker(
+    b: &mut crate::breaker::Limits,
+    spec: &crate::rules::model::BreakerSpec,
+    layer: &Layer,
+) -> Result<(), Error> {
+    if let Some(on) = spec.enabled {
+        b.enabled = on;
+    }
+    if let Some(n) = spec.max_refusals {
+        b.max_refusals = n;
+    }
+    if let Some(n) = spec.max_destructive {
+        b.max_destructive = n;
+    }
+    if let Some(w) = &spec.window {
+        b.window = crate::approval::parse_duration(w.get_ref())
+            .filter(|s| (60..=7 * 86_400).contains(s))
+            .ok_or_else(|| {
+                Error::at(
+                    &layer.path,
+                    &layer.text,
+                    w.span().start,
+                    format!(
+                        "[breaker] window `{}`: write a duration from 1m to 168h, like `15m`",
+                        w.get_ref()
+                    ),
+                )
+            })?;
+    }
+    Ok(())
 }
 
 #[cfg(test)]

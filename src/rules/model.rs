@@ -43,6 +43,24 @@ pub struct RuleFile {
     /// Reading plans before apply.
     #[serde(default)]
     pub plans: Option<PlansSpec>,
+    /// The circuit breaker (user and system layers only).
+    #[serde(default)]
+    pub breaker: Option<BreakerSpec>,
+}
+
+/// `[breaker]`: when an agent that keeps pushing against the guard is stopped.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct BreakerSpec {
+    /// On by default.
+    pub enabled: Option<bool>,
+    /// Refused commands within the window that the breaker tolerates (default 5).
+    pub max_refusals: Option<usize>,
+    /// Destructive commands (confirm and above) let through within the window that the
+    /// breaker tolerates (default 10).
+    pub max_destructive: Option<usize>,
+    /// The sliding window: `15m` by default.
+    pub window: Option<Spanned<String>>,
 }
 
 /// `[plans]`: how guard reads what an apply will do.

@@ -139,10 +139,20 @@ fn an_unwritable_log_refuses_a_confirm_level_command_but_lets_allow_through() {
     drop(out);
     // Confirm-level would be refused anyway without a terminal; make it run-able to see
     // the audit refusal itself: warn level.
-    s.user_config(&format!(
+    let warn = format!(
         "[audit]\npath = {:?}\n[[rules]]\nid = \"t.touch\"\ntools = [\"touch\"]\nargs = {{ glob = [\"danger\"] }}\nseverity = \"warn\"\nreason = \"r\"\n",
         s.path("blocked/audit.jsonl")
-    ));
+    );
+    // The circuit breaker cannot rebuild its memory from a log it cannot read: it fails
+    // closed first.
+    s.user_config(&warn);
+    s.guard()
+        .args(["--", "touch", "danger"])
+        .run()
+        .expect_code(77)
+        .stderr_has("the audit log cannot rebuild it");
+    // Without the breaker, the audit record itself refuses.
+    s.user_config(&format!("{warn}[breaker]\nenabled = false\n"));
     s.guard()
         .args(["--", "touch", "danger"])
         .run()

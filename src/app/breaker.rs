@@ -46,13 +46,16 @@ fn locked<T>(
         &state_path.with_extension("json.lock"),
         "the circuit breaker's lock",
     )?;
-    let mut state = load(&state_path, limits, audit);
-    // A fail-safe state (open for everyone) is never written: once the audit log can be
-    // read again, the next run rebuilds from it. A reset that clears it is written.
+    let (mut state, rebuilt) = load(&state_path, limits, audit);
+    // A rebuilt state is written at once, so the record this run writes next is counted
+    // once, not again by a rebuild. A fail-safe state (open for everyone) is never
+    // written: once the audit log can be read again, the next run rebuilds from it. A
+    // reset that clears it is written.
     let failsafe = state.all.is_some();
     let before = state.clone();
     let out = f(&mut state);
-    if state != before && !(failsafe && state.all.is_some()) {
+    let changed = state != before || rebuilt;
+    if changed && !(failsafe && state.all.is_some()) {
         let tmp = state_path.with_extension("json.tmp");
         std::fs::write(&tmp, state.to_text())
             .and_then(|()| std::fs::rename(&tmp, &state_path))
@@ -66,11 +69,12 @@ fn locked<T>(
     Ok(out)
 }
 
-/// The state on disk; rebuilt from the audit log when missing or corrupt.
-fn load(state_path: &std::path::Path, limits: &Limits, audit: &Target) -> State {
+/// The state on disk, or rebuilt from the audit log when missing or corrupt (then
+/// `true`).
+fn load(state_path: &std::path::Path, limits: &Limits, audit: &Target) -> (State, bool) {
     let problem = match std::fs::read_to_string(state_path) {
         Ok(text) => match State::parse(&text) {
-            Ok(s) => return s,
+            Ok(s) => return (s, false),
             Err(why) => format!("is corrupt ({why})"),
         },
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => "is missing".to_string(),
@@ -87,7 +91,7 @@ fn load(state_path: &std::path::Path, limits: &Limits, audit: &Target) -> State 
         }),
         ..State::new()
     };
-    match std::fs::read_to_string(&audit.path) {
+    let state = match std::fs::read_to_string(&audit.path) {
         Ok(text) => match audit::verify::verify(&text) {
             Ok(_) => {
                 let records: Vec<Record> = text
@@ -104,7 +108,8 @@ fn load(state_path: &std::path::Path, limits: &Limits, audit: &Target) -> State 
         // No log yet: nothing has happened to remember.
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => State::new(),
         Err(e) => failsafe(format!("{}: {e}", audit.path.display())),
-    }
+    };
+    (state, true)
 }
 
 /// The whole state, as it is now.

@@ -744,3 +744,46 @@ fn a_changed_plan_needs_a_new_approval() {
         1
     );
 }
+
+/// An open circuit breaker refuses a command even with a valid approval; an approver's
+/// token for the reset closes it, and the command's own token then works.
+#[test]
+fn an_open_breaker_refuses_a_valid_token_and_a_signed_reset_closes_it() {
+    let t = Team::new("[breaker]\nmax_refusals = 1\n");
+    let code = t.code(DESTROY);
+    let token = t.approve("bob", &code);
+    // Two refusals (no token) open alice's breaker.
+    for _ in 0..2 {
+        t.run_with(&[], DESTROY).expect_code(77);
+    }
+    t.run_with(&[&token], DESTROY)
+        .expect_code(77)
+        .stderr_has("the circuit breaker is open for alice@test");
+    assert_eq!(t.ran(), "", "nothing ran");
+    // The reset request, signed by an approver.
+    let out =
+        t.s.guard()
+            .args(["--non-interactive", "breaker", "reset"])
+            .run()
+            .expect_code(77);
+    let reset_code = out
+        .stderr()
+        .split_whitespace()
+        .find(|w| w.starts_with("guard-request-v1."))
+        .unwrap()
+        .to_string();
+    let reset_token = t.approve("carol", &reset_code);
+    // A token for the reset does not run a command, and a command's token does not reset.
+    t.s.guard()
+        .args(["--approval", &token, "breaker", "reset"])
+        .run()
+        .expect_code(77)
+        .stderr_has("breaker reset refused");
+    t.s.guard()
+        .args(["--approval", &reset_token, "breaker", "reset"])
+        .run()
+        .expect_code(0)
+        .stdout_has("closed again for alice@test");
+    t.run_with(&[&token], DESTROY).expect_code(0);
+    assert_eq!(t.ran(), "destroy\n");
+}

@@ -241,3 +241,33 @@ fn colour_on_a_terminal_unless_no_color() {
     assert!(before.contains("OK    guard"), "{before:?}");
     assert!(!before.contains('\x1b'), "{before:?}");
 }
+
+#[test]
+fn the_breaker_state_is_part_of_the_checkup() {
+    let s = Sandbox::new();
+    s.user_config("[breaker]\nmax_refusals = 1\n");
+    let (_, out) = doctor(&s);
+    assert!(
+        has(
+            &out,
+            "OK    breaker   closed (opens at more than 1 refused or 10 destructive commands within 15m)"
+        ),
+        "{out}"
+    );
+    for _ in 0..2 {
+        s.guard()
+            .env("GUARD_AGENT", "test")
+            .args(["--", "terraform", "destroy"])
+            .run()
+            .expect_code(77);
+    }
+    let (code, out) = doctor(&s);
+    assert_eq!(code, 0, "an open breaker is a warning, not a broken setup");
+    assert!(
+        out.lines().any(
+            |l| l.starts_with("WARN  breaker   open for agent:test since")
+                && l.ends_with("a person resets it with `guard breaker reset`")
+        ),
+        "{out}"
+    );
+}

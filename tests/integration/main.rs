@@ -6,6 +6,7 @@
 mod agents;
 mod approvals;
 mod audit;
+mod breaker;
 mod cases;
 mod check;
 mod ci;

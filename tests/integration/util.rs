@@ -24,6 +24,8 @@ const CLEARED: &[&str] = &[
     "NO_COLOR",
     "GUARD_PASSED",
     "GUARD_APPROVAL",
+    "GUARD_NOW",
+    "GUARD_AGENT_SESSION",
 ];
 
 /// A sandbox: a temporary HOME (with XDG dirs inside), a working directory, and the

@@ -217,6 +217,12 @@ fn only_a_person_resets_it() {
     let v = status(&s, T0 + 3);
     assert_eq!(v["open"], false);
     assert_eq!(refusals(&v, "agent:test"), 0, "the counts start again");
+    let log = std::fs::read_to_string(s.path("home/.local/state/guard/audit.jsonl")).unwrap();
+    let reset = log
+        .lines()
+        .find(|l| l.contains("\"kind\":\"breaker\"") && l.contains("\"gate\":\"reset\""))
+        .unwrap_or_else(|| panic!("no reset record: {log}"));
+    assert!(reset.contains("confirmed by"), "{reset}");
     // A wrong answer leaves it as it was.
     agent(&s, T0 + 4, DESTROY);
     agent(&s, T0 + 5, DESTROY);

@@ -44,9 +44,10 @@ pub fn run(global: &GlobalArgs, input: &Input) -> Result<i32, Error> {
             eprintln!("{}", sanitize(line));
         }
     }
-    // With plan_first, what runs, and what an approval binds, is the apply of the plan
-    // guard saved and decided on.
-    let input = &o.exec.clone().map_or_else(|| input.clone(), Input::Argv);
+    // What runs: the apply of guard's copy of the plan, or with plan_first the apply of
+    // the plan guard made, which is then also what an approval binds.
+    let run_input = o.exec.clone().map_or_else(|| input.clone(), Input::Argv);
+    let input = if o.exec_is_subject { &run_input } else { input };
     let ctx = Context::detect(global.non_interactive);
     let mut record = decision_record(&o, &ctx);
     let run_id = record.run.clone();
@@ -95,7 +96,10 @@ pub fn run(global: &GlobalArgs, input: &Input) -> Result<i32, Error> {
             super::breaker::count(&o.breaker, &o.audit, &key, kind);
         }
     }
-    pass?;
+    if let Err(e) = pass {
+        remove_plans(&o.saved);
+        return Err(e);
+    }
     if let Err(why) = written {
         if o.decision > Decision::Allow {
             return Err(Error::Refused(format!(
@@ -117,7 +121,7 @@ pub fn run(global: &GlobalArgs, input: &Input) -> Result<i32, Error> {
         .into_iter()
         .collect();
     let start = std::time::Instant::now();
-    let result = match input {
+    let result = match &run_input {
         Input::Argv(argv) => exec::run(argv, &env),
         Input::Shell(text) => exec::run_shell(text, &env),
     };
@@ -131,12 +135,31 @@ pub fn run(global: &GlobalArgs, input: &Input) -> Result<i32, Error> {
         time: audit::rfc3339(identity::now()),
         status: Some(status),
         duration_ms: Some(u64::try_from(start.elapsed().as_millis()).unwrap_or(u64::MAX)),
+        // What ran when guard rewrote the command to apply the plan it read.
+        detail: o
+            .exec
+            .as_ref()
+            .map(|_| format!("ran {}", audit::redact(&run_input.shown())))
+            .unwrap_or_default(),
         ..Record::default()
     };
     if let Err(why) = o.audit.write(end) {
         eprintln!("guard: warning: the command ended with status {status}, but {why}");
     }
+    // The copies guard applied, and a plan_first plan once it ran, are gone with the run.
+    remove_plans(&o.saved);
+    if let Some(planned) = o.exec.as_ref().and_then(|a| a.last()) {
+        remove_plans(&[std::path::PathBuf::from(planned)]);
+    }
     result
+}
+
+/// Removes plan files guard wrote in its own plan directory (and nothing else).
+fn remove_plans(files: &[std::path::PathBuf]) {
+    let dir = identity::state_dir().join("plans");
+    for f in files.iter().filter(|f| f.starts_with(&dir)) {
+        let _ = std::fs::remove_file(f);
+    }
 }
 
 /// The decision record, before the gate says how it was passed.
@@ -201,7 +224,7 @@ fn pass_gate(
             findings,
             decision,
             plan,
-            saved_plan: o.exec.is_some(),
+            saved_plan: o.exec_is_subject,
         };
         return second_person(global, &what, ctx, approvals);
     }

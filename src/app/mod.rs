@@ -78,8 +78,12 @@ struct Outcome {
     plan: Option<String>,
     /// With plan_first: the argv that applies exactly the saved plan, run instead.
     exec: Option<Vec<std::ffi::OsString>>,
+    /// Whether an approval binds `exec` (plan_first) rather than the input.
+    exec_is_subject: bool,
     /// What making that plan printed.
     plan_text: Vec<u8>,
+    /// Copies of plans guard applies instead of the originals, removed after the run.
+    saved: Vec<std::path::PathBuf>,
     /// `[approvals]` from the config layers read for this decision.
     approvals: Approvals,
     /// `[breaker]` from the config layers.
@@ -105,7 +109,11 @@ fn evaluate(global: &GlobalArgs, input: &Input, mode: plan::Mode) -> Result<Outc
         }
     };
     let set = load_rules(global, analysis::programs(&script).as_deref())?;
-    let mut o = outcome(shown, &script, &set, mode, matches!(input, Input::Argv(_)));
+    let argv = match input {
+        Input::Argv(a) => Some(a.as_slice()),
+        Input::Shell(_) => None,
+    };
+    let mut o = outcome(shown, &script, &set, mode, argv);
     o.approvals = set.settings.approvals.clone();
     o.breaker = set.settings.breaker.clone();
     o.audit = log::Target::from_settings(&set.settings);
@@ -116,7 +124,7 @@ fn evaluate(global: &GlobalArgs, input: &Input, mode: plan::Mode) -> Result<Outc
 fn evaluate_with(set: &RuleSet, input: &Input) -> Outcome {
     let shown = input.shown();
     match input.read() {
-        Ok(script) => outcome(shown, &script, set, plan::Mode::Check, false),
+        Ok(script) => outcome(shown, &script, set, plan::Mode::Check, None),
         Err(e) => refused_unreadable(shown, &e),
     }
 }
@@ -126,13 +134,13 @@ fn outcome(
     script: &crate::shell::Script,
     set: &RuleSet,
     mode: plan::Mode,
-    argv_input: bool,
+    argv: Option<&[std::ffi::OsString]>,
 ) -> Outcome {
     let findings = analysis::findings(script, set, &process_env);
     let runner = ProcessRunner {
         timeout: std::time::Duration::from_secs(set.settings.plans.timeout),
     };
-    let refined = plan::refine(script, findings, set, mode, argv_input, &runner);
+    let refined = plan::refine(script, findings, set, mode, argv, &runner);
     let decision = decide(&refined.findings);
     Outcome {
         shown,
@@ -140,7 +148,9 @@ fn outcome(
         decision,
         plan: refined.digest,
         exec: refined.exec,
+        exec_is_subject: refined.exec_is_subject,
         plan_text: refined.plan_text,
+        saved: refined.saved,
         approvals: Approvals::default(),
         breaker: crate::breaker::Limits::default(),
         audit: log::Target::default(),
@@ -155,7 +165,9 @@ fn refused_unreadable(shown: String, e: &crate::shell::SyntaxError) -> Outcome {
         decision: Decision::Deny,
         plan: None,
         exec: None,
+        exec_is_subject: false,
         plan_text: Vec::new(),
+        saved: Vec::new(),
         approvals: Approvals::default(),
         breaker: crate::breaker::Limits::default(),
         audit: log::Target::default(),
@@ -177,9 +189,41 @@ impl plan::Runner for ProcessRunner {
     }
 
     fn plan_path(&self) -> Result<std::path::PathBuf, String> {
-        let dir = crate::approval::identity::state_dir().join("plans");
-        std::fs::create_dir_all(&dir)
-            .map_err(|e| format!("cannot create {}: {e}", dir.display()))?;
-        Ok(dir.join(format!("{}.tfplan", crate::approval::nonce()?)))
+        Ok(plans_dir()?.join(format!("{}.tfplan", crate::approval::nonce()?)))
     }
+
+    fn save(&self, bytes: &[u8], name: &str) -> Result<std::path::PathBuf, String> {
+        use std::io::Write;
+        use std::os::unix::fs::OpenOptionsExt;
+        let path = plans_dir()?.join(name);
+        let tmp = path.with_extension("tmp");
+        let _ = std::fs::remove_file(&tmp);
+        std::fs::OpenOptions::new()
+            .write(true)
+            .create_new(true)
+            .mode(0o600)
+            .open(&tmp)
+            .and_then(|mut f| f.write_all(bytes))
+            .and_then(|()| std::fs::rename(&tmp, &path))
+            .map_err(|e| format!("cannot save the plan to {}: {e}", path.display()))?;
+        Ok(path)
+    }
+}
+
+/// `$XDG_STATE_HOME/guard/plans`, readable by this user only. Plans hold secrets, so the
+/// shared fallback (`/tmp`, when there is no HOME) is refused.
+fn plans_dir() -> Result<std::path::PathBuf, String> {
+    use std::os::unix::fs::{DirBuilderExt, PermissionsExt};
+    let state = crate::approval::identity::state_dir();
+    if state.starts_with("/tmp") && std::env::var_os("XDG_STATE_HOME").is_none() {
+        return Err("no HOME or XDG_STATE_HOME to keep plans in".into());
+    }
+    let dir = state.join("plans");
+    std::fs::DirBuilder::new()
+        .recursive(true)
+        .mode(0o700)
+        .create(&dir)
+        .and_then(|()| std::fs::set_permissions(&dir, std::fs::Permissions::from_mode(0o700)))
+        .map_err(|e| format!("cannot create {}: {e}", dir.display()))?;
+    Ok(dir)
 }

@@ -11,7 +11,7 @@
 //! that change set. Without it (and in `guard check`, which makes nothing) the argument
 //! rules stand.
 
-use super::{Action, Arg, Change, Format, Reader, Refined, Runner, os, split_args};
+use super::{Action, Arg, Change, Format, Reader, Refined, Runner, Scope, os, split_args};
 use crate::matcher::args::Grammar;
 use crate::shell::Command;
 
@@ -31,10 +31,10 @@ const CARRIED: &[&str] = &[
 pub(super) fn reader(
     cmd: &Command,
     grammar: &Grammar,
-    plan_first: bool,
+    scope: Scope,
     runner: &dyn Runner,
     out: &mut Refined,
-) -> Option<Reader> {
+) -> Option<Result<Reader, String>> {
     let args = split_args(grammar, &cmd.argv[1..]);
     let positionals: Vec<&str> = args
         .iter()
@@ -49,6 +49,9 @@ pub(super) fn reader(
             .and_then(Arg::value)
             .map(str::to_string)
     };
+    let repeated = ["--change-set-name", "--stack-name", "--profile", "--region"]
+        .into_iter()
+        .find(|n| args.iter().filter(|a| a.name() == Some(n)).count() > 1);
     if args
         .iter()
         .any(|a| matches!(a.name(), Some("--generate-cli-skeleton" | "--help")))
@@ -79,11 +82,21 @@ pub(super) fn reader(
             format: Format::CloudFormation,
         }
     };
+    let applies = matches!(
+        positionals.as_slice(),
+        ["cloudformation", "execute-change-set"]
+    ) || (scope.plan_first && positionals == ["cloudformation", "deploy"]);
+    if let (true, Some(n)) = (applies, repeated) {
+        return Some(Err(format!(
+            "{n} is given more than once: which one the AWS CLI uses is not clear"
+        )));
+    }
     match positionals.as_slice() {
-        ["cloudformation", "execute-change-set"] => {
-            Some(describe(value("--change-set-name")?, value("--stack-name")))
-        }
-        ["cloudformation", "deploy"] if plan_first => {
+        ["cloudformation", "execute-change-set"] => Some(Ok(describe(
+            value("--change-set-name")?,
+            value("--stack-name"),
+        ))),
+        ["cloudformation", "deploy"] if scope.plan_first => {
             if args
                 .iter()
                 .any(|a| a.name() == Some("--no-execute-changeset"))
@@ -95,11 +108,9 @@ pub(super) fn reader(
             let printed = match runner.capture(&os(make)) {
                 Ok(text) => text,
                 Err(why) => {
-                    out.plan_text.extend(
-                        format!("guard: plan_first: making the change set failed ({why})\n")
-                            .into_bytes(),
-                    );
-                    return None;
+                    return Some(Err(format!(
+                        "plan_first: making the change set failed ({why})"
+                    )));
                 }
             };
             out.plan_text.extend(printed.iter().copied());
@@ -119,7 +130,8 @@ pub(super) fn reader(
                 arn.clone(),
             ]);
             out.exec = Some(os(exec));
-            Some(describe(arn, None))
+            out.exec_is_subject = true;
+            Some(Ok(describe(arn, None)))
         }
         _ => None,
     }

@@ -98,8 +98,28 @@ pub trait Runner {
     fn capture(&self, argv: &[OsString]) -> Result<Vec<u8>, String>;
     /// Reads a file (a saved plan, to hash it).
     fn read(&self, path: &std::path::Path) -> Result<Vec<u8>, String>;
-    /// A fresh path to save a plan to (plan_first).
+    /// A fresh path to save a plan to (plan_first), in a directory only this user reads.
     fn plan_path(&self) -> Result<PathBuf, String>;
+    /// Saves `bytes` as `name` in that directory; returns the path.
+    fn save(&self, bytes: &[u8], name: &str) -> Result<PathBuf, String>;
+}
+
+/// What a tool's reader may do for one command.
+#[derive(Debug, Clone, Copy)]
+struct Scope {
+    /// The command is the whole argv guard was given (no wrapper, no assignment), in a
+    /// run: guard may rewrite it to apply a copy of the plan it read.
+    whole: bool,
+    /// And `[plans] plan_first` is on.
+    plan_first: bool,
+}
+
+impl Scope {
+    /// Only find out whether the command has a plan: nothing runs, nothing is written.
+    const DRY: Scope = Scope {
+        whole: false,
+        plan_first: false,
+    };
 }
 
 /// How a tool's plan is read for one command.
@@ -125,19 +145,32 @@ pub struct Refined {
     pub findings: Vec<Finding>,
     /// The digests of the plans read, joined: bound into an approval.
     pub digest: Option<String>,
-    /// With plan_first: the argv that applies exactly the saved plan, to run instead.
+    /// The argv to run instead: the apply of guard's copy of a plan file, or with
+    /// plan_first the apply of the plan (or change set) guard made.
     pub exec: Option<Vec<OsString>>,
+    /// Whether `exec` is what an approval binds (plan_first: the person applies that
+    /// saved plan) rather than the command as given (a copy of the given plan file).
+    pub exec_is_subject: bool,
     /// What making the plan printed (plan_first), for the person to read first.
     pub plan_text: Vec<u8>,
+    /// Copies of plan files guard applies instead of the originals: removed once the
+    /// run ends. (A plan_first plan is removed once applied, and kept when the run is
+    /// refused, for the person to apply once approved.)
+    pub saved: Vec<PathBuf>,
 }
 
 /// Reads the plans the input's commands would apply and adjusts the findings.
+///
+/// `argv` is the input when it was an argv (`guard -- ...`), which a run may rewrite.
+/// A plan is trusted only when its apply is the only command in the input: anything
+/// that runs before it (`terraform plan -destroy -out=p && terraform apply p`, a `cd`)
+/// could make or change the plan after guard read it.
 pub fn refine(
     script: &Script,
     findings: Vec<Finding>,
     set: &RuleSet,
     mode: Mode,
-    argv_input: bool,
+    argv: Option<&[OsString]>,
     runner: &dyn Runner,
 ) -> Refined {
     let mut out = Refined {
@@ -145,6 +178,7 @@ pub fn refine(
         ..Refined::default()
     };
     let mut digests = Vec::new();
+    let single = script.commands.len() == 1;
     for cmd in script.commands.iter().filter(|c| !c.dynamic_program) {
         let Some(program) = cmd.program() else {
             continue;
@@ -152,15 +186,37 @@ pub fn refine(
         let Some(grammar) = set.grammar(program) else {
             continue;
         };
-        let plan_first = mode == Mode::Run && argv_input && set.settings.plans.plan_first;
-        let reader = match grammar.name.as_str() {
-            "terraform" => terraform::reader(cmd, &grammar, plan_first, runner, &mut out),
-            "pulumi" => pulumi::reader(cmd, &grammar),
-            "aws" => cloudformation::reader(cmd, &grammar, plan_first, runner, &mut out),
-            _ => None,
+        let whole = mode == Mode::Run && single && argv.is_some_and(|a| is_whole(a, cmd));
+        let scope = Scope {
+            whole,
+            plan_first: whole && set.settings.plans.plan_first,
         };
-        let Some(reader) = reader else {
-            continue;
+        // The tools are run by name from PATH, never from a path the input names, and
+        // only when nothing else in the input runs first.
+        let guard_ok = if cmd.argv[0].contains('/') {
+            Err(format!(
+                "guard runs plan tools only by name, found on PATH (`{}` is a path)",
+                cmd.argv[0]
+            ))
+        } else if !single {
+            Err("other commands in the same input could make or change the plan before it is applied; guard reads a plan only when the apply is the whole command".to_string())
+        } else {
+            Ok(())
+        };
+        let reader = match &guard_ok {
+            Ok(()) => tool_reader(cmd, &grammar, scope, runner, &mut out),
+            // Whether the command would have a plan at all; nothing runs in this scope.
+            Err(why) => {
+                tool_reader(cmd, &grammar, Scope::DRY, runner, &mut out).map(|_| Err(why.clone()))
+            }
+        };
+        let reader = match reader {
+            None => continue,
+            Some(Err(why)) => {
+                out.findings.push(unreadable(cmd, None, &why));
+                continue;
+            }
+            Some(Ok(r)) => r,
         };
         match read(&reader, runner) {
             Ok(plan) => {
@@ -168,7 +224,7 @@ pub fn refine(
                 supersede(&mut out.findings, cmd, set);
                 out.findings.extend(plan_findings(cmd, &plan, &reader));
             }
-            Err(why) => out.findings.push(unreadable(cmd, &reader, &why)),
+            Err(why) => out.findings.push(unreadable(cmd, Some(&reader), &why)),
         }
     }
     if !digests.is_empty() {
@@ -286,14 +342,40 @@ fn plan_findings(cmd: &Command, plan: &Plan, reader: &Reader) -> Vec<Finding> {
     out
 }
 
-fn unreadable(cmd: &Command, reader: &Reader, why: &str) -> Finding {
+/// The reader for a command of a tool guard reads plans of.
+fn tool_reader(
+    cmd: &Command,
+    grammar: &crate::matcher::args::Grammar,
+    scope: Scope,
+    runner: &dyn Runner,
+    out: &mut Refined,
+) -> Option<Result<Reader, String>> {
+    match grammar.name.as_str() {
+        "terraform" => terraform::reader(cmd, grammar, scope, runner, out),
+        "pulumi" => pulumi::reader(cmd, grammar).map(Ok),
+        "aws" => cloudformation::reader(cmd, grammar, scope, runner, out),
+        _ => None,
+    }
+}
+
+/// Whether `cmd` is exactly the argv guard was given.
+fn is_whole(argv: &[OsString], cmd: &Command) -> bool {
+    cmd.assignments.is_empty()
+        && argv.len() == cmd.argv.len()
+        && argv
+            .iter()
+            .zip(&cmd.argv)
+            .all(|(a, b)| a.to_str() == Some(b.as_str()))
+}
+
+fn unreadable(cmd: &Command, reader: Option<&Reader>, why: &str) -> Finding {
+    let source = reader.map_or_else(String::new, |r| format!("`{}`: ", shown_argv(&r.argv)));
     finding(
         cmd,
         ids::UNREADABLE,
         Decision::Confirm,
         format!(
-            "guard could not read the plan (`{}`: {why}), so it cannot tell what will be destroyed; deciding from the arguments, at least confirm",
-            shown_argv(&reader.argv)
+            "guard could not read the plan ({source}{why}), so it cannot tell what will be destroyed; deciding from the arguments, at least confirm"
         ),
         "make the plan readable (the tool on PATH, initialised, the plan file present), or review it yourself".into(),
     )

@@ -6,7 +6,7 @@
 //! removes from state. With `plan_first`, an apply without a plan file is planned to a
 //! saved file first and the apply is rewritten to apply exactly that file.
 
-use super::{Action, Arg, Change, Format, Reader, Refined, Runner, os, split_args};
+use super::{Action, Arg, Change, Format, Reader, Refined, Runner, Scope, os, split_args};
 use crate::matcher::args::Grammar;
 use crate::shell::Command;
 use std::path::PathBuf;
@@ -29,10 +29,10 @@ const APPLY_WITH_PLAN: &[&str] = &[
 pub(super) fn reader(
     cmd: &Command,
     grammar: &Grammar,
-    plan_first: bool,
+    scope: Scope,
     runner: &dyn Runner,
     out: &mut Refined,
-) -> Option<Reader> {
+) -> Option<Result<Reader, String>> {
     let args = split_args(grammar, &cmd.argv[1..]);
     let sub = args.iter().position(|a| matches!(a, Arg::Positional(_)))?;
     if !matches!(&args[sub], Arg::Positional(p) if p == "apply") {
@@ -47,37 +47,76 @@ pub(super) fn reader(
     if rest.iter().any(|a| is(a, &["-destroy", "-help", "-h"])) {
         return None;
     }
+    let chdirs: Vec<&Arg> = globals.iter().filter(|a| is(a, &["-chdir"])).collect();
+    if chdirs.len() > 1 {
+        return Some(Err(
+            "-chdir is given more than once: which directory terraform uses is not clear".into(),
+        ));
+    }
     let program = cmd.argv[0].clone();
     let global_words: Vec<String> = globals.iter().flat_map(Arg::words).collect();
-    let chdir = globals
+    let chdir = chdirs.first().and_then(|a| a.value()).map(PathBuf::from);
+    let positional: Vec<usize> = rest
         .iter()
-        .find(|a| is(a, &["-chdir"]))
-        .and_then(Arg::value)
-        .map(PathBuf::from);
-    let plan_file = rest.iter().find_map(|a| match a {
-        Arg::Positional(p) => Some(p.clone()),
-        Arg::Option(_) => None,
-    });
-    if let Some(file) = plan_file {
-        let mut argv = vec![program];
-        argv.extend(global_words);
-        argv.extend(["show".into(), "-json".into(), file.clone()]);
+        .enumerate()
+        .filter(|(_, a)| matches!(a, Arg::Positional(_)))
+        .map(|(i, _)| i)
+        .collect();
+    if let Some(&at) = positional.first() {
+        let Arg::Positional(file) = &rest[at] else {
+            return None;
+        };
         // Terraform changes to -chdir before it reads the file.
         let path = match &chdir {
-            Some(dir) if !file.starts_with('/') => dir.join(&file),
-            _ => PathBuf::from(&file),
+            Some(dir) if !file.starts_with('/') => dir.join(file),
+            _ => PathBuf::from(file),
         };
-        return Some(Reader {
+        let show_file = if scope.whole {
+            // A run reads the plan once, into a copy only this user can write, and
+            // applies that copy: the file cannot change between the check and the apply.
+            match copy_plan(&path, runner) {
+                Ok(copy) => {
+                    let mut argv = vec![program.clone()];
+                    argv.extend(global_words.iter().cloned());
+                    argv.push("apply".into());
+                    argv.extend(rest.iter().enumerate().flat_map(|(i, a)| {
+                        if i == at {
+                            vec![copy.display().to_string()]
+                        } else {
+                            a.words()
+                        }
+                    }));
+                    out.exec = Some(os(argv));
+                    out.saved.push(copy.clone());
+                    copy.display().to_string()
+                }
+                Err(why) => return Some(Err(why)),
+            }
+        } else {
+            file.clone()
+        };
+        let file_path = if scope.whole {
+            PathBuf::from(&show_file)
+        } else {
+            path
+        };
+        let mut argv = vec![program];
+        argv.extend(global_words);
+        argv.extend(["show".into(), "-json".into(), show_file]);
+        return Some(Ok(Reader {
             argv: os(argv),
-            file: Some(path),
+            file: Some(file_path),
             format: Format::Terraform,
-        });
+        }));
     }
-    if !plan_first {
+    if !scope.plan_first {
         return None;
     }
     // plan_first: plan to a saved file with the same arguments, then apply that file.
-    let saved = runner.plan_path().ok()?;
+    let saved = match runner.plan_path() {
+        Ok(p) => p,
+        Err(why) => return Some(Err(why)),
+    };
     let saved_str = saved.display().to_string();
     let mut plan = vec![program.clone()];
     plan.extend(global_words.iter().cloned());
@@ -90,11 +129,7 @@ pub(super) fn reader(
     );
     match runner.capture(&os(plan)) {
         Ok(text) => out.plan_text.extend(text),
-        Err(why) => {
-            out.plan_text
-                .extend(format!("guard: plan_first: the plan failed ({why})\n").into_bytes());
-            return None;
-        }
+        Err(why) => return Some(Err(format!("plan_first: the plan failed ({why})"))),
     }
     let mut apply = vec![program.clone()];
     apply.extend(global_words.iter().cloned());
@@ -106,14 +141,21 @@ pub(super) fn reader(
     );
     apply.push(saved_str.clone());
     out.exec = Some(os(apply));
+    out.exec_is_subject = true;
     let mut show = vec![program];
     show.extend(global_words);
     show.extend(["show".into(), "-json".into(), saved_str]);
-    Some(Reader {
+    Some(Ok(Reader {
         argv: os(show),
         file: Some(saved),
         format: Format::Terraform,
-    })
+    }))
+}
+
+/// Copies the plan file into guard's own plan directory, named by its digest.
+fn copy_plan(path: &std::path::Path, runner: &dyn Runner) -> Result<PathBuf, String> {
+    let bytes = runner.read(path)?;
+    runner.save(&bytes, &format!("{}.tfplan", super::sha256(&bytes)))
 }
 
 /// The resource changes in `terraform show -json` output.

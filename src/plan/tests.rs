@@ -41,6 +41,10 @@ impl Runner for Fake {
     fn plan_path(&self) -> Result<PathBuf, String> {
         Ok(PathBuf::from("/state/plans/p1.tfplan"))
     }
+    fn save(&self, _: &[u8], name: &str) -> Result<PathBuf, String> {
+        self.ran.borrow_mut().push(format!("save {name}"));
+        Ok(PathBuf::from("/state/plans").join(name))
+    }
 }
 
 fn rules() -> RuleSet {
@@ -51,11 +55,11 @@ fn rules() -> RuleSet {
 
 fn run(line: &str, fake: &Fake, set: &RuleSet, mode: Mode) -> Refined {
     let words = crate::shell::split_words(line).expect("words").argv;
-    let input = Input::Argv(words.into_iter().map(OsString::from).collect());
-    let script = input.read().expect("script");
+    let argv: Vec<OsString> = words.into_iter().map(OsString::from).collect();
+    let script = Input::Argv(argv.clone()).read().expect("script");
     let env = |_: &str| None;
     let findings = crate::analysis::findings(&script, set, &env);
-    refine(&script, findings, set, mode, true, fake)
+    refine(&script, findings, set, mode, Some(&argv), fake)
 }
 
 fn ids(r: &Refined) -> Vec<(&str, Decision)> {
@@ -181,10 +185,83 @@ fn a_plan_that_only_creates_or_updates_passes() {
         assert_eq!(ids(&r), [], "{f}");
         assert!(r.digest.is_some());
     }
+    // A run reads the plan once into its own copy, and applies that copy.
     let fake = Fake::new(Ok(fixture("terraform/forget.json")));
     let r = run("tofu apply tf.plan", &fake, &set, Mode::Run);
     assert_eq!(ids(&r), [(ids::FORGETS, Decision::Confirm)]);
-    assert_eq!(*fake.ran.borrow(), ["tofu show -json tf.plan"]);
+    let copy = format!("/state/plans/{}.tfplan", sha256(b"plan file bytes"));
+    assert_eq!(
+        *fake.ran.borrow(),
+        [
+            format!("save {}.tfplan", sha256(b"plan file bytes")),
+            format!("tofu show -json {copy}")
+        ]
+    );
+    let exec: Vec<String> = r
+        .exec
+        .iter()
+        .flatten()
+        .map(|a| a.to_string_lossy().into_owned())
+        .collect();
+    assert_eq!(exec, ["tofu", "apply", copy.as_str()]);
+    assert_eq!(r.saved, [PathBuf::from(&copy)]);
+}
+
+#[test]
+fn a_plan_is_trusted_only_when_its_apply_is_the_whole_input() {
+    let set = rules();
+    for line in [
+        "terraform plan -destroy -out=p && terraform apply -auto-approve p",
+        "cd sub && terraform apply -auto-approve p",
+    ] {
+        let fake = Fake::new(Ok(fixture("terraform/create.json")));
+        let script = crate::shell::parse(line).expect("parses");
+        let env = |_: &str| None;
+        let findings = crate::analysis::findings(&script, &set, &env);
+        let r = refine(&script, findings, &set, Mode::Check, None, &fake);
+        assert!(fake.ran.borrow().is_empty(), "{line}: nothing is run");
+        assert!(
+            ids(&r).contains(&(ids::UNREADABLE, Decision::Confirm))
+                && ids(&r).contains(&("terraform.auto-approve", Decision::Confirm)),
+            "{line}: {:?}",
+            ids(&r)
+        );
+    }
+    // A tool named by a path the input chose is never run.
+    let fake = Fake::new(Ok(fixture("terraform/create.json")));
+    let r = run("./x/terraform apply p", &fake, &set, Mode::Check);
+    assert!(fake.ran.borrow().is_empty());
+    assert!(
+        r.findings[0].reason.contains("only by name"),
+        "{:?}",
+        r.findings
+    );
+    // Repeated -chdir: which directory is unclear.
+    let fake = Fake::new(Ok(fixture("terraform/create.json")));
+    let r = run(
+        "terraform -chdir=a -chdir=b apply p",
+        &fake,
+        &set,
+        Mode::Check,
+    );
+    assert!(fake.ran.borrow().is_empty());
+    assert!(
+        r.findings[0]
+            .reason
+            .contains("-chdir is given more than once")
+    );
+    // plan_first only rewrites the whole argv, never a wrapped one.
+    let mut set = rules();
+    set.settings.plans.plan_first = true;
+    let fake = Fake::new(Ok(fixture("terraform/create.json")));
+    let r = run(
+        "env TF_WORKSPACE=prod terraform apply",
+        &fake,
+        &set,
+        Mode::Run,
+    );
+    assert!(r.exec.is_none());
+    assert!(fake.ran.borrow().is_empty());
 }
 
 #[test]

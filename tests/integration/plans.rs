@@ -191,14 +191,22 @@ fn an_apply_of_a_harmless_plan_runs_and_a_destroying_one_is_refused() {
     let err = out.stderr();
     assert!(err.contains("aws_db_instance.main (replace)"), "{err}");
     assert!(err.contains("guard approve guard-request-v1."));
+    // guard read the plan once into its own copy, showed and applied that copy.
+    let plans = t.s.path("home/.local/state/guard/plans");
+    let copy = |bytes: &[u8]| plans.join(format!("{}.tfplan", guard::plan::sha256(bytes)));
+    let copy = copy(b"plan bytes").display().to_string();
     assert_eq!(
         t.calls(),
         [
-            "terraform show -json tf.plan",
-            "terraform apply -auto-approve tf.plan",
-            "terraform show -json tf.plan",
+            format!("terraform show -json {copy}"),
+            format!("terraform apply -auto-approve {copy}"),
+            format!("terraform show -json {copy}"),
         ],
         "the refused apply never ran"
+    );
+    assert!(
+        std::fs::read_dir(&plans).unwrap().next().is_none(),
+        "the copies are gone with the runs"
     );
     // The audit record carries the plan digest and the resources.
     let log = t.s.guard().args(["log", "--json"]).run().stdout();

@@ -117,7 +117,7 @@ impl State {
         let recent = |kind: Kind| {
             k.events
                 .iter()
-                .filter(|e| e.kind == kind && e.time + limits.window > now)
+                .filter(|e| e.kind == kind && now.saturating_sub(e.time) < limits.window)
                 .count()
         };
         (recent(Kind::Refused), recent(Kind::Destructive))
@@ -126,7 +126,8 @@ impl State {
     /// Counts one event; returns why the breaker opened, when this event opened it.
     pub fn count(&mut self, key: &str, kind: Kind, limits: &Limits, now: u64) -> Option<Opened> {
         let k = self.keys.entry(key.to_string()).or_default();
-        k.events.retain(|e| e.time + limits.window > now);
+        k.events
+            .retain(|e| now.saturating_sub(e.time) < limits.window);
         k.events.push(Event { time: now, kind });
         if k.opened.is_some() || !limits.enabled {
             return None;
@@ -187,7 +188,7 @@ impl State {
                         why: r.detail.clone(),
                     });
                 }
-                ("decision", gate) if time + limits.window > now => {
+                ("decision", gate) if now.saturating_sub(time) < limits.window => {
                     let kind = if gate == "refused" {
                         Kind::Refused
                     } else if matches!(r.decision.as_str(), "confirm" | "two-person" | "deny") {
@@ -195,11 +196,18 @@ impl State {
                     } else {
                         continue;
                     };
-                    s.keys
-                        .entry(key.to_string())
-                        .or_default()
-                        .events
-                        .push(Event { time, kind });
+                    // An agent's run counts for its session and for the principal.
+                    let mut keys = vec![key];
+                    if !r.requester.is_empty() && r.requester != key {
+                        keys.push(r.requester.as_str());
+                    }
+                    for k in keys {
+                        s.keys
+                            .entry(k.to_string())
+                            .or_default()
+                            .events
+                            .push(Event { time, kind });
+                    }
                 }
                 _ => {}
             }

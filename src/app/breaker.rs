@@ -14,20 +14,26 @@ use crate::cli::{BreakerCmd, GlobalArgs};
 use crate::context::Context;
 use crate::error::Error;
 use crate::report::duration;
+use crate::sanitize::sanitize;
 use std::path::PathBuf;
 
 fn path() -> PathBuf {
     identity::state_dir().join("breaker.json")
 }
 
-/// The key a run counts against: the agent session when guard runs under an agent
-/// (`GUARD_AGENT_SESSION`, or the session id a hook is given), else the principal.
-pub fn key(agent: Option<&str>, session: Option<&str>, principal: &str) -> String {
-    match (agent, session.filter(|s| !s.is_empty())) {
-        (Some(a), Some(s)) => format!("agent:{a}/{s}"),
-        (Some(a), None) => format!("agent:{a}"),
-        (None, _) => principal.to_string(),
-    }
+/// The keys a run counts against, the first recorded with it: the agent session when
+/// guard runs under an agent (`GUARD_AGENT_SESSION`, or the session id a hook is given),
+/// and always the principal, so a changing session name cannot dodge the count.
+pub fn keys(agent: Option<&str>, session: Option<&str>, principal: &str) -> Vec<String> {
+    let agent_key = match (agent, session.filter(|s| !s.is_empty())) {
+        (Some(a), Some(s)) => Some(format!("agent:{a}/{s}")),
+        (Some(a), None) => Some(format!("agent:{a}")),
+        (None, _) => None,
+    };
+    agent_key
+        .into_iter()
+        .chain(std::iter::once(principal.to_string()))
+        .collect()
 }
 
 /// The session of the agent guard runs under, from the environment.
@@ -117,16 +123,26 @@ pub fn snapshot(limits: &Limits, audit: &Target) -> Result<State, String> {
     locked(limits, audit, |s| s.clone())
 }
 
-/// Why the breaker is open for `key`, if it is.
-pub fn open_for(limits: &Limits, audit: &Target, key: &str) -> Result<Option<Opened>, String> {
-    locked(limits, audit, |s| s.open_for(key).cloned())
+/// The key whose breaker is open among `keys`, and why, if one is.
+pub fn open_for(
+    limits: &Limits,
+    audit: &Target,
+    keys: &[String],
+) -> Result<Option<(String, Opened)>, String> {
+    locked(limits, audit, |s| {
+        keys.iter()
+            .find_map(|k| s.open_for(k).map(|o| (k.clone(), o.clone())))
+    })
 }
 
-/// Counts one event for `key`; when that opens the breaker, records it in the audit log
-/// and says so.
-pub fn count(limits: &Limits, audit: &Target, key: &str, kind: Kind) {
+/// Counts one event for each of `keys`; when that opens a breaker, records it in the
+/// audit log and says so.
+pub fn count(limits: &Limits, audit: &Target, keys: &[String], kind: Kind) {
+    let now = identity::now();
     let opened = match locked(limits, audit, |s| {
-        s.count(key, kind, limits, identity::now())
+        keys.iter()
+            .filter_map(|k| s.count(k, kind, limits, now).map(|o| (k.clone(), o)))
+            .collect::<Vec<_>>()
     }) {
         Ok(o) => o,
         Err(why) => {
@@ -134,14 +150,15 @@ pub fn count(limits: &Limits, audit: &Target, key: &str, kind: Kind) {
             return;
         }
     };
-    if let Some(o) = opened {
-        let record = breaker_record("open", key, &o.why);
+    for (key, o) in opened {
+        let record = breaker_record("open", &key, &o.why);
         if let Err(why) = audit.write(record) {
             eprintln!("guard: warning: the breaker opened but {why}");
         }
         eprintln!(
-            "guard: the circuit breaker opened for {key}: {}. Until a person resets it (`guard breaker reset` at a terminal), every command above allow is refused; read-only commands still run.",
-            o.why
+            "guard: the circuit breaker opened for {}: {}. Until a person resets it (`guard breaker reset` at a terminal), every command above allow is refused; read-only commands still run.",
+            sanitize(&key),
+            sanitize(&o.why)
         );
     }
 }
@@ -149,10 +166,11 @@ pub fn count(limits: &Limits, audit: &Target, key: &str, kind: Kind) {
 /// The refusal for a command while the breaker is open.
 pub fn refusal(shown: &str, key: &str, o: &Opened) -> Error {
     Error::Refused(format!(
-        "{}: the circuit breaker is open for {key} since {}: {}. Every command above allow is refused, whatever approval it carries, until a person resets it: `guard breaker reset` at their own terminal, or `guard --approval TOKEN breaker reset` with an approver's token. Read-only commands still run.",
-        crate::sanitize::sanitize(shown),
+        "{}: the circuit breaker is open for {} since {}: {}. Every command above allow is refused, whatever approval it carries, until a person resets it: `guard breaker reset` at their own terminal, or `guard --approval TOKEN breaker reset` with an approver's token. Read-only commands still run.",
+        sanitize(shown),
+        sanitize(key),
         audit::rfc3339(o.at),
-        o.why
+        sanitize(&o.why)
     ))
 }
 
@@ -226,7 +244,7 @@ fn status(limits: &Limits, audit: &Target, json: bool) -> Result<i32, Error> {
         Some(o) => println!(
             "open since {}: {}\nreset it at your own terminal: guard breaker reset",
             audit::rfc3339(o.at),
-            o.why
+            sanitize(&o.why)
         ),
         None => println!(
             "closed (opens at more than {} refused or {} destructive commands within {})",
@@ -238,7 +256,7 @@ fn status(limits: &Limits, audit: &Target, json: bool) -> Result<i32, Error> {
     for k in &keys {
         println!(
             "  {}: {} refused, {} destructive in the window{}",
-            k["key"].as_str().unwrap_or_default(),
+            sanitize(k["key"].as_str().unwrap_or_default()),
             k["refusals"],
             k["destructive"],
             if k["open"] == true { " (open)" } else { "" }
@@ -287,13 +305,14 @@ fn reset(
             .filter_map(|(k, v)| v.opened.as_ref().map(|o| (k, o)))
         {
             prompt.push_str(&format!(
-                "  open for {k} since {}: {}\n",
+                "  open for {} since {}: {}\n",
+                sanitize(k),
                 audit::rfc3339(o.at),
-                o.why
+                sanitize(&o.why)
             ));
         }
         if let Some(o) = &state.all {
-            prompt.push_str(&format!("  open for everyone: {}\n", o.why));
+            prompt.push_str(&format!("  open for everyone: {}\n", sanitize(&o.why)));
         }
         prompt.push_str("Type `reset` to close it, anything else to cancel: ");
         if !crate::confirm::ask_text(&prompt, "reset").unwrap_or(false) {
@@ -312,7 +331,7 @@ fn reset(
     } else {
         println!(
             "guard: the circuit breaker is closed again for {} ({how})",
-            was.join(", ")
+            sanitize(&was.join(", "))
         );
     }
     Ok(0)

@@ -51,18 +51,18 @@ pub fn run(global: &GlobalArgs, input: &Input) -> Result<i32, Error> {
     let ctx = Context::detect(global.non_interactive);
     let mut record = decision_record(&o, &ctx);
     let run_id = record.run.clone();
-    let key = super::breaker::key(
+    let keys = super::breaker::keys(
         ctx.agent.as_deref(),
         super::breaker::env_session().as_deref(),
         &record.requester,
     );
-    record.key = Some(key.clone());
+    record.key = keys.first().cloned();
     // Read-only commands never touch the breaker; anything above allow is refused
     // outright while it is open.
     let watched = o.decision > Decision::Allow && o.breaker.enabled;
     let pass = if watched {
-        match super::breaker::open_for(&o.breaker, &o.audit, &key) {
-            Ok(Some(opened)) => Err(super::breaker::refusal(&o.shown, &key, &opened)),
+        match super::breaker::open_for(&o.breaker, &o.audit, &keys) {
+            Ok(Some((key, opened))) => Err(super::breaker::refusal(&o.shown, &key, &opened)),
             Ok(None) => pass_gate(global, input, &o, &ctx),
             Err(why) => Err(Error::Refused(format!(
                 "{}: the circuit breaker's state cannot be read ({why}); fix its permissions",
@@ -93,7 +93,7 @@ pub fn run(global: &GlobalArgs, input: &Input) -> Result<i32, Error> {
             Ok(_) => None,
         };
         if let Some(kind) = kind {
-            super::breaker::count(&o.breaker, &o.audit, &key, kind);
+            super::breaker::count(&o.breaker, &o.audit, &keys, kind);
         }
     }
     if let Err(e) = pass {

@@ -174,17 +174,17 @@ pub fn run(agent: HookAgent, global: &GlobalArgs) -> Result<i32, Error> {
     let limits = &settings.breaker;
     let audit = super::log::Target::from_settings(&settings);
     let principal = crate::approval::identity::principal(approvals.principal.as_deref());
-    let key = super::breaker::key(
+    let keys = super::breaker::keys(
         Some(agent_name(agent)),
         payload.get("session_id").and_then(Value::as_str),
         &principal,
     );
     if limits.enabled {
-        match super::breaker::open_for(limits, &audit, &key) {
+        match super::breaker::open_for(limits, &audit, &keys) {
             Ok(None) => {}
-            Ok(Some(opened)) => {
+            Ok(Some((key, opened))) => {
                 let why = super::breaker::refusal(&shown, &key, &opened).to_string();
-                super::breaker::count(limits, &audit, &key, crate::breaker::Kind::Refused);
+                super::breaker::count(limits, &audit, &keys, crate::breaker::Kind::Refused);
                 println!("{}", p.answer(agent, "deny", &format!("guard: {why}")));
                 return Ok(0);
             }
@@ -226,7 +226,7 @@ pub fn run(agent: HookAgent, global: &GlobalArgs) -> Result<i32, Error> {
         Decision::Deny => ("deny", format!("guard: this is never run\n{explain}")),
     };
     if decision == "deny" && limits.enabled {
-        super::breaker::count(limits, &audit, &key, crate::breaker::Kind::Refused);
+        super::breaker::count(limits, &audit, &keys, crate::breaker::Kind::Refused);
     }
     println!("{}", p.answer(agent, decision, &reason));
     Ok(0)

@@ -71,18 +71,35 @@ fn refusals_up_to_the_limit_keep_it_closed_and_one_more_opens_it() {
         .expect_code(77)
         .stderr_has("the circuit breaker is open for agent:test since");
     assert_eq!(refusals(&status(&s, T0 + 8), "agent:test"), 5);
-    // The person's own commands count under their own key, with their own breaker.
-    let out = s
-        .guard()
+    // The agent acts with the person's identity: the principal's breaker opened too.
+    s.guard()
         .env("GUARD_NOW", (T0 + 9).to_string())
         .args(["--non-interactive", "--", "terraform", "destroy"])
         .run()
-        .expect_code(77);
-    assert!(
-        !out.stderr().contains("circuit breaker"),
-        "{}",
-        out.stderr()
-    );
+        .expect_code(77)
+        .stderr_has("the circuit breaker is open for");
+}
+
+/// A new session name for every attempt does not dodge the count: the principal's
+/// breaker counts them all.
+#[test]
+fn changing_the_session_does_not_dodge_the_breaker() {
+    let s = sandbox("max_refusals = 3\n");
+    for i in 0..3 {
+        s.guard()
+            .env("GUARD_AGENT", format!("agent{i}"))
+            .env("GUARD_AGENT_SESSION", format!("s{i}"))
+            .args(["--", "terraform", "destroy"])
+            .run()
+            .expect_code(77);
+    }
+    s.guard()
+        .env("GUARD_AGENT", "agent9")
+        .env("GUARD_AGENT_SESSION", "s9")
+        .args(["--", "terraform", "destroy"])
+        .run()
+        .expect_code(77)
+        .stderr_has("4 refused commands within 15m");
     // Opening is on the audit record.
     let log = std::fs::read_to_string(s.path("home/.local/state/guard/audit.jsonl")).unwrap();
     assert!(
@@ -263,6 +280,19 @@ fn agent_hook_sessions_have_their_own_breaker() {
         "{reason}"
     );
     assert_eq!(call("s1", "ls").0, "allow");
-    // Another session is not affected.
-    assert_eq!(call("s2", "git push -f").0, "ask");
+    // Every session of the same person is stopped too: the principal's breaker opened
+    // with the same count.
+    let (d, reason) = call("s2", "git push -f");
+    assert_eq!(d, "deny");
+    assert!(reason.contains("circuit breaker is open for"), "{reason}");
+    let v = s.guard().args(["breaker", "status", "--json"]).run().json();
+    let open: Vec<&str> = v["keys"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|k| k["open"] == true)
+        .map(|k| k["key"].as_str().unwrap())
+        .collect();
+    assert!(open.contains(&"agent:claude-code/s1"), "{v}");
+    assert_eq!(open.len(), 2, "the session and the principal: {v}");
 }

@@ -113,57 +113,13 @@ pub fn input_file(bytes: &[u8]) -> std::io::Result<std::fs::File> {
 /// standard output, for reading a plan. A child that runs longer than `timeout` is
 /// killed; a non-zero exit is an error carrying the first line of its stderr.
 pub fn capture(argv: &[OsString], timeout: std::time::Duration) -> Result<Vec<u8>, String> {
-    use std::io::Read;
-    use std::process::Stdio;
     let Some((program, args)) = argv.split_first() else {
         return Err("nothing to run".into());
     };
     let path = resolve(program, std::env::var_os("PATH").as_deref()).map_err(|e| e.to_string())?;
-    let mut child = Command::new(&path)
-        .arg0(program)
-        .args(args)
-        .stdin(Stdio::null())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .map_err(|e| format!("cannot start {}: {e}", path.display()))?;
-    // Both pipes are drained on threads, so a large plan cannot fill a pipe and stall.
-    let drain = |pipe: Option<Box<dyn Read + Send>>| {
-        std::thread::spawn(move || {
-            let mut buf = Vec::new();
-            if let Some(mut p) = pipe {
-                let _ = p.read_to_end(&mut buf);
-            }
-            buf
-        })
-    };
-    let out = drain(
-        child
-            .stdout
-            .take()
-            .map(|p| Box::new(p) as Box<dyn Read + Send>),
-    );
-    let err = drain(
-        child
-            .stderr
-            .take()
-            .map(|p| Box::new(p) as Box<dyn Read + Send>),
-    );
-    let start = std::time::Instant::now();
-    let status = loop {
-        match child.try_wait() {
-            Ok(Some(status)) => break status,
-            Ok(None) if start.elapsed() > timeout => {
-                let _ = child.kill();
-                let _ = child.wait();
-                return Err(format!("timed out after {}s", timeout.as_secs()));
-            }
-            Ok(None) => std::thread::sleep(std::time::Duration::from_millis(5)),
-            Err(e) => return Err(format!("failed: {e}")),
-        }
-    };
-    let stdout = out.join().unwrap_or_default();
-    let stderr = err.join().unwrap_or_default();
+    let mut cmd = Command::new(&path);
+    cmd.arg0(program).args(args);
+    let (status, stdout, stderr) = bounded(&mut cmd, timeout)?;
     if !status.success() {
         let first = String::from_utf8_lossy(&stderr)
             .lines()
@@ -177,6 +133,56 @@ pub fn capture(argv: &[OsString], timeout: std::time::Duration) -> Result<Vec<u8
         ));
     }
     Ok(stdout)
+}
+
+/// Runs `cmd` with stdin closed, in a process group of its own, and collects its output.
+/// Both pipes are drained on threads, so a large output cannot fill a pipe and stall;
+/// past `timeout` the whole group is killed (helpers it started too) and it is an error.
+pub fn bounded(
+    cmd: &mut Command,
+    timeout: std::time::Duration,
+) -> Result<(std::process::ExitStatus, Vec<u8>, Vec<u8>), String> {
+    use std::io::Read;
+    use std::process::Stdio;
+    fn drain<R: Read + Send + 'static>(pipe: Option<R>) -> std::thread::JoinHandle<Vec<u8>> {
+        std::thread::spawn(move || {
+            let mut buf = Vec::new();
+            if let Some(mut p) = pipe {
+                let _ = p.read_to_end(&mut buf);
+            }
+            buf
+        })
+    }
+    let mut child = cmd
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .process_group(0)
+        .spawn()
+        .map_err(|e| format!("cannot start {}: {e}", cmd.get_program().to_string_lossy()))?;
+    let out = drain(child.stdout.take());
+    let err = drain(child.stderr.take());
+    let start = std::time::Instant::now();
+    let status = loop {
+        match child.try_wait() {
+            Ok(Some(status)) => break status,
+            Ok(None) if start.elapsed() > timeout => {
+                if let Ok(pid) = i32::try_from(child.id()) {
+                    let _ = kill(Pid::from_raw(-pid), Signal::SIGKILL);
+                }
+                let _ = child.kill();
+                let _ = child.wait();
+                return Err(format!("timed out after {}s", timeout.as_secs()));
+            }
+            Ok(None) => std::thread::sleep(std::time::Duration::from_millis(2)),
+            Err(e) => return Err(format!("failed: {e}")),
+        }
+    };
+    Ok((
+        status,
+        out.join().unwrap_or_default(),
+        err.join().unwrap_or_default(),
+    ))
 }
 
 /// Whether `m` is the running guard binary (the file a shim links to).

@@ -509,15 +509,46 @@ fn codex_hooks_off() -> Option<String> {
 /// and checks that it is refused.
 fn simulate(agent: HookAgent, command: &str) -> Result<(), String> {
     use std::process::{Command, Stdio};
+    // Only guard's own hook command is run: a settings file (a project's, say) could
+    // name anything, and doctor must not run it.
+    let words =
+        crate::shell::split_words(command).map_err(|e| format!("cannot be read ({e}); not run"))?;
+    let name = super::hook::agent_name(agent);
+    let exe = match words.argv.as_slice() {
+        [exe, hook, a] if hook == "hook" && a == name && words.assignments.is_empty() => exe,
+        _ => return Err("is not `GUARD hook AGENT`: the hook does not run guard, so it protects nothing; not run".into()),
+    };
+    let path = crate::exec::resolve(
+        std::ffi::OsStr::new(exe),
+        std::env::var_os("PATH").as_deref(),
+    )
+    .map_err(|e| format!("cannot run guard: {e}"))?;
+    let ours = std::fs::metadata(&path).is_ok_and(|m| crate::exec::is_guard_binary(&m));
+    if !ours {
+        return Err(format!(
+            "runs {}, which is not this guard ({}); not simulated",
+            path.display(),
+            std::env::current_exe()
+                .map(|p| p.display().to_string())
+                .unwrap_or_default()
+        ));
+    }
     let payload = super::hook::sample(agent, "terraform destroy -auto-approve");
     let file = crate::exec::input_file(payload.to_string().as_bytes())
         .map_err(|e| format!("cannot be simulated: {e}"))?;
-    let out = Command::new("/bin/sh")
-        .arg("-c")
-        .arg(command)
+    // The simulation's refusal must not count on the person's circuit breaker.
+    let state = std::env::temp_dir().join(format!(
+        "guard-doctor-{}",
+        crate::approval::nonce().unwrap_or_default()
+    ));
+    let out = Command::new(&path)
+        .args(["hook", name])
+        .env("XDG_STATE_HOME", &state)
         .stdin(Stdio::from(file))
         .output()
-        .map_err(|e| format!("cannot be started: {e}"))?;
+        .map_err(|e| format!("cannot be started: {e}"));
+    let _ = std::fs::remove_dir_all(&state);
+    let out = out?;
     let stdout = String::from_utf8_lossy(&out.stdout);
     let stderr = String::from_utf8_lossy(&out.stderr);
     match out.status.code() {
@@ -530,7 +561,6 @@ fn simulate(agent: HookAgent, command: &str) -> Result<(), String> {
             "blocks every call, not only destructive ones: {}",
             stderr.lines().next().unwrap_or_default()
         )),
-        Some(127) => Err("is not found: reinstall with the guard you use".into()),
         _ => Err(format!(
             "failed ({}), and the agent would let the call through: {}",
             out.status,

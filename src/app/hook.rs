@@ -123,6 +123,12 @@ fn carried(p: &Protocol, payload: &Value) -> Result<Carried, String> {
 }
 
 pub fn run(agent: HookAgent, global: &GlobalArgs) -> Result<i32, Error> {
+    // A panic would end guard by abort, which every agent takes as "let it through":
+    // here it blocks the call instead.
+    std::panic::set_hook(Box::new(|info| {
+        eprintln!("guard: internal error ({info}); the call is blocked");
+        std::process::exit(BLOCK);
+    }));
     let p = Protocol::of(agent);
     let mut raw = String::new();
     if let Err(e) = std::io::stdin().take(8 << 20).read_to_string(&mut raw) {
@@ -154,16 +160,29 @@ pub fn run(agent: HookAgent, global: &GlobalArgs) -> Result<i32, Error> {
         Ok(Carried::Command(input)) => input,
         Err(why) => return Ok(block(&format!("guard: {why}; the call is blocked"))),
     };
+    // The command runs in the agent's working directory: relative paths, plan files and
+    // the directory an approval binds are read there.
+    if let Some(cwd) = payload.get("cwd").and_then(Value::as_str) {
+        let dir = std::path::Path::new(cwd);
+        if !dir.is_absolute() || std::env::set_current_dir(dir).is_err() {
+            return Ok(block(&format!(
+                "guard: the call's working directory `{}` is not one guard can enter; the call is blocked",
+                crate::sanitize::sanitize(cwd)
+            )));
+        }
+    }
     let shown = input.shown();
-    // The decision is made in a child guard, bounded in memory and time: whatever goes
-    // wrong there (a parser that never stops, a crash) blocks the call here.
-    let checked = match decide_in_child(&input) {
-        Ok(c) => c,
-        Err(why) => return Ok(block(&format!("guard: {why}; the call is blocked"))),
-    };
     let settings = match super::load_rules(global, Some(&[])) {
         Ok(set) => set.settings,
         Err(e) => return Ok(block(&format!("guard: {e}"))),
+    };
+    // The decision is made in a child guard, bounded in memory and time (longer than a
+    // plan may take to read): whatever goes wrong there (a parser that never stops, a
+    // crash) blocks the call here.
+    let time = std::time::Duration::from_secs(settings.plans.timeout + 15);
+    let checked = match decide_in_child(&input, time) {
+        Ok(c) => c,
+        Err(why) => return Ok(block(&format!("guard: {why}; the call is blocked"))),
     };
     let approvals = &settings.approvals;
     if checked.decision == Decision::Allow {
@@ -194,7 +213,7 @@ pub fn run(agent: HookAgent, global: &GlobalArgs) -> Result<i32, Error> {
     let explain = report::explain(&shown, &checked.findings);
     let (decision, reason) = match checked.decision {
         Decision::Allow | Decision::Warn => return Ok(allow(&p)),
-        Decision::Confirm if p.can_ask => (
+        Decision::Confirm if p.can_ask && !runs_through_shim(&checked.findings) => (
             "ask",
             format!("guard: this needs a person's confirmation\n{explain}"),
         ),
@@ -232,6 +251,22 @@ pub fn run(agent: HookAgent, global: &GlobalArgs) -> Result<i32, Error> {
     Ok(0)
 }
 
+/// Whether a flagged program would run through a guard shim, which refuses what an
+/// agent runs: a yes in the agent's own prompt would then never reach the command.
+fn runs_through_shim(findings: &[crate::matcher::Finding]) -> bool {
+    // The findings came through JSON, so the program is read back from the command.
+    findings
+        .iter()
+        .filter_map(|f| crate::shell::split_words(&f.command).ok())
+        .filter_map(|c| c.argv.into_iter().next())
+        .any(|program| {
+            matches!(
+                super::shim::first_on_path(&program),
+                super::shim::FirstOnPath::Shim(_)
+            )
+        })
+}
+
 pub fn agent_name(agent: HookAgent) -> &'static str {
     match agent {
         HookAgent::ClaudeCode => "claude-code",
@@ -262,14 +297,13 @@ struct Checked {
     plan: Option<String>,
 }
 
-/// Limits for the child that decides.
+/// The child's memory bound.
 const CHILD_MEMORY: u64 = 2 << 30;
-const CHILD_TIME: std::time::Duration = std::time::Duration::from_secs(20);
 
-/// Runs `guard check --json` on the input as a child with bounded memory and time.
-fn decide_in_child(input: &Input) -> Result<Checked, String> {
+/// Runs `guard check --json` on the input as a child bounded in memory and time.
+fn decide_in_child(input: &Input, time: std::time::Duration) -> Result<Checked, String> {
     use std::os::unix::process::CommandExt;
-    use std::process::{Command, Stdio};
+    use std::process::Command;
     let exe = std::env::current_exe().map_err(|e| format!("cannot find its own binary: {e}"))?;
     let mut cmd = Command::new(exe);
     cmd.args(["check", "--json"]);
@@ -277,9 +311,6 @@ fn decide_in_child(input: &Input) -> Result<Checked, String> {
         Input::Shell(s) => cmd.args(["-c", s]),
         Input::Argv(argv) => cmd.arg("--").args(argv),
     };
-    cmd.stdin(Stdio::null())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::null());
     // SAFETY: between fork and exec the child only calls setrlimit(2), which is
     // async-signal-safe, and touches no memory shared with the parent.
     #[allow(unsafe_code)]
@@ -289,36 +320,14 @@ fn decide_in_child(input: &Input) -> Result<Checked, String> {
             setrlimit(Resource::RLIMIT_AS, CHILD_MEMORY, CHILD_MEMORY).map_err(std::io::Error::from)
         });
     }
-    let mut child = cmd
-        .spawn()
-        .map_err(|e| format!("cannot start the check: {e}"))?;
-    let start = std::time::Instant::now();
-    loop {
-        match child.try_wait() {
-            Ok(Some(_)) => break,
-            Ok(None) if start.elapsed() > CHILD_TIME => {
-                let _ = child.kill();
-                let _ = child.wait();
-                return Err(format!(
-                    "the check took longer than {}s",
-                    CHILD_TIME.as_secs()
-                ));
-            }
-            Ok(None) => std::thread::sleep(std::time::Duration::from_millis(2)),
-            Err(e) => return Err(format!("the check failed: {e}")),
-        }
-    }
-    let out = child
-        .wait_with_output()
-        .map_err(|e| format!("the check failed: {e}"))?;
+    let (status, stdout, _) =
+        crate::exec::bounded(&mut cmd, time).map_err(|e| format!("the check failed: {e}"))?;
     // check's exit status is the decision (0-4); anything else is a failure.
-    if !matches!(out.status.code(), Some(0..=4)) {
-        return Err(format!("the check failed ({})", out.status));
+    if !matches!(status.code(), Some(0..=4)) {
+        return Err(format!("the check failed ({status})"));
     }
-    serde_json::from_slice(&out.stdout)
-        .map_err(|e| format!("the check's answer was unreadable: {e}"))
+    serde_json::from_slice(&stdout).map_err(|e| format!("the check's answer was unreadable: {e}"))
 }
-
 /// A shell call of `command` as `agent` sends it (for `guard doctor`'s simulation).
 pub fn sample(agent: HookAgent, command: &str) -> Value {
     let p = Protocol::of(agent);

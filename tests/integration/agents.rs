@@ -19,7 +19,7 @@ fn codex(command: Value) -> Value {
         "session_id": "0199a0d2-6a7e-7c31-9a55-3d1c5f0c2b11",
         "turn_id": "turn-1",
         "transcript_path": null,
-        "cwd": "/srv/infra",
+        "cwd": "/tmp",
         "hook_event_name": "PreToolUse",
         "model": "gpt-5",
         "permission_mode": "default",
@@ -34,7 +34,7 @@ fn gemini(command: &str) -> Value {
     json!({
         "session_id": "s-1",
         "transcript_path": "/home/u/.gemini/tmp/t.json",
-        "cwd": "/srv/infra",
+        "cwd": "/tmp",
         "hook_event_name": "BeforeTool",
         "timestamp": "2026-11-23T10:00:00Z",
         "tool_name": "run_shell_command",

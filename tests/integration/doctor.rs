@@ -180,10 +180,7 @@ fn installed_hooks_are_simulated_and_broken_ones_fail() {
         out.lines()
             .any(|l| l.starts_with(&format!("FAIL  hooks     {agent}: ")) && l.contains(needle))
     };
-    assert!(
-        fail("claude-code", "let a simulated `terraform destroy` through"),
-        "{out}"
-    );
+    assert!(fail("claude-code", "which is not this guard"), "{out}");
     assert!(fail("gemini", "hooksConfig.enabled"), "{out}");
     assert!(fail("codex", "[features] hooks = false"), "{out}");
     // An agent set up without guard's hook is a warning.
@@ -268,6 +265,30 @@ fn the_breaker_state_is_part_of_the_checkup() {
             |l| l.starts_with("WARN  breaker   open for agent:test since")
                 && l.ends_with("a person resets it with `guard breaker reset`")
         ),
+        "{out}"
+    );
+}
+
+/// A settings file can name any command: doctor runs only guard's own hook command,
+/// never what a project's settings put there.
+#[test]
+fn doctor_never_runs_a_foreign_hook_command() {
+    let s = Sandbox::new();
+    let marker = s.path("PWNED");
+    s.write(
+        "work/.claude/settings.json",
+        &serde_json::json!({"hooks": {"PreToolUse": [{"matcher": "Bash", "hooks": [
+            {"type": "command", "command": format!("touch {} # hook claude-code", marker.display())}
+        ]}]}})
+        .to_string(),
+    );
+    let (code, out) = doctor(&s);
+    assert_eq!(code, 1);
+    assert!(!marker.exists(), "the foreign command ran");
+    assert!(
+        out.lines()
+            .any(|l| l.starts_with("FAIL  hooks     claude-code:")
+                && l.contains("is not `GUARD hook AGENT`")),
         "{out}"
     );
 }

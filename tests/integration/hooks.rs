@@ -15,7 +15,7 @@ fn bash(command: &str) -> String {
     serde_json::json!({
         "session_id": "abc123",
         "transcript_path": "/tmp/t.jsonl",
-        "cwd": "/srv/infra",
+        "cwd": "/tmp",
         "hook_event_name": "PreToolUse",
         "tool_name": "Bash",
         "tool_input": { "command": command, "description": "run it" },
@@ -211,4 +211,68 @@ fn uninstall_after_other_edits_removes_only_guards_entry() {
         .run()
         .expect_code(64)
         .stderr_has("is not valid JSON");
+}
+
+/// The command is read where the agent runs it: the payload's `cwd`. One guard cannot
+/// enter blocks the call.
+#[test]
+fn the_payload_working_directory_is_where_the_command_is_read() {
+    let s = Sandbox::new();
+    let mut payload: serde_json::Value = serde_json::from_str(&bash("ls")).unwrap();
+    for bad in ["relative/dir", "/no/such/dir"] {
+        payload["cwd"] = bad.into();
+        let (code, out, err) = hook(&s, &payload.to_string());
+        assert_eq!((code, out.as_str()), (2, ""), "{bad}");
+        assert!(err.contains("working directory"), "{err}");
+    }
+    // A confirm-level command's request names the agent's directory, not guard's.
+    let dir = s.path("elsewhere");
+    std::fs::create_dir_all(&dir).unwrap();
+    payload["cwd"] = dir.display().to_string().into();
+    payload["tool_input"]["command"] = "terraform destroy".into();
+    let (_, out, _) = hook(&s, &payload.to_string());
+    let (_, reason) = decision(&out);
+    assert!(
+        reason.contains(&format!("directory: {}", dir.display())),
+        "{reason}"
+    );
+}
+
+/// A long string with many flagged commands is answered, not blocked: the decision's
+/// output is read while the check runs.
+#[test]
+fn a_large_answer_does_not_stall_the_check() {
+    let s = Sandbox::new();
+    let command: Vec<String> = (0..400)
+        .map(|i| format!("kubectl delete pod api-{i}"))
+        .collect();
+    let (code, out, err) = hook(&s, &bash(&command.join("; ")));
+    assert_eq!(code, 0, "{err}");
+    assert_eq!(decision(&out).0, "ask");
+}
+
+/// With a shim first on PATH, a yes in Claude Code's prompt would not reach the command
+/// (the shim refuses what an agent runs), so the person is told how to run it instead.
+#[test]
+fn under_shims_a_confirm_is_denied_with_the_line_a_person_runs() {
+    let s = Sandbox::new();
+    let shims = s.path("shims");
+    s.guard()
+        .args(["shim", "install", "--dir"])
+        .arg(&shims)
+        .arg("git")
+        .run()
+        .expect_code(0);
+    let path = format!("{}:{}", shims.display(), std::env::var("PATH").unwrap());
+    let out = s
+        .guard()
+        .env("PATH", path)
+        .args(["hook", "claude-code"])
+        .run_with_input(bash("git push --force origin main").as_bytes());
+    let (d, reason) = decision(&out.stdout());
+    assert_eq!(d, "deny");
+    assert!(
+        reason.contains("guard -c 'git push --force origin main'"),
+        "{reason}"
+    );
 }

@@ -43,7 +43,8 @@ pub fn invoked_as(arg0: &OsStr) -> Option<OsString> {
 /// Runs as the shim for `argv[0]`: the whole guarded flow, unless a parent guard has
 /// already passed exactly this command.
 pub fn run(argv: Vec<OsString>) -> Result<i32, Error> {
-    if passed_by_parent(&argv) {
+    if let Some(parent) = passed_by_parent(&argv) {
+        record_pass(&argv, parent);
         return exec::run(&argv, &[]);
     }
     super::guarded::run(&GlobalArgs::default(), &crate::analysis::Input::Argv(argv))
@@ -63,29 +64,87 @@ pub fn digest<S: AsRef<[u8]>>(argv: &[S]) -> String {
         .collect()
 }
 
-/// `GUARD_PASSED` for a child: what the parent handed down plus these argvs.
+/// `GUARD_PASSED` for a child: this guard's pid, then the digests of these argvs. A shim
+/// honours it only while this guard is its ancestor.
 pub fn passed_value<'a>(argvs: impl Iterator<Item = &'a [String]>) -> Option<String> {
-    let mut all: Vec<String> = std::env::var(PASSED_VAR)
-        .unwrap_or_default()
-        .split_whitespace()
-        .map(str::to_string)
-        .collect();
+    let mut all: Vec<String> = Vec::new();
     for argv in argvs.filter(|a| !a.is_empty()) {
         let d = digest(argv);
         if !all.contains(&d) {
             all.push(d);
         }
     }
-    let skip = all.len().saturating_sub(MAX_PASSED);
-    (!all.is_empty()).then(|| all[skip..].join(" "))
+    all.truncate(MAX_PASSED);
+    (!all.is_empty()).then(|| format!("{} {}", std::process::id(), all.join(" ")))
 }
 
-fn passed_by_parent(argv: &[OsString]) -> bool {
-    let Some(list) = std::env::var_os(PASSED_VAR) else {
-        return false;
-    };
+/// The pid of the ancestor guard that passed exactly `argv`, if one did: the value names
+/// a process that is an ancestor of this one and is the guard binary, and lists the
+/// argv's digest.
+fn passed_by_parent(argv: &[OsString]) -> Option<u32> {
+    let list = std::env::var(PASSED_VAR).ok()?;
+    let mut words = list.split_whitespace();
+    let pid: u32 = words.next()?.parse().ok()?;
     let d = digest(&argv.iter().map(|a| a.as_bytes()).collect::<Vec<_>>());
-    list.to_string_lossy().split_whitespace().any(|x| x == d)
+    if !words.any(|x| x == d) || !is_guard_ancestor(pid) {
+        return None;
+    }
+    Some(pid)
+}
+
+/// Whether `pid` is an ancestor of this process and runs the guard binary.
+fn is_guard_ancestor(pid: u32) -> bool {
+    let mut current = std::os::unix::process::parent_id();
+    for _ in 0..64 {
+        if current == pid {
+            return std::fs::metadata(format!("/proc/{pid}/exe"))
+                .is_ok_and(|m| exec::is_guard_binary(&m));
+        }
+        if current <= 1 {
+            return false;
+        }
+        // The parent is the 4th field of /proc/PID/stat, after the `(comm)` field.
+        let Some(parent) = std::fs::read_to_string(format!("/proc/{current}/stat"))
+            .ok()
+            .and_then(|stat| {
+                let after = stat.rsplit_once(')')?.1;
+                after.split_whitespace().nth(1)?.parse().ok()
+            })
+        else {
+            return false;
+        };
+        current = parent;
+    }
+    false
+}
+
+/// A pass on a parent's decision is still on the record.
+fn record_pass(argv: &[OsString], parent: u32) {
+    let Ok(set) = super::load_rules(&GlobalArgs::default(), Some(&[])) else {
+        return;
+    };
+    let (user, host) = (
+        crate::approval::identity::user(),
+        crate::approval::identity::host(),
+    );
+    let record = crate::audit::Record {
+        kind: "decision".into(),
+        run: crate::approval::nonce().unwrap_or_default(),
+        time: crate::audit::rfc3339(crate::approval::identity::now()),
+        requester: crate::approval::identity::principal(
+            set.settings.approvals.principal.as_deref(),
+        ),
+        host,
+        user,
+        cwd: crate::approval::identity::cwd(),
+        command: crate::audit::redact(&crate::analysis::Input::Argv(argv.to_vec()).shown()),
+        gate: "passed".into(),
+        detail: format!("already decided by the guard run that started it (pid {parent})"),
+        ..crate::audit::Record::default()
+    };
+    if let Err(why) = super::log::Target::from_settings(&set.settings).write(record) {
+        eprintln!("guard: warning: {why}; the command runs without its audit record");
+    }
 }
 
 /// The default shim directory: `$XDG_DATA_HOME/guard/shims`, else

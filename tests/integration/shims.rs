@@ -216,6 +216,15 @@ fn what_guard_passed_is_not_asked_twice_but_unseen_commands_are() {
     p.send_line("first-file").unwrap();
     p.exp_string("exit=0").unwrap();
     assert!(s.work().join("first-file").exists());
+    // The shim's pass is on the record, naming the guard run that decided.
+    let records = decisions(&s);
+    assert_eq!(
+        records,
+        [
+            ("touch first-file".to_string(), "confirmed".to_string()),
+            ("touch first-file".to_string(), "passed".to_string()),
+        ]
+    );
     // A script guard cannot read runs touch: the shim asks.
     s.write("work/make-file.sh", "touch second-file\n");
     let mut p = spawn(
@@ -226,4 +235,32 @@ fn what_guard_passed_is_not_asked_twice_but_unseen_commands_are() {
     p.send_line("no").unwrap();
     p.exp_string("exit=77").unwrap();
     assert!(!s.work().join("second-file").exists());
+}
+
+/// `GUARD_PASSED` is honoured only from a live guard ancestor: a value an agent makes up
+/// (its own digest, any pid) passes nothing.
+#[test]
+fn a_forged_pass_is_refused() {
+    let s = Sandbox::new();
+    let shims = s.path("shims");
+    install(&s, &shims, &["git"]);
+    let argv = ["git", "push", "--force", "origin", "main"];
+    let d = guard::app::shim::digest(&argv);
+    for value in [
+        format!("1 {d}"),
+        format!("{} {d}", std::process::id()),
+        d.clone(),
+    ] {
+        let out = sh(
+            &s,
+            &[&shims],
+            &format!("GUARD_PASSED='{value}' {}", argv.join(" ")),
+            true,
+        );
+        assert_eq!(out.status.code(), Some(77), "{value}: {out:?}");
+        assert!(
+            String::from_utf8_lossy(&out.stderr).contains("git.push-force"),
+            "{value}"
+        );
+    }
 }

@@ -151,7 +151,9 @@ pub fn count(limits: &Limits, audit: &Target, keys: &[String], kind: Kind) {
         }
     };
     for (key, o) in opened {
-        let record = breaker_record("open", &key, &o.why);
+        // The last key is always the principal (see `keys`).
+        let principal = keys.last().map_or("", String::as_str);
+        let record = breaker_record("open", &key, &o.why, principal);
         if let Err(why) = audit.write(record) {
             eprintln!("guard: warning: the breaker opened but {why}");
         }
@@ -174,13 +176,13 @@ pub fn refusal(shown: &str, key: &str, o: &Opened) -> Error {
     ))
 }
 
-fn breaker_record(gate: &str, key: &str, detail: &str) -> Record {
+fn breaker_record(gate: &str, key: &str, detail: &str, principal: &str) -> Record {
     let (user, host) = (identity::user(), identity::host());
     Record {
         kind: "breaker".into(),
         run: crate::approval::nonce().unwrap_or_default(),
         time: audit::rfc3339(identity::now()),
-        requester: format!("{user}@{host}"),
+        requester: principal.into(),
         host,
         user,
         cwd: identity::cwd(),
@@ -324,7 +326,12 @@ fn reset(
     };
     let was = locked(limits, audit, State::reset).map_err(Error::Refused)?;
     audit
-        .write(breaker_record("reset", "*", &how))
+        .write(breaker_record(
+            "reset",
+            "*",
+            &how,
+            &identity::principal(a.principal.as_deref()),
+        ))
         .map_err(|why| Error::Refused(format!("the breaker was reset, but {why}")))?;
     if was.is_empty() {
         println!("guard: the circuit breaker was closed; its counts are cleared ({how})");

@@ -486,11 +486,10 @@ fn disabled(agent: HookAgent, settings: &Value) -> Option<String> {
 /// Codex turns hooks off with `[features] hooks = false` (or the older `codex_hooks`)
 /// in its config.toml.
 fn codex_hooks_off() -> Option<String> {
-    let dir = std::env::var_os("CODEX_HOME")
-        .filter(|d| !d.is_empty())
-        .map(PathBuf::from)
-        .or_else(|| std::env::var_os("HOME").map(|h| PathBuf::from(h).join(".codex")))?;
-    let path = dir.join("config.toml");
+    // config.toml sits next to the user's hooks.json ($CODEX_HOME or ~/.codex).
+    let path = settings_path(HookAgent::Codex, false)
+        .ok()?
+        .with_file_name("config.toml");
     let text = std::fs::read_to_string(&path).ok()?;
     let value: toml::Table = toml::from_str(&text).ok()?;
     let features = value.get("features")?;

@@ -17,6 +17,7 @@ use crate::error::Error;
 use crate::exec;
 use std::ffi::{OsStr, OsString};
 use std::os::unix::ffi::OsStrExt;
+use crate::sanitize::sanitize;
 use std::path::{Path, PathBuf};
 
 /// The variable that carries the digests of commands a parent guard passed.
@@ -311,7 +312,12 @@ fn list(dir: Option<PathBuf>) -> Result<i32, Error> {
             FirstOnPath::Program(p) => format!("NOT guarded: {} comes first on PATH", p.display()),
             FirstOnPath::Missing => "NOT guarded: not on PATH".to_string(),
         };
-        println!("  {name:<12} -> {real}  ({first})");
+        println!(
+            "  {:<12} -> {}  ({})",
+            sanitize(name),
+            sanitize(&real),
+            sanitize(&first)
+        );
     }
     path_advice(&dir);
     Ok(0)

@@ -47,9 +47,28 @@ pub fn run(global: &GlobalArgs, input: &Input) -> Result<i32, Error> {
     // What runs: the apply of guard's copy of the plan, or with plan_first the apply of
     // the plan guard made, which is then also what an approval binds.
     let run_input = o.exec.clone().map_or_else(|| input.clone(), Input::Argv);
-    let input = if o.exec_is_subject { &run_input } else { input };
+    let subject = if o.exec_is_subject { &run_input } else { input };
+    let run_id = match gate_and_record(global, subject, &o) {
+        Ok(id) => id,
+        Err(e) => {
+            remove_plans(&o.saved);
+            return Err(e);
+        }
+    };
+    let result = run_child(&o, &run_input, run_id);
+    // The copies guard applied, and a plan_first plan once it ran, are gone with the run.
+    remove_plans(&o.saved);
+    if let Some(planned) = o.exec.as_ref().and_then(|a| a.last()) {
+        remove_plans(&[std::path::PathBuf::from(planned)]);
+    }
+    result
+}
+
+/// Passes the gate (the circuit breaker first), puts the decision on the record, counts
+/// it for the breaker, and says whether the command may run; returns the run's id.
+fn gate_and_record(global: &GlobalArgs, input: &Input, o: &Outcome) -> Result<String, Error> {
     let ctx = Context::detect(global.non_interactive);
-    let mut record = decision_record(&o, &ctx);
+    let mut record = decision_record(o, &ctx);
     let run_id = record.run.clone();
     let keys = super::breaker::keys(
         ctx.agent.as_deref(),
@@ -63,14 +82,14 @@ pub fn run(global: &GlobalArgs, input: &Input) -> Result<i32, Error> {
     let pass = if watched {
         match super::breaker::open_for(&o.breaker, &o.audit, &keys) {
             Ok(Some((key, opened))) => Err(super::breaker::refusal(&o.shown, &key, &opened)),
-            Ok(None) => pass_gate(global, input, &o, &ctx),
+            Ok(None) => pass_gate(global, input, o, &ctx),
             Err(why) => Err(Error::Refused(format!(
                 "{}: the circuit breaker's state cannot be read ({why}); fix its permissions",
                 sanitize(&o.shown)
             ))),
         }
     } else {
-        pass_gate(global, input, &o, &ctx)
+        pass_gate(global, input, o, &ctx)
     };
     match &pass {
         Ok(p) => {
@@ -96,10 +115,7 @@ pub fn run(global: &GlobalArgs, input: &Input) -> Result<i32, Error> {
             super::breaker::count(&o.breaker, &o.audit, &keys, kind);
         }
     }
-    if let Err(e) = pass {
-        remove_plans(&o.saved);
-        return Err(e);
-    }
+    pass?;
     if let Err(why) = written {
         if o.decision > Decision::Allow {
             return Err(Error::Refused(format!(
@@ -109,6 +125,11 @@ pub fn run(global: &GlobalArgs, input: &Input) -> Result<i32, Error> {
         }
         eprintln!("guard: warning: {why}; an allowed command runs without its audit record");
     }
+    Ok(run_id)
+}
+
+/// Runs the child and records how it ended.
+fn run_child(o: &Outcome, run_input: &Input, run_id: String) -> Result<i32, Error> {
     // What passed the gate here is not asked about again by a shim in the child.
     let passed = super::shim::passed_value(
         o.findings
@@ -121,7 +142,7 @@ pub fn run(global: &GlobalArgs, input: &Input) -> Result<i32, Error> {
         .into_iter()
         .collect();
     let start = std::time::Instant::now();
-    let result = match &run_input {
+    let result = match run_input {
         Input::Argv(argv) => exec::run(argv, &env),
         Input::Shell(text) => exec::run_shell(text, &env),
     };
@@ -145,11 +166,6 @@ pub fn run(global: &GlobalArgs, input: &Input) -> Result<i32, Error> {
     };
     if let Err(why) = o.audit.write(end) {
         eprintln!("guard: warning: the command ended with status {status}, but {why}");
-    }
-    // The copies guard applied, and a plan_first plan once it ran, are gone with the run.
-    remove_plans(&o.saved);
-    if let Some(planned) = o.exec.as_ref().and_then(|a| a.last()) {
-        remove_plans(&[std::path::PathBuf::from(planned)]);
     }
     result
 }

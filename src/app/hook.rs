@@ -122,6 +122,34 @@ fn carried(p: &Protocol, payload: &Value) -> Result<Carried, String> {
     }
 }
 
+/// The hook input: one JSON object for the event this protocol answers.
+fn read_payload(p: &Protocol) -> Result<Value, String> {
+    let mut raw = String::new();
+    if let Err(e) = std::io::stdin().take(8 << 20).read_to_string(&mut raw) {
+        return Err(format!("guard could not read the hook input: {e}"));
+    }
+    let payload: Value = match serde_json::from_str(&raw) {
+        Ok(v @ Value::Object(_)) => v,
+        Ok(_) => {
+            return Err("guard: the hook input is not a JSON object; the call is blocked".into());
+        }
+        Err(e) => {
+            return Err(format!(
+                "guard could not read the hook input as JSON ({e}); refusing what it cannot read"
+            ));
+        }
+    };
+    let event = payload.get("hook_event_name").and_then(Value::as_str);
+    if event.is_some_and(|e| e != p.event) {
+        return Err(format!(
+            "guard answers {} hooks only, not `{}`; the call is blocked",
+            p.event,
+            event.unwrap_or_default()
+        ));
+    }
+    Ok(payload)
+}
+
 pub fn run(agent: HookAgent, global: &GlobalArgs) -> Result<i32, Error> {
     // A panic would end guard by abort, which every agent takes as "let it through":
     // here it blocks the call instead.
@@ -130,31 +158,10 @@ pub fn run(agent: HookAgent, global: &GlobalArgs) -> Result<i32, Error> {
         std::process::exit(BLOCK);
     }));
     let p = Protocol::of(agent);
-    let mut raw = String::new();
-    if let Err(e) = std::io::stdin().take(8 << 20).read_to_string(&mut raw) {
-        return Ok(block(&format!("guard could not read the hook input: {e}")));
-    }
-    let payload: Value = match serde_json::from_str(&raw) {
-        Ok(v @ Value::Object(_)) => v,
-        Ok(_) => {
-            return Ok(block(
-                "guard: the hook input is not a JSON object; the call is blocked",
-            ));
-        }
-        Err(e) => {
-            return Ok(block(&format!(
-                "guard could not read the hook input as JSON ({e}); refusing what it cannot read"
-            )));
-        }
+    let payload = match read_payload(&p) {
+        Ok(v) => v,
+        Err(why) => return Ok(block(&why)),
     };
-    let event = payload.get("hook_event_name").and_then(Value::as_str);
-    if event.is_some_and(|e| e != p.event) {
-        return Ok(block(&format!(
-            "guard answers {} hooks only, not `{}`; the call is blocked",
-            p.event,
-            event.unwrap_or_default()
-        )));
-    }
     let input = match carried(&p, &payload) {
         Ok(Carried::NotShell) => return Ok(allow(&p)),
         Ok(Carried::Command(input)) => input,
@@ -210,9 +217,30 @@ pub fn run(agent: HookAgent, global: &GlobalArgs) -> Result<i32, Error> {
             Err(why) => return Ok(block(&format!("guard: {why}; the call is blocked"))),
         }
     }
+    let (decision, reason) = match verdict(&p, &input, &checked, approvals) {
+        Ok(Some(v)) => v,
+        Ok(None) => return Ok(allow(&p)),
+        Err(why) => return Ok(block(&why)),
+    };
+    if decision == "deny" && limits.enabled {
+        super::breaker::count(limits, &audit, &keys, crate::breaker::Kind::Refused);
+    }
+    println!("{}", p.answer(agent, decision, &reason));
+    Ok(0)
+}
+
+/// The answer for a decision above allow: `ask` or `deny` with the reason, or `None` to
+/// let the call through (warn).
+fn verdict(
+    p: &Protocol,
+    input: &Input,
+    checked: &Checked,
+    approvals: &crate::matcher::Approvals,
+) -> Result<Option<(&'static str, String)>, String> {
+    let shown = input.shown();
     let explain = report::explain(&shown, &checked.findings);
-    let (decision, reason) = match checked.decision {
-        Decision::Allow | Decision::Warn => return Ok(allow(&p)),
+    Ok(Some(match checked.decision {
+        Decision::Allow | Decision::Warn => return Ok(None),
         Decision::Confirm if p.can_ask && !runs_through_shim(&checked.findings) => (
             "ask",
             format!("guard: this needs a person's confirmation\n{explain}"),
@@ -225,15 +253,9 @@ pub fn run(agent: HookAgent, global: &GlobalArgs) -> Result<i32, Error> {
             ),
         ),
         Decision::TwoPerson => {
-            let request = match make_request(
-                &input,
-                &checked.findings,
-                approvals,
-                checked.plan.as_deref(),
-            ) {
-                Ok(r) => r,
-                Err(e) => return Ok(block(&format!("guard: {e}"))),
-            };
+            let request =
+                make_request(input, &checked.findings, approvals, checked.plan.as_deref())
+                    .map_err(|e| format!("guard: {e}"))?;
             let how = how_to_approve(&request);
             (
                 "deny",
@@ -243,12 +265,7 @@ pub fn run(agent: HookAgent, global: &GlobalArgs) -> Result<i32, Error> {
             )
         }
         Decision::Deny => ("deny", format!("guard: this is never run\n{explain}")),
-    };
-    if decision == "deny" && limits.enabled {
-        super::breaker::count(limits, &audit, &keys, crate::breaker::Kind::Refused);
-    }
-    println!("{}", p.answer(agent, decision, &reason));
-    Ok(0)
+    }))
 }
 
 /// Whether a flagged program would run through a guard shim, which refuses what an

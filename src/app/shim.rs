@@ -15,9 +15,9 @@
 use crate::cli::{GlobalArgs, ShimCmd};
 use crate::error::Error;
 use crate::exec;
+use crate::sanitize::sanitize;
 use std::ffi::{OsStr, OsString};
 use std::os::unix::ffi::OsStrExt;
-use crate::sanitize::sanitize;
 use std::path::{Path, PathBuf};
 
 /// The variable that carries the digests of commands a parent guard passed.

@@ -5,3 +5,4 @@ pub mod builtin;
 pub mod examples;
 pub mod load;
 pub mod model;
+mod sections;

@@ -247,3 +247,41 @@ fn a_layer_cannot_take_over_a_built_in_tool_by_alias() {
         .expect_code(78)
         .stderr_has("already a known tool");
 }
+
+/// The new sections fail like every other config error (one FILE:LINE:COL line, exit
+/// 78), and a project cannot loosen them.
+#[test]
+fn plans_and_breaker_sections_are_checked_and_trusted_by_layer() {
+    let s = Sandbox::new();
+    s.user_config("[plans]\ntimeout = \"forever\"\n");
+    let out = s.guard().args(["check", "--", "ls"]).run().expect_code(78);
+    assert!(
+        out.stderr().contains("config.toml:2:11"),
+        "{}",
+        out.stderr()
+    );
+    assert!(out.stderr().contains("[plans] timeout `forever`"));
+    s.user_config("[breaker]\nwindow = \"5s\"\n");
+    s.guard()
+        .args(["check", "--", "ls"])
+        .run()
+        .expect_code(78)
+        .stderr_has("[breaker] window `5s`");
+    s.user_config("[breaker]\nmax_refusalz = 1\n");
+    s.guard()
+        .args(["check", "--", "ls"])
+        .run()
+        .expect_code(78)
+        .stderr_has("max_refusalz");
+    // A project can turn plan_first on, but not the breaker off or plan_first off.
+    s.user_config("[plans]\nplan_first = true\n");
+    s.project_config("[breaker]\nenabled = false\n[plans]\nplan_first = false\n");
+    let out = s.guard().args(["breaker", "status", "--json"]).run();
+    assert_eq!(out.json()["enabled"], true);
+    assert!(
+        out.stderr().contains("[breaker] ignored"),
+        "{}",
+        out.stderr()
+    );
+    assert!(out.stderr().contains("plan_first = false ignored"));
+}

@@ -198,14 +198,7 @@ fn installed_hooks_are_simulated_and_broken_ones_fail() {
 #[test]
 fn shims_first_on_path_are_ok_and_the_rest_are_named() {
     let s = Sandbox::new();
-    let shims = s.path("shims");
-    s.guard()
-        .args(["shim", "install", "--dir"])
-        .arg(&shims)
-        .arg("git")
-        .run()
-        .expect_code(0);
-    let path = format!("{}:{}", shims.display(), std::env::var("PATH").unwrap());
+    let (shims, path) = s.shims(&["git"]);
     let out = s.guard().env("PATH", &path).args(["doctor"]).run();
     let stdout = out.stdout();
     assert!(

@@ -256,14 +256,7 @@ fn a_large_answer_does_not_stall_the_check() {
 #[test]
 fn under_shims_a_confirm_is_denied_with_the_line_a_person_runs() {
     let s = Sandbox::new();
-    let shims = s.path("shims");
-    s.guard()
-        .args(["shim", "install", "--dir"])
-        .arg(&shims)
-        .arg("git")
-        .run()
-        .expect_code(0);
-    let path = format!("{}:{}", shims.display(), std::env::var("PATH").unwrap());
+    let (_, path) = s.shims(&["git"]);
     let out = s
         .guard()
         .env("PATH", path)

@@ -71,6 +71,23 @@ impl Sandbox {
         self.write("work/.guard.toml", text)
     }
 
+    /// Shims for `programs` in `shims/`; returns the directory and a PATH with it first.
+    pub fn shims(&self, programs: &[&str]) -> (PathBuf, String) {
+        let dir = self.path("shims");
+        self.guard()
+            .args(["shim", "install", "--dir"])
+            .arg(&dir)
+            .args(programs)
+            .run()
+            .expect_code(0);
+        let path = format!(
+            "{}:{}",
+            dir.display(),
+            std::env::var("PATH").unwrap_or_default()
+        );
+        (dir, path)
+    }
+
     /// A `guard` command inside the sandbox, with a clean environment.
     pub fn guard(&self) -> Cmd {
         Cmd(self.command(GUARD))

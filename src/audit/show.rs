@@ -19,7 +19,14 @@ impl Filter {
         self.since
             .as_ref()
             .is_none_or(|s| r.time.as_str() >= s.as_str())
-            && self.decision.as_ref().is_none_or(|d| &r.decision == d)
+            && self.decision.as_ref().is_none_or(|d| {
+                let decision = if r.kind == "breaker" {
+                    "breaker"
+                } else {
+                    r.decision.as_str()
+                };
+                decision == d
+            })
             && self
                 .rule
                 .as_ref()
@@ -40,7 +47,8 @@ pub fn select(text: &str, filter: &Filter) -> Vec<(Record, Option<Record>)> {
         .collect();
     let mut out: Vec<(Record, Option<Record>)> = Vec::new();
     for r in &records {
-        if r.kind == "decision" && filter.keeps(r) {
+        // Decisions, and the circuit breaker opening and being reset.
+        if (r.kind == "decision" || r.kind == "breaker") && filter.keeps(r) {
             let exit = records
                 .iter()
                 .find(|e| e.kind == "exit" && e.run == r.run)
@@ -72,6 +80,19 @@ pub fn table(rows: &[(Record, Option<Record>)]) -> String {
         } else {
             format!("{} ({})", r.gate, r.approvers.join(","))
         };
+        if r.kind == "breaker" {
+            let key = r.key.as_deref().unwrap_or("*");
+            s.push_str(&format!(
+                "{:21} {:11} {:12} {:5} {:29} {}\n",
+                r.time,
+                "breaker",
+                sanitize(&r.gate),
+                "-",
+                "-",
+                sanitize(&format!("{key}: {}", r.detail))
+            ));
+            continue;
+        }
         s.push_str(&format!(
             "{:21} {:11} {:12} {:5} {:29} {}\n",
             r.time,

@@ -296,3 +296,31 @@ fn agent_hook_sessions_have_their_own_breaker() {
     assert!(open.contains(&"agent:claude-code/s1"), "{v}");
     assert_eq!(open.len(), 2, "the session and the principal: {v}");
 }
+
+/// `guard log` shows the breaker opening and being reset among the decisions.
+#[test]
+fn the_log_shows_the_breaker() {
+    let s = sandbox("max_refusals = 1\n");
+    agent(&s, T0, DESTROY);
+    agent(&s, T0 + 1, DESTROY);
+    let out = s
+        .guard()
+        .args(["log", "--decision", "breaker"])
+        .run()
+        .expect_code(0);
+    let text = out.stdout();
+    let rows: Vec<&str> = text.lines().skip(1).collect();
+    assert_eq!(
+        rows.len(),
+        2,
+        "the agent's key and the principal's: {rows:?}"
+    );
+    assert!(
+        rows.iter()
+            .all(|r| r.contains(" breaker ") && r.contains(" open "))
+    );
+    assert!(
+        rows.iter()
+            .any(|r| r.contains("agent:test: 2 refused commands"))
+    );
+}

@@ -112,13 +112,19 @@ pub fn input_file(bytes: &[u8]) -> std::io::Result<std::fs::File> {
 /// Runs `argv` (found with [`resolve`], never a shim) with stdin closed and captures its
 /// standard output, for reading a plan. A child that runs longer than `timeout` is
 /// killed; a non-zero exit is an error carrying the first line of its stderr.
-pub fn capture(argv: &[OsString], timeout: std::time::Duration) -> Result<Vec<u8>, String> {
+pub fn capture(
+    argv: &[OsString],
+    env: &[(String, String)],
+    timeout: std::time::Duration,
+) -> Result<Vec<u8>, String> {
     let Some((program, args)) = argv.split_first() else {
         return Err("nothing to run".into());
     };
     let path = resolve(program, std::env::var_os("PATH").as_deref()).map_err(|e| e.to_string())?;
     let mut cmd = Command::new(&path);
-    cmd.arg0(program).args(args);
+    cmd.arg0(program)
+        .args(args)
+        .envs(env.iter().map(|(k, v)| (k, v)));
     let (status, stdout, stderr) = bounded(&mut cmd, timeout)?;
     if !status.success() {
         let first = String::from_utf8_lossy(&stderr)

@@ -167,6 +167,15 @@ pub fn run(agent: HookAgent, global: &GlobalArgs) -> Result<i32, Error> {
         Ok(Carried::Command(input)) => input,
         Err(why) => return Ok(block(&format!("guard: {why}; the call is blocked"))),
     };
+    // --config names a file relative to where guard was started, not the agent's cwd.
+    let mut global = global.clone();
+    if let Some(config) = &global.config {
+        match std::path::absolute(config) {
+            Ok(p) => global.config = Some(p),
+            Err(e) => return Ok(block(&format!("guard: --config {}: {e}", config.display()))),
+        }
+    }
+    let global = &global;
     // The command runs in the agent's working directory: relative paths, plan files and
     // the directory an approval binds are read there.
     if let Some(cwd) = payload.get("cwd").and_then(Value::as_str) {
@@ -187,7 +196,7 @@ pub fn run(agent: HookAgent, global: &GlobalArgs) -> Result<i32, Error> {
     // plan may take to read): whatever goes wrong there (a parser that never stops, a
     // crash) blocks the call here.
     let time = std::time::Duration::from_secs(settings.plans.timeout + 15);
-    let checked = match decide_in_child(&input, time) {
+    let checked = match decide_in_child(&input, global, time) {
         Ok(c) => c,
         Err(why) => return Ok(block(&format!("guard: {why}; the call is blocked"))),
     };
@@ -318,12 +327,20 @@ struct Checked {
 const CHILD_MEMORY: u64 = 2 << 30;
 
 /// Runs `guard check --json` on the input as a child bounded in memory and time.
-fn decide_in_child(input: &Input, time: std::time::Duration) -> Result<Checked, String> {
+fn decide_in_child(
+    input: &Input,
+    global: &GlobalArgs,
+    time: std::time::Duration,
+) -> Result<Checked, String> {
     use std::os::unix::process::CommandExt;
     use std::process::Command;
     let exe = std::env::current_exe().map_err(|e| format!("cannot find its own binary: {e}"))?;
     let mut cmd = Command::new(exe);
     cmd.args(["check", "--json"]);
+    // The same config the hook was given.
+    if let Some(config) = &global.config {
+        cmd.env("GUARD_CONFIG", config);
+    }
     match input {
         Input::Shell(s) => cmd.args(["-c", s]),
         Input::Argv(argv) => cmd.arg("--").args(argv),

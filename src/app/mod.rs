@@ -140,7 +140,7 @@ fn outcome(
     let runner = ProcessRunner {
         timeout: std::time::Duration::from_secs(set.settings.plans.timeout),
     };
-    let refined = plan::refine(script, findings, set, mode, argv, &runner);
+    let refined = plan::refine(script, findings, set, mode, argv, &process_env, &runner);
     let decision = decide(&refined.findings);
     Outcome {
         shown,
@@ -180,8 +180,12 @@ struct ProcessRunner {
 }
 
 impl plan::Runner for ProcessRunner {
-    fn capture(&self, argv: &[std::ffi::OsString]) -> Result<Vec<u8>, String> {
-        crate::exec::capture(argv, self.timeout)
+    fn capture(
+        &self,
+        argv: &[std::ffi::OsString],
+        env: &[(String, String)],
+    ) -> Result<Vec<u8>, String> {
+        crate::exec::capture(argv, env, self.timeout)
     }
 
     fn read(&self, path: &std::path::Path) -> Result<Vec<u8>, String> {

@@ -78,6 +78,7 @@ pub(super) fn reader(
         argv.extend(["--output".into(), "json".into()]);
         Reader {
             argv: os(argv),
+            env: cmd.assignments.clone(),
             file: None,
             format: Format::CloudFormation,
         }
@@ -105,7 +106,7 @@ pub(super) fn reader(
             }
             let mut make = cmd.argv.clone();
             make.push("--no-execute-changeset".into());
-            let printed = match runner.capture(&os(make)) {
+            let printed = match runner.capture(&os(make), &cmd.assignments) {
                 Ok(text) => text,
                 Err(why) => {
                     return Some(Err(format!(

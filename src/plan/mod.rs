@@ -33,6 +33,7 @@ pub mod ids {
     pub const FORGETS: &str = "plan.forgets";
     pub const UNKNOWN_ACTION: &str = "plan.unknown-action";
     pub const UNREADABLE: &str = "plan.unreadable";
+    pub const UNPINNED: &str = "plan.unpinned";
 }
 
 /// What a plan does to one resource.
@@ -94,8 +95,10 @@ pub enum Mode {
 
 /// Runs the tools' read-only commands.
 pub trait Runner {
-    /// Runs `argv` and returns its standard output, or why it failed.
-    fn capture(&self, argv: &[OsString]) -> Result<Vec<u8>, String>;
+    /// Runs `argv`, with `env` added to its environment (the command's own `NAME=value`
+    /// words: the profile or stack they select is the one the plan must come from), and
+    /// returns its standard output, or why it failed.
+    fn capture(&self, argv: &[OsString], env: &[(String, String)]) -> Result<Vec<u8>, String>;
     /// Reads a file (a saved plan, to hash it).
     fn read(&self, path: &std::path::Path) -> Result<Vec<u8>, String>;
     /// A fresh path to save a plan to (plan_first), in a directory only this user reads.
@@ -127,6 +130,8 @@ impl Scope {
 struct Reader {
     /// The read-only command that prints the plan.
     argv: Vec<OsString>,
+    /// The variables the command sets for itself, given to the read-only command too.
+    env: Vec<(String, String)>,
     /// The saved plan file, whose content hash is the digest.
     file: Option<PathBuf>,
     format: Format,
@@ -171,6 +176,7 @@ pub fn refine(
     set: &RuleSet,
     mode: Mode,
     argv: Option<&[OsString]>,
+    env: &dyn Fn(&str) -> Option<String>,
     runner: &dyn Runner,
 ) -> Refined {
     let mut out = Refined {
@@ -186,7 +192,10 @@ pub fn refine(
         let Some(grammar) = set.grammar(program) else {
             continue;
         };
-        let whole = mode == Mode::Run && single && argv.is_some_and(|a| is_whole(a, cmd));
+        // The whole argv guard was given (a check of it too): a run applies what guard
+        // read. Otherwise a plan file read in place can change before the tool reads it.
+        let pinned = single && argv.is_some_and(|a| is_whole(a, cmd));
+        let whole = mode == Mode::Run && pinned;
         let scope = Scope {
             whole,
             plan_first: whole && set.settings.plans.plan_first,
@@ -204,11 +213,10 @@ pub fn refine(
             Ok(())
         };
         let reader = match &guard_ok {
-            Ok(()) => tool_reader(cmd, &grammar, scope, runner, &mut out),
+            Ok(()) => tool_reader(cmd, &grammar, scope, env, runner, &mut out),
             // Whether the command would have a plan at all; nothing runs in this scope.
-            Err(why) => {
-                tool_reader(cmd, &grammar, Scope::DRY, runner, &mut out).map(|_| Err(why.clone()))
-            }
+            Err(why) => tool_reader(cmd, &grammar, Scope::DRY, env, runner, &mut out)
+                .map(|_| Err(why.clone())),
         };
         let reader = match reader {
             None => continue,
@@ -223,6 +231,9 @@ pub fn refine(
                 digests.push(plan.digest.clone());
                 supersede(&mut out.findings, cmd, set);
                 out.findings.extend(plan_findings(cmd, &plan, &reader));
+                if reader.file.is_some() && !pinned {
+                    out.findings.push(unpinned(cmd));
+                }
             }
             Err(why) => out.findings.push(unreadable(cmd, Some(&reader), &why)),
         }
@@ -235,7 +246,7 @@ pub fn refine(
 
 /// The plan, read and hashed.
 fn read(reader: &Reader, runner: &dyn Runner) -> Result<Plan, String> {
-    let stdout = runner.capture(&reader.argv)?;
+    let stdout = runner.capture(&reader.argv, &reader.env)?;
     let changes = match reader.format {
         Format::Terraform => terraform::changes(&stdout)?,
         Format::Pulumi => pulumi::changes(&stdout)?,
@@ -347,15 +358,30 @@ fn tool_reader(
     cmd: &Command,
     grammar: &crate::matcher::args::Grammar,
     scope: Scope,
+    env: &dyn Fn(&str) -> Option<String>,
     runner: &dyn Runner,
     out: &mut Refined,
 ) -> Option<Result<Reader, String>> {
     match grammar.name.as_str() {
-        "terraform" => terraform::reader(cmd, grammar, scope, runner, out),
+        "terraform" => terraform::reader(cmd, grammar, scope, env, runner, out),
+        "terragrunt" => terraform::terragrunt(cmd, grammar),
         "pulumi" => pulumi::reader(cmd, grammar).map(Ok),
         "aws" => cloudformation::reader(cmd, grammar, scope, runner, out),
         _ => None,
     }
+}
+
+/// A plan file read where it lies, for a command guard does not run itself: it can
+/// change between guard's read and the tool's.
+fn unpinned(cmd: &Command) -> Finding {
+    let argv: Vec<String> = cmd.argv.iter().map(|w| crate::shell::quote(w)).collect();
+    finding(
+        cmd,
+        ids::UNPINNED,
+        Decision::Confirm,
+        "guard read the plan file, but it can change before the apply reads it: only `guard -- ...` applies the copy guard read".into(),
+        format!("run it as `guard -- {}`", argv.join(" ")),
+    )
 }
 
 /// Whether `cmd` is exactly the argv guard was given.

@@ -35,6 +35,7 @@ pub(super) fn reader(cmd: &Command, grammar: &Grammar) -> Option<Reader> {
     argv.push("--json".into());
     Some(Reader {
         argv: os(argv),
+        env: cmd.assignments.clone(),
         file: None,
         format: Format::Pulumi,
     })

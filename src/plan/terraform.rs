@@ -30,6 +30,7 @@ pub(super) fn reader(
     cmd: &Command,
     grammar: &Grammar,
     scope: Scope,
+    env: &dyn Fn(&str) -> Option<String>,
     runner: &dyn Runner,
     out: &mut Refined,
 ) -> Option<Result<Reader, String>> {
@@ -53,6 +54,21 @@ pub(super) fn reader(
             "-chdir is given more than once: which directory terraform uses is not clear".into(),
         ));
     }
+    // Terraform adds TF_CLI_ARGS and TF_CLI_ARGS_apply to the command line: a plan file
+    // given there is applied without being named here.
+    for var in ["TF_CLI_ARGS", "TF_CLI_ARGS_apply"] {
+        let value = cmd
+            .assignment(var)
+            .map(str::to_string)
+            .or_else(|| env(var))
+            .unwrap_or_default();
+        let words = crate::matcher::args::split_env_words(&value);
+        if let Some(w) = words.iter().find(|w| !w.starts_with('-')) {
+            return Some(Err(format!(
+                "{var} gives `{w}` as an argument; guard reads only a plan file named on the command line"
+            )));
+        }
+    }
     let program = cmd.argv[0].clone();
     let global_words: Vec<String> = globals.iter().flat_map(Arg::words).collect();
     let chdir = chdirs.first().and_then(|a| a.value()).map(PathBuf::from);
@@ -71,6 +87,10 @@ pub(super) fn reader(
             Some(dir) if !file.starts_with('/') => dir.join(file),
             _ => PathBuf::from(file),
         };
+        // A pipe or a device gives whatever its writer sends, each time it is read.
+        if std::fs::metadata(&path).is_ok_and(|m| !m.is_file()) {
+            return Some(Err(format!("`{file}` is not a regular file")));
+        }
         let show_file = if scope.whole {
             // A run reads the plan once, into a copy only this user can write, and
             // applies that copy: the file cannot change between the check and the apply.
@@ -105,6 +125,7 @@ pub(super) fn reader(
         argv.extend(["show".into(), "-json".into(), show_file]);
         return Some(Ok(Reader {
             argv: os(argv),
+            env: cmd.assignments.clone(),
             file: Some(file_path),
             format: Format::Terraform,
         }));
@@ -127,7 +148,7 @@ pub(super) fn reader(
             .filter(|a| !is(a, &["-auto-approve"]))
             .flat_map(Arg::words),
     );
-    match runner.capture(&os(plan)) {
+    match runner.capture(&os(plan), &cmd.assignments) {
         Ok(text) => out.plan_text.extend(text),
         Err(why) => return Some(Err(format!("plan_first: the plan failed ({why})"))),
     }
@@ -147,9 +168,26 @@ pub(super) fn reader(
     show.extend(["show".into(), "-json".into(), saved_str]);
     Some(Ok(Reader {
         argv: os(show),
+        env: cmd.assignments.clone(),
         file: Some(saved),
         format: Format::Terraform,
     }))
+}
+
+/// `terragrunt apply PLANFILE` (also `run apply`, `run-all apply`): guard does not read
+/// terragrunt's plans, so a saved plan it applies is unreadable, at least confirm.
+pub(super) fn terragrunt(cmd: &Command, grammar: &Grammar) -> Option<Result<Reader, String>> {
+    let positionals: Vec<String> = split_args(grammar, &cmd.argv[1..])
+        .into_iter()
+        .filter_map(|a| match a {
+            Arg::Positional(p) => Some(p),
+            Arg::Option(_) => None,
+        })
+        .collect();
+    let apply = positionals.iter().position(|p| p == "apply")?;
+    (positionals.len() > apply + 1).then(|| {
+        Err("guard does not read terragrunt plans; review it with `terragrunt show` and apply it with terraform through guard".into())
+    })
 }
 
 /// Copies the plan file into guard's own plan directory, named by its digest.

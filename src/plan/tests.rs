@@ -28,7 +28,7 @@ impl Fake {
 }
 
 impl Runner for Fake {
-    fn capture(&self, argv: &[OsString]) -> Result<Vec<u8>, String> {
+    fn capture(&self, argv: &[OsString], _: &[(String, String)]) -> Result<Vec<u8>, String> {
         self.ran.borrow_mut().push(shown_argv(argv));
         if argv.iter().any(|a| a == "plan") {
             return Ok(b"Plan: 1 to add\n".to_vec());
@@ -59,7 +59,7 @@ fn run(line: &str, fake: &Fake, set: &RuleSet, mode: Mode) -> Refined {
     let script = Input::Argv(argv.clone()).read().expect("script");
     let env = |_: &str| None;
     let findings = crate::analysis::findings(&script, set, &env);
-    refine(&script, findings, set, mode, Some(&argv), fake)
+    refine(&script, findings, set, mode, Some(&argv), &env, fake)
 }
 
 fn ids(r: &Refined) -> Vec<(&str, Decision)> {
@@ -218,7 +218,7 @@ fn a_plan_is_trusted_only_when_its_apply_is_the_whole_input() {
         let script = crate::shell::parse(line).expect("parses");
         let env = |_: &str| None;
         let findings = crate::analysis::findings(&script, &set, &env);
-        let r = refine(&script, findings, &set, Mode::Check, None, &fake);
+        let r = refine(&script, findings, &set, Mode::Check, None, &env, &fake);
         assert!(fake.ran.borrow().is_empty(), "{line}: nothing is run");
         assert!(
             ids(&r).contains(&(ids::UNREADABLE, Decision::Confirm))

@@ -269,3 +269,18 @@ fn under_shims_a_confirm_is_denied_with_the_line_a_person_runs() {
         "{reason}"
     );
 }
+
+/// `guard --config FILE hook ...` decides with that config, as `guard --config FILE
+/// check` does.
+#[test]
+fn the_hook_decides_with_the_config_it_was_given() {
+    let s = Sandbox::new();
+    let pack = concat!(env!("CARGO_MANIFEST_DIR"), "/examples/custom-pack.toml");
+    let out = s
+        .guard()
+        .args(["--config", pack, "hook", "claude-code"])
+        .run_with_input(bash("deployctl teardown --env prod").as_bytes());
+    let (d, reason) = decision(&out.stdout());
+    assert_eq!(d, "deny", "{reason}");
+    assert!(reason.contains("deployctl"), "{reason}");
+}

@@ -468,3 +468,75 @@ fn plan_first_deploys_through_a_described_change_set() {
     assert_eq!(rules(&v), ["aws.cloudformation-deploy confirm"]);
     assert!(s.calls().is_empty(), "a check makes no change set");
 }
+
+/// The read-only command runs with the variables the command sets for itself: the
+/// profile it names is the one the change set comes from.
+#[test]
+fn the_plan_is_read_with_the_commands_own_variables() {
+    let t = Stubs::new();
+    let remove = fixtures().join("plans/cloudformation/remove.json");
+    let add = fixtures().join("plans/cloudformation/add.json");
+    t.s.write(
+        "bin/aws",
+        &format!(
+            "#!/bin/sh\nif [ \"$AWS_PROFILE\" = prod ]; then cat '{}'; else cat '{}'; fi\n",
+            remove.display(),
+            add.display()
+        ),
+    );
+    let v = t
+        .guard("cloudformation/add.json")
+        .args([
+            "check",
+            "--json",
+            "-c",
+            "AWS_PROFILE=prod aws cloudformation execute-change-set --change-set-name cs --stack-name db",
+        ])
+        .run()
+        .json();
+    assert_eq!(v["decision"], "two-person", "{v}");
+}
+
+/// Ways around reading the plan: a plan file given through TF_CLI_ARGS, a pipe in place
+/// of a file, a terragrunt plan, a plan read in place for a string guard does not run.
+#[test]
+fn plans_guard_cannot_pin_are_at_least_confirm() {
+    let t = Stubs::new();
+    t.s.write("work/tf.plan", "bytes");
+    let check = |line: &str| {
+        t.guard("terraform/create.json")
+            .args(["check", "--json", "-c", line])
+            .run()
+            .json()
+    };
+    let v = check("TF_CLI_ARGS_apply=destroy.tfplan terraform apply");
+    assert_eq!(v["decision"], "confirm");
+    assert!(
+        v.to_string()
+            .contains("TF_CLI_ARGS_apply gives `destroy.tfplan`"),
+        "{v}"
+    );
+    let v = check("terragrunt apply destroy.tfplan");
+    assert_eq!(v["decision"], "confirm");
+    let fifo = t.s.path("work/p");
+    assert!(
+        std::process::Command::new("mkfifo")
+            .arg(&fifo)
+            .status()
+            .unwrap()
+            .success()
+    );
+    let v = check("terraform apply p");
+    assert!(v.to_string().contains("`p` is not a regular file"), "{v}");
+    // A harmless plan read in place, for a string the agent's shell runs: confirm,
+    // with the way to have guard apply what it read.
+    let v = check("terraform apply tf.plan");
+    assert_eq!(v["decision"], "confirm", "{v}");
+    assert!(
+        v.to_string()
+            .contains("run it as `guard -- terraform apply tf.plan`")
+    );
+    // The same as guard's own argv is pinned (a run applies the copy): allow.
+    let v = t.check("terraform/create.json", &["terraform", "apply", "tf.plan"]);
+    assert_eq!(v["decision"], "allow", "{v}");
+}

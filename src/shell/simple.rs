@@ -195,7 +195,19 @@ impl Walker<'_> {
         // A program word with an unquoted glob or brace (`terr?form`, `{rm,-rf,/}`) is
         // only known once the shell expands it.
         let dynamic = !words[0].literal || words[0].pattern;
-        let argv: Vec<String> = words.iter().map(|w| w.text.clone()).collect();
+        // The arguments as the shell passes them: `terraform {destroy,-auto-approve}` is
+        // `terraform destroy -auto-approve`.
+        let argv: Vec<String> = words
+            .iter()
+            .enumerate()
+            .flat_map(|(i, w)| {
+                if i > 0 && w.pattern && w.text.contains('{') {
+                    words::brace_expand(&w.text)
+                } else {
+                    vec![w.text.clone()]
+                }
+            })
+            .collect();
         if !dynamic {
             if let Some(out) = self.alias(&argv, &stdin)? {
                 return Ok(out);

@@ -201,20 +201,26 @@ pub fn inner(argv: &[String]) -> Vec<Inner> {
     }
 }
 
-/// `guard -- CMD...` and `guard -c STRING` run what they are given; `guard check`,
-/// `request`, `approve` and `rules` run nothing.
+/// `guard -- CMD...` and `guard -c STRING` run what they are given; its subcommands
+/// (`check`, `request`, `rules`...) run nothing. Read with guard's own parser, so every
+/// spelling guard accepts (`-qc STRING`, `-cSTRING`, `--config FILE -- CMD`) is seen;
+/// a command line guard would reject runs nothing.
 fn guard(args: &[String]) -> Vec<Inner> {
-    for (i, a) in args.iter().enumerate() {
-        match a.as_str() {
-            "--" => return argv("guard", &args[i + 1..]),
-            "-c" => {
-                return args
-                    .get(i + 1)
-                    .map_or_else(Vec::new, |s| script("guard -c", std::slice::from_ref(s)));
-            }
-            "check" | "request" | "approve" | "rules" => return Vec::new(),
-            _ => {}
-        }
+    use clap::Parser;
+    let words = std::iter::once("guard").chain(args.iter().map(String::as_str));
+    let Ok(cli) = crate::cli::Cli::try_parse_from(words) else {
+        return Vec::new();
+    };
+    if cli.command.is_some() {
+        return Vec::new();
     }
-    Vec::new()
+    if let Some(text) = cli.shell {
+        return script("guard -c", std::slice::from_ref(&text));
+    }
+    let inner: Vec<String> = cli
+        .argv
+        .iter()
+        .map(|a| a.to_string_lossy().into_owned())
+        .collect();
+    argv("guard", &inner)
 }

@@ -145,6 +145,82 @@ fn push_pieces(
     }
 }
 
+/// Brace expansion as bash does it for `{a,b}` lists (nested too) and `{1..3}` ranges:
+/// `-{auto-approve,destroy}` is two words. Text without a brace expression is one word;
+/// at most `MAX_BRACE_WORDS` words come out (the rest is dropped, the caller having
+/// marked the word as a pattern anyway).
+pub fn brace_expand(t: &str) -> Vec<String> {
+    let mut out = Vec::new();
+    expand_into(t, &mut out);
+    out
+}
+
+const MAX_BRACE_WORDS: usize = 256;
+
+fn expand_into(t: &str, out: &mut Vec<String>) {
+    if out.len() >= MAX_BRACE_WORDS {
+        return;
+    }
+    let Some((open, close, parts)) = first_brace(t) else {
+        out.push(t.to_string());
+        return;
+    };
+    let (prefix, suffix) = (&t[..open], &t[close + 1..]);
+    for part in parts {
+        expand_into(&format!("{prefix}{part}{suffix}"), out);
+    }
+}
+
+/// The first `{...}` that expands: its bounds and alternatives.
+fn first_brace(t: &str) -> Option<(usize, usize, Vec<String>)> {
+    let b = t.as_bytes();
+    for open in (0..b.len()).filter(|&i| b[i] == b'{') {
+        let mut depth = 0;
+        let mut commas = Vec::new();
+        for (i, &c) in b.iter().enumerate().skip(open) {
+            match c {
+                b'{' => depth += 1,
+                b'}' => {
+                    depth -= 1;
+                    if depth == 0 {
+                        let inner = &t[open + 1..i];
+                        if !commas.is_empty() {
+                            let mut parts = Vec::new();
+                            let mut from = open + 1;
+                            for &c in &commas {
+                                parts.push(t[from..c].to_string());
+                                from = c + 1;
+                            }
+                            parts.push(t[from..i].to_string());
+                            return Some((open, i, parts));
+                        }
+                        if let Some(parts) = range(inner) {
+                            return Some((open, i, parts));
+                        }
+                        break;
+                    }
+                }
+                b',' if depth == 1 => commas.push(i),
+                _ => {}
+            }
+        }
+    }
+    None
+}
+
+/// `1..3`, `a..c`: a short sequence.
+fn range(inner: &str) -> Option<Vec<String>> {
+    let (a, z) = inner.split_once("..")?;
+    if let (Ok(a), Ok(z)) = (a.parse::<i64>(), z.parse::<i64>()) {
+        let (lo, hi) = (a.min(z), a.max(z));
+        return (hi - lo < MAX_BRACE_WORDS as i64)
+            .then(|| (lo..=hi).map(|n| n.to_string()).collect());
+    }
+    let (a, z) = (a.chars().next()?, z.chars().next()?);
+    (inner.len() == 4 && a.is_ascii_alphabetic() && z.is_ascii_alphabetic())
+        .then(|| (a.min(z)..=a.max(z)).map(String::from).collect())
+}
+
 /// Whether unquoted text would be expanded by the shell into other words: a glob
 /// (`*`, `?`, `[...]`) or a brace expression (`{a,b}`, `{1..3}`).
 pub fn is_pattern(t: &str) -> bool {
@@ -353,6 +429,26 @@ pub fn decode_ansi_c(s: &str) -> String {
         }
     }
     out
+}
+
+#[cfg(test)]
+mod brace_tests {
+    use super::brace_expand;
+
+    #[test]
+    fn braces_expand_as_bash_does() {
+        assert_eq!(
+            brace_expand("{destroy,-auto-approve}"),
+            ["destroy", "-auto-approve"]
+        );
+        assert_eq!(brace_expand("-{a,b}x"), ["-ax", "-bx"]);
+        assert_eq!(brace_expand("{a,{b,c}}"), ["a", "b", "c"]);
+        assert_eq!(brace_expand("v{1..3}"), ["v1", "v2", "v3"]);
+        assert_eq!(brace_expand("{a}"), ["{a}"]);
+        assert_eq!(brace_expand("plain"), ["plain"]);
+        assert_eq!(brace_expand("{a,b}{c,d}").len(), 4);
+        assert!(brace_expand(&"{a,b}".repeat(20)).len() <= 256);
+    }
 }
 
 #[cfg(test)]

@@ -211,6 +211,9 @@ impl RuleSet {
             if self.settings.disabled.contains(&rule.id) {
                 continue;
             }
+            if rule.spec.stdin && !cmd.stdin_given {
+                continue;
+            }
             let Some((hit, parsed)) = readings
                 .iter()
                 .find_map(|p| rule.matches(grammar, p, &env).map(|h| (h, p)))
@@ -248,6 +251,9 @@ impl RuleSet {
         };
         let canon = self.canonical(program);
         if !rule.tools.iter().any(|t| self.canonical(t) == canon) {
+            return false;
+        }
+        if rule.spec.stdin && !cmd.stdin_given {
             return false;
         }
         let grammar = self.grammar_for(program);

@@ -273,6 +273,11 @@ pub struct RuleSpec {
     /// same command and this one is at least as strict (so the person sees one reason).
     #[serde(default)]
     pub shadows: Vec<String>,
+    /// The command's standard input is given by the input (`yes |`, `<<< yes`, a
+    /// redirect), so a confirmation prompt the program shows is answered without a
+    /// person.
+    #[serde(default)]
+    pub stdin: bool,
     /// The rule flags that the command's effect is unknown from its arguments (an apply
     /// that does not show its plan): when guard reads the plan, the plan's own finding
     /// replaces this one.

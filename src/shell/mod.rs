@@ -40,6 +40,10 @@ pub struct Command {
     /// The text the command reads on standard input, when the input holds it (a
     /// heredoc, a here-string, `echo ... |`).
     pub stdin: Option<std::sync::Arc<str>>,
+    /// Standard input comes from the input itself (a pipe, heredoc, here-string or
+    /// redirect), known or not, rather than from guard's own stdin: a prompt the
+    /// program shows is answered by it, not by a person.
+    pub stdin_given: bool,
 }
 
 impl Command {

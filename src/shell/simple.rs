@@ -416,6 +416,7 @@ impl Walker<'_> {
                 Stdin::Literal(t) => Some(t.clone()),
                 _ => None,
             },
+            stdin_given: !matches!(stdin, Stdin::Inherited),
         });
         for i in inner {
             self.inner(i, &assignments, unknown, stdin)?;

@@ -33,7 +33,9 @@ pub enum Inner {
     Code { via: String, code: String },
 }
 
-const SHELLS: &[&str] = &["sh", "bash", "zsh", "dash", "ksh", "ash", "mksh", "yash"];
+const SHELLS: &[&str] = &[
+    "sh", "bash", "zsh", "dash", "ksh", "ash", "mksh", "yash", "fish", "csh", "tcsh",
+];
 
 /// An option scanner: which short letters and long names take a value.
 pub(super) struct Opts {
@@ -171,6 +173,48 @@ pub fn inner(argv: &[String]) -> Vec<Inner> {
         "nice" => nice(args),
         "ionice" => ionice(program, args),
         "stdbuf" => simple("ioe", &["input", "output", "error"], 0),
+        // Launchers that set limits, a scheduler, a sandbox or a proxy, then run the rest.
+        "fakeroot" => simple("lsib", &["lib", "faked"], 0),
+        "prlimit" => simple("p", &["pid", "output"], 0),
+        "chrt" => simple(
+            "TPD",
+            &["sched-runtime", "sched-period", "sched-deadline"],
+            1,
+        ),
+        "numactl" => simple(
+            "imNCpP",
+            &[
+                "interleave",
+                "membind",
+                "cpunodebind",
+                "physcpubind",
+                "preferred",
+                "preferred-many",
+                "weighted-interleave",
+            ],
+            0,
+        ),
+        "firejail" => simple("", &[], 0),
+        "xvfb-run" => simple(
+            "nsfepw",
+            &[
+                "server-num",
+                "server-args",
+                "auth-file",
+                "error-file",
+                "xauth-protocol",
+                "wait",
+            ],
+            0,
+        ),
+        "proxychains" | "proxychains4" => simple("f", &[], 0),
+        "chpst" => simple("uUbe/nlLmdoptfc", &[], 0),
+        // `sg GROUP -c 'CMD'` runs the string; `sg GROUP CMD...` the command.
+        "sg" => match args {
+            [_, c, text, ..] if c == "-c" => script(program, std::slice::from_ref(text)),
+            [_, rest @ ..] => self::argv(program, rest),
+            [] => Vec::new(),
+        },
         "chroot" => simple("", &["userspec", "groups"], 1),
         "flock" => flock(args),
         "xargs" => xargs(args),

@@ -255,6 +255,16 @@ fn truncated_wrapper_options_never_panic() {
         "ionice",
         "stdbuf",
         "chroot",
+        "fakeroot",
+        "prlimit",
+        "chrt",
+        "numactl",
+        "firejail",
+        "xvfb-run",
+        "proxychains4",
+        "chpst",
+        "sg",
+        "fish",
         "flock",
         "xargs",
         "watch",
@@ -319,4 +329,53 @@ fn truncated_wrapper_options_never_panic() {
             }
         }
     }
+}
+
+#[test]
+fn launchers_run_what_follows_their_options() {
+    for (line, inner) in [
+        (
+            "fakeroot -l lib.so -- kubectl delete ns prod",
+            "kubectl delete ns prod",
+        ),
+        (
+            "prlimit --nofile=1024 kubectl delete ns prod",
+            "kubectl delete ns prod",
+        ),
+        (
+            "chrt -T 10 1 kubectl delete ns prod",
+            "kubectl delete ns prod",
+        ),
+        (
+            "numactl -N 0 --membind 0 kubectl delete ns prod",
+            "kubectl delete ns prod",
+        ),
+        (
+            "firejail --noprofile kubectl delete ns prod",
+            "kubectl delete ns prod",
+        ),
+        (
+            "xvfb-run -a -s x kubectl delete ns prod",
+            "kubectl delete ns prod",
+        ),
+        (
+            "proxychains4 -q -f p.conf kubectl delete ns prod",
+            "kubectl delete ns prod",
+        ),
+        (
+            "chpst -u deploy kubectl delete ns prod",
+            "kubectl delete ns prod",
+        ),
+        ("sg docker kubectl delete ns prod", "kubectl delete ns prod"),
+    ] {
+        assert_eq!(first_argv(line), inner, "{line}");
+    }
+    assert!(matches!(
+        run("sg docker -c kubectl").first(),
+        Some(Inner::Script { text, .. }) if text == "kubectl"
+    ));
+    assert!(matches!(
+        run("fish -c kubectl").first(),
+        Some(Inner::Script { text, .. }) if text == "kubectl"
+    ));
 }

@@ -45,6 +45,7 @@ impl Input {
 pub mod ids {
     pub const PARSE_ERROR: &str = "shell.parse-error";
     pub const UNKNOWN_PROGRAM: &str = "shell.unknown-program";
+    pub const UNKNOWN_ARGUMENT: &str = "shell.unknown-argument";
     pub const UNKNOWN_INPUT: &str = "shell.unknown-input";
     pub const INLINE_CODE: &str = "shell.inline-code";
 }
@@ -111,7 +112,9 @@ pub fn findings(
         if cmd.dynamic_program {
             out.extend(unknown_program(cmd, set, env));
         } else {
-            out.extend(set.check(cmd, env));
+            let found = set.check(cmd, env);
+            out.extend(unknown_argument(cmd, &found, set, env));
+            out.extend(found);
         }
     }
     for concern in &script.concerns {
@@ -168,6 +171,55 @@ fn unknown_program(
         severity,
         reason,
         suggestion,
+        &cmd.to_string(),
+        &cmd.origin,
+    ))
+}
+
+/// A guarded tool with a word only known when the shell runs (`kubectl $(echo delete) ns
+/// prod`): as each subcommand word its rules name, would that word make it stricter?
+fn unknown_argument(
+    cmd: &Command,
+    found: &[Finding],
+    set: &RuleSet,
+    env: &dyn Fn(&str) -> Option<String>,
+) -> Option<Finding> {
+    if cmd.unknown_args.is_empty() {
+        return None;
+    }
+    let program = cmd.program()?;
+    let known = found
+        .iter()
+        .map(|f| f.severity)
+        .max()
+        .unwrap_or(Decision::Allow);
+    let mut worst: Option<(Finding, usize, String)> = None;
+    for &at in &cmd.unknown_args {
+        for word in set.command_words(program) {
+            let mut as_word = cmd.clone();
+            as_word.argv[at] = word.clone();
+            as_word.unknown_args.clear();
+            for f in set.check(&as_word, env) {
+                let stricter = f.severity > known
+                    && worst
+                        .as_ref()
+                        .is_none_or(|(w, _, _)| f.severity > w.severity);
+                if stricter {
+                    worst = Some((f, at, word.clone()));
+                }
+            }
+        }
+    }
+    let (f, at, word) = worst?;
+    let reason = format!(
+        "cannot tell what `{}` is until the shell runs; as `{word}` this would be {} ({}: {})",
+        cmd.argv[at], f.severity, f.rule, f.reason
+    );
+    Some(own(
+        ids::UNKNOWN_ARGUMENT,
+        f.severity.max(Decision::Confirm),
+        reason,
+        Some("write the arguments out literally so guard can check them".into()),
         &cmd.to_string(),
         &cmd.origin,
     ))

@@ -157,6 +157,27 @@ impl RuleSet {
         self.rules.push(rule);
     }
 
+    /// The literal words of the subcommand paths of `program`'s rules (`delete`,
+    /// `destroy`, `rb`): what a word only known when the shell runs could be.
+    pub fn command_words(&self, program: &str) -> Vec<String> {
+        let Some(indices) = self.by_tool.get(self.canonical(program)) else {
+            return Vec::new();
+        };
+        let mut words: Vec<String> = indices
+            .iter()
+            .flat_map(|&i| self.rules[i].spec.command.to_vec())
+            .flat_map(|path| {
+                path.split_whitespace()
+                    .flat_map(|w| w.split('|').map(str::to_string).collect::<Vec<_>>())
+                    .collect::<Vec<_>>()
+            })
+            .filter(|w| !w.is_empty() && !w.contains(['*', '?', '[']))
+            .collect();
+        words.sort();
+        words.dedup();
+        words
+    }
+
     /// The tools (canonical program names) that have rules.
     pub fn tools(&self) -> Vec<&str> {
         let mut v: Vec<&str> = self.by_tool.keys().map(String::as_str).collect();

@@ -44,6 +44,9 @@ pub struct Command {
     /// redirect), known or not, rather than from guard's own stdin: a prompt the
     /// program shows is answered by it, not by a person.
     pub stdin_given: bool,
+    /// Positions in `argv` (after the program) of words only known when the shell runs
+    /// (`$VERB`, `$(echo delete)`, `"${args[@]}"`).
+    pub unknown_args: Vec<usize>,
 }
 
 impl Command {

@@ -407,7 +407,15 @@ impl Walker<'_> {
             .sum::<usize>();
         self.charge(size)?;
         let inner = unwrap::inner(&argv);
+        let unknown_args = argv
+            .iter()
+            .enumerate()
+            .skip(1)
+            .filter(|(_, a)| unknown.iter().any(|u| u == *a))
+            .map(|(i, _)| i)
+            .collect();
         self.out.commands.push(Command {
+            unknown_args,
             argv,
             assignments: assignments.clone(),
             origin: self.origin(),

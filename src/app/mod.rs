@@ -97,7 +97,16 @@ struct Outcome {
 fn evaluate(global: &GlobalArgs, input: &Input, mode: plan::Mode) -> Result<Outcome, Error> {
     let shown = input.shown();
     let script = match input.read() {
-        Ok(script) => script,
+        Ok(mut script) => {
+            // `yes | guard -- terraform apply`: the command reads guard's own stdin, and a
+            // pipe or a file there answers its prompts without a person.
+            if mode == plan::Mode::Run && matches!(input, Input::Argv(_)) && stdin_is_given() {
+                if let Some(first) = script.commands.first_mut() {
+                    first.stdin_given = true;
+                }
+            }
+            script
+        }
         Err(e) => {
             // Refused as unreadable, and still on the record.
             let mut o = refused_unreadable(shown, &e);
@@ -230,4 +239,16 @@ fn plans_dir() -> Result<std::path::PathBuf, String> {
         .and_then(|()| std::fs::set_permissions(&dir, std::fs::Permissions::from_mode(0o700)))
         .map_err(|e| format!("cannot create {}: {e}", dir.display()))?;
     Ok(dir)
+}
+
+/// Whether guard's own standard input is a pipe or a file (not a terminal, not
+/// `/dev/null`): what the child reads there was written by someone, not typed now.
+fn stdin_is_given() -> bool {
+    use nix::sys::stat::{SFlag, fstat};
+    use std::os::fd::AsFd;
+    let stdin = std::io::stdin();
+    fstat(stdin.as_fd()).is_ok_and(|st| {
+        let kind = SFlag::from_bits_truncate(st.st_mode) & SFlag::S_IFMT;
+        kind == SFlag::S_IFIFO || kind == SFlag::S_IFREG
+    })
 }

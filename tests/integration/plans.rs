@@ -540,3 +540,26 @@ fn plans_guard_cannot_pin_are_at_least_confirm() {
     let v = t.check("terraform/create.json", &["terraform", "apply", "tf.plan"]);
     assert_eq!(v["decision"], "allow", "{v}");
 }
+
+/// `yes | guard -- terraform apply`: the answer to terraform's own prompt comes from a
+/// pipe into guard, not from a person.
+#[test]
+fn a_prompt_answered_through_guards_stdin_is_confirm() {
+    let t = Stubs::new();
+    let out = t
+        .guard("terraform/create.json")
+        .args(["--non-interactive", "--", "terraform", "apply"])
+        .run_with_input(b"yes\n")
+        .expect_code(77);
+    assert!(
+        out.stderr().contains("terraform.answered-by-stdin"),
+        "{}",
+        out.stderr()
+    );
+    // With stdin at /dev/null there is nothing to answer it: the argument rules stand.
+    t.guard("terraform/create.json")
+        .args(["--", "terraform", "apply"])
+        .run()
+        .expect_code(0)
+        .stdout_has("stub terraform applied");
+}

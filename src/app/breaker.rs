@@ -136,18 +136,39 @@ pub fn open_for(
 }
 
 /// Counts one event for each of `keys`; when that opens a breaker, records it in the
-/// audit log and says so.
-pub fn count(limits: &Limits, audit: &Target, keys: &[String], kind: Kind) {
+/// audit log and says so. A destructive command whose breaker another guard opened
+/// since it was checked is counted as refused instead, and the breaker that stops it is
+/// returned: the check and the count are then one step under the lock.
+pub fn count(
+    limits: &Limits,
+    audit: &Target,
+    keys: &[String],
+    kind: Kind,
+) -> Option<(String, Opened)> {
     let now = identity::now();
-    let opened = match locked(limits, audit, |s| {
-        keys.iter()
+    let counted = locked(limits, audit, |s| {
+        let stopped = (kind == Kind::Destructive)
+            .then(|| {
+                keys.iter()
+                    .find_map(|k| s.open_for(k).map(|o| (k.clone(), o.clone())))
+            })
+            .flatten();
+        let kind = if stopped.is_some() {
+            Kind::Refused
+        } else {
+            kind
+        };
+        let opened = keys
+            .iter()
             .filter_map(|k| s.count(k, kind, limits, now).map(|o| (k.clone(), o)))
-            .collect::<Vec<_>>()
-    }) {
-        Ok(o) => o,
+            .collect::<Vec<_>>();
+        (stopped, opened)
+    });
+    let (stopped, opened) = match counted {
+        Ok(c) => c,
         Err(why) => {
             eprintln!("guard: warning: {why}; this command was not counted");
-            return;
+            return None;
         }
     };
     for (key, o) in opened {
@@ -163,6 +184,7 @@ pub fn count(limits: &Limits, audit: &Target, keys: &[String], kind: Kind) {
             sanitize(&o.why)
         );
     }
+    stopped
 }
 
 /// The refusal for a command while the breaker is open.

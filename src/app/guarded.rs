@@ -79,7 +79,7 @@ fn gate_and_record(global: &GlobalArgs, input: &Input, o: &Outcome) -> Result<St
     // Read-only commands never touch the breaker; anything above allow is refused
     // outright while it is open.
     let watched = o.decision > Decision::Allow && o.breaker.enabled;
-    let pass = if watched {
+    let mut pass = if watched {
         match super::breaker::open_for(&o.breaker, &o.audit, &keys) {
             Ok(Some((key, opened))) => Err(super::breaker::refusal(&o.shown, &key, &opened)),
             Ok(None) => pass_gate(global, input, o, &ctx),
@@ -91,6 +91,19 @@ fn gate_and_record(global: &GlobalArgs, input: &Input, o: &Outcome) -> Result<St
     } else {
         pass_gate(global, input, o, &ctx)
     };
+    // Counted before the record, under the breaker's lock: a breaker another guard
+    // opened since the check above stops this command too.
+    if watched {
+        let kind = match &pass {
+            Err(_) => Some(crate::breaker::Kind::Refused),
+            Ok(_) if o.decision >= Decision::Confirm => Some(crate::breaker::Kind::Destructive),
+            Ok(_) => None,
+        };
+        let stopped = kind.and_then(|k| super::breaker::count(&o.breaker, &o.audit, &keys, k));
+        if let Some((key, opened)) = stopped {
+            pass = Err(super::breaker::refusal(&o.shown, &key, &opened));
+        }
+    }
     match &pass {
         Ok(p) => {
             record.gate = p.gate.to_string();
@@ -105,16 +118,6 @@ fn gate_and_record(global: &GlobalArgs, input: &Input, o: &Outcome) -> Result<St
     }
     // The decision is on the record before anything runs.
     let written = o.audit.write(record);
-    if watched {
-        let kind = match &pass {
-            Err(_) => Some(crate::breaker::Kind::Refused),
-            Ok(_) if o.decision >= Decision::Confirm => Some(crate::breaker::Kind::Destructive),
-            Ok(_) => None,
-        };
-        if let Some(kind) = kind {
-            super::breaker::count(&o.breaker, &o.audit, &keys, kind);
-        }
-    }
     pass?;
     if let Err(why) = written {
         if o.decision > Decision::Allow {

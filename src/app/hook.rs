@@ -219,7 +219,7 @@ pub fn run(agent: HookAgent, global: &GlobalArgs) -> Result<i32, Error> {
             Ok(None) => {}
             Ok(Some((key, opened))) => {
                 let why = super::breaker::refusal(&shown, &key, &opened).to_string();
-                super::breaker::count(limits, &audit, &keys, crate::breaker::Kind::Refused);
+                let _ = super::breaker::count(limits, &audit, &keys, crate::breaker::Kind::Refused);
                 println!("{}", p.answer(agent, "deny", &format!("guard: {why}")));
                 return Ok(0);
             }
@@ -232,7 +232,7 @@ pub fn run(agent: HookAgent, global: &GlobalArgs) -> Result<i32, Error> {
         Err(why) => return Ok(block(&why)),
     };
     if decision == "deny" && limits.enabled {
-        super::breaker::count(limits, &audit, &keys, crate::breaker::Kind::Refused);
+        let _ = super::breaker::count(limits, &audit, &keys, crate::breaker::Kind::Refused);
     }
     println!("{}", p.answer(agent, decision, &reason));
     Ok(0)

@@ -225,6 +225,7 @@ pub fn inner(argv: &[String]) -> Vec<Inner> {
         // `trap 'CMD' SIGNAL...` runs CMD later, in this shell.
         "trap" => trap(program, args),
         "guard" => guard(args),
+        "git" => git_alias(args),
         // Runners that set up credentials or tools, then run what follows `--`.
         "aws-vault" | "doppler" | "op" | "mise" | "rtx" | "dotenv" | "dotenvx" | "infisical"
         | "chamber" | "with-contenv" => credential_runner(program, args),
@@ -243,6 +244,55 @@ pub fn inner(argv: &[String]) -> Vec<Inner> {
         "awk" | "gawk" | "mawk" | "nawk" | "busybox-awk" => awk(program, args),
         _ => Vec::new(),
     }
+}
+
+/// `git -c alias.NAME=VALUE NAME ARGS...`: an alias given on the command line runs
+/// `VALUE` — a shell string when it starts with `!`, else git with those words.
+fn git_alias(args: &[String]) -> Vec<Inner> {
+    let mut aliases: Vec<(&str, &str)> = Vec::new();
+    let mut i = 0;
+    while i < args.len() {
+        let a = args[i].as_str();
+        match a {
+            "-c" => {
+                if let Some((name, value)) = args
+                    .get(i + 1)
+                    .and_then(|kv| kv.strip_prefix("alias."))
+                    .and_then(|kv| kv.split_once('='))
+                {
+                    aliases.push((name, value));
+                }
+                i += 2;
+            }
+            // Global options that take the next word.
+            "-C" | "--git-dir" | "--work-tree" | "--namespace" | "--exec-path" => i += 2,
+            _ if a.starts_with('-') => i += 1,
+            name => {
+                let Some((_, value)) = aliases.iter().rev().find(|(n, _)| *n == name) else {
+                    return Vec::new();
+                };
+                let rest = &args[i + 1..];
+                return match value.strip_prefix('!') {
+                    Some(shell) => vec![Inner::Script {
+                        via: format!("git alias {name}"),
+                        text: shell.to_string(),
+                        args: Some(rest.to_vec()),
+                    }],
+                    None => {
+                        let mut argv = vec!["git".to_string()];
+                        argv.extend(
+                            super::split_words(value)
+                                .map(|c| c.argv)
+                                .unwrap_or_default(),
+                        );
+                        argv.extend(rest.iter().cloned());
+                        self::argv(&format!("git alias {name}"), &argv)
+                    }
+                };
+            }
+        }
+    }
+    Vec::new()
 }
 
 /// `guard -- CMD...` and `guard -c STRING` run what they are given; its subcommands

@@ -265,6 +265,7 @@ fn truncated_wrapper_options_never_panic() {
         "chpst",
         "sg",
         "fish",
+        "git",
         "flock",
         "xargs",
         "watch",

@@ -67,6 +67,11 @@ impl Command {
     /// The program's basename: `/usr/local/bin/terraform` and `./terraform` are `terraform`.
     pub fn program(&self) -> Option<&str> {
         let first = self.argv.first()?;
+        // zsh expands `=terraform` to terraform's path (the `=` expansion, on by default).
+        let first = first
+            .strip_prefix('=')
+            .filter(|n| !n.is_empty())
+            .unwrap_or(first);
         Some(first.rsplit('/').next().unwrap_or(first))
     }
 

@@ -176,8 +176,11 @@ fn unknown_program(
     ))
 }
 
-/// A guarded tool with a word only known when the shell runs (`kubectl $(echo delete) ns
-/// prod`): as each subcommand word its rules name, would that word make it stricter?
+/// A guarded tool whose subcommand is only known when the shell runs (`kubectl $(echo
+/// delete) ns prod`, `terraform $ACTION`): as each subcommand word its rules name, would
+/// it be stricter? Only the first operand is tried, and only when it is wholly a value:
+/// an option (`-chdir=$DIR`), an option's value or a later operand (`cp "$FILE"`) is
+/// data, and reading it as a subcommand would cry wolf.
 fn unknown_argument(
     cmd: &Command,
     found: &[Finding],
@@ -188,25 +191,44 @@ fn unknown_argument(
         return None;
     }
     let program = cmd.program()?;
+    let grammar = set.grammar(program)?;
+    // The first operand: past the options and their values, as the tool reads them.
+    let mut at = 1;
+    while let Some(w) = cmd.argv.get(at) {
+        if !w.starts_with('-') || w == "-" {
+            break;
+        }
+        let next = cmd.argv.get(at + 1).map(String::as_str);
+        at += if !w.contains('=') && grammar.takes_next(w, next) {
+            2
+        } else {
+            1
+        };
+    }
+    let wholly_a_value = cmd
+        .argv
+        .get(at)
+        .is_some_and(|w| w.starts_with('$') || w.starts_with('`'));
+    if !cmd.unknown_args.contains(&at) || !wholly_a_value {
+        return None;
+    }
     let known = found
         .iter()
         .map(|f| f.severity)
         .max()
         .unwrap_or(Decision::Allow);
     let mut worst: Option<(Finding, usize, String)> = None;
-    for &at in &cmd.unknown_args {
-        for word in set.command_words(program) {
-            let mut as_word = cmd.clone();
-            as_word.argv[at] = word.clone();
-            as_word.unknown_args.clear();
-            for f in set.check(&as_word, env) {
-                let stricter = f.severity > known
-                    && worst
-                        .as_ref()
-                        .is_none_or(|(w, _, _)| f.severity > w.severity);
-                if stricter {
-                    worst = Some((f, at, word.clone()));
-                }
+    for word in set.command_words(program) {
+        let mut as_word = cmd.clone();
+        as_word.argv[at] = word.clone();
+        as_word.unknown_args.clear();
+        for f in set.check(&as_word, env) {
+            let stricter = f.severity > known
+                && worst
+                    .as_ref()
+                    .is_none_or(|(w, _, _)| f.severity > w.severity);
+            if stricter {
+                worst = Some((f, at, word.clone()));
             }
         }
     }

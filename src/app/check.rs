@@ -69,8 +69,18 @@ fn parse_line(line: &str) -> Result<Input, String> {
     if !line.trim_start().starts_with('{') {
         return Ok(Input::Shell(line.to_string()));
     }
-    let v: serde_json::Value =
-        serde_json::from_str(line).map_err(|e| format!("not a JSON object: {e}"))?;
+    // `{ git fetch; git status; }` is a shell brace group; `{"command": ...}` is JSON, and
+    // one that does not parse is refused rather than read as shell.
+    let v: serde_json::Value = match serde_json::from_str(line) {
+        Ok(v) => v,
+        Err(e) => {
+            let rest = line.trim_start()[1..].trim_start();
+            if rest.starts_with('"') || rest.starts_with('}') {
+                return Err(format!("not a JSON object: {e}"));
+            }
+            return Ok(Input::Shell(line.to_string()));
+        }
+    };
     if let Some(c) = v.get("command").and_then(|c| c.as_str()) {
         return Ok(Input::Shell(c.to_string()));
     }

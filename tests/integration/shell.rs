@@ -121,7 +121,7 @@ fn argv_commands_are_unwrapped_too() {
 #[test]
 fn check_stdin_decides_each_line() {
     let s = Sandbox::new();
-    let input = "git status\n\nterraform destroy\n{\"argv\": [\"git\", \"push\", \"-f\"]}\n{\"command\": \"echo 'rm -rf /'\"}\n{bad json\n";
+    let input = "git status\n\nterraform destroy\n{\"argv\": [\"git\", \"push\", \"-f\"]}\n{\"command\": \"echo 'rm -rf /'\"}\n{\"argv\": bad json\n";
     let out = s
         .guard()
         .args(["check", "--stdin"])
@@ -146,4 +146,25 @@ fn check_stdin_decides_each_line() {
             (6, "deny")
         ]
     );
+}
+
+/// A line starting with `{` is JSON only when it is: a shell brace group is a command,
+/// and a broken JSON object is refused rather than read as shell.
+#[test]
+fn check_stdin_tells_brace_groups_from_json() {
+    let s = Sandbox::new();
+    let input = "{ git fetch && git status; } 2>&1 | tee status.log\n{ terraform destroy; }\n{\"command\": \"rm -rf /\"\n";
+    let out = s
+        .guard()
+        .args(["check", "--stdin"])
+        .run_with_input(input.as_bytes());
+    let decisions: Vec<String> = out
+        .stdout()
+        .lines()
+        .map(|l| {
+            let v: serde_json::Value = serde_json::from_str(l).unwrap();
+            v["decision"].as_str().unwrap().to_string()
+        })
+        .collect();
+    assert_eq!(decisions, ["allow", "two-person", "deny"]);
 }

@@ -10,6 +10,7 @@ mod launchers;
 mod parse;
 mod plain;
 mod runners;
+mod setup;
 mod simple;
 mod unwrap;
 mod words;

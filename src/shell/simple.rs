@@ -463,6 +463,11 @@ impl Walker<'_> {
                 r
             }
             Inner::Script { via, text, args } => {
+                // `eval "$(ssh-agent -s)"`: the tool's own setup code, read as harmless
+                // (the substitution itself was checked as a command).
+                if super::setup::is_setup_substitution(&text) {
+                    return Ok(());
+                }
                 if from_value(&text) {
                     self.concern_unknown(&via, "a value only known when it runs");
                 }
@@ -537,6 +542,10 @@ fn known_or_not(e: Expanded, what: &str) -> Stdin {
 /// can be read.
 fn literal_output(argv: &[String], words: &[Expanded], stdin: &Stdin) -> Stdin {
     let unknown = || Stdin::Unknown(format!("the output of {}", argv[0]));
+    // A tool's own setup code (`pyenv init -`, `kubectl completion bash`): known harmless.
+    if words.iter().all(|w| w.literal) && super::setup::prints_setup_code(argv) {
+        return Stdin::text(String::new());
+    }
     if !words.iter().all(|w| w.literal) {
         return unknown();
     }

@@ -263,7 +263,6 @@ const SPAWNS: &[&str] = &[
     "system(",
     "popen",
     "Popen",
-    "`",
     "%x",
     "Open3",
     "IO.popen",
@@ -274,10 +273,20 @@ const SPAWNS: &[&str] = &[
     "Invoke-Expression",
     "Deno.Command",
     "Bun.spawn",
-    "system ",
-    "exec ",
+    // Perl's and Ruby's `system "cmd"` / `exec 'cmd'` (a bare word `system ` is too
+    // often prose: "docker system prune"), and expect's `spawn cmd`.
+    "system \"",
+    "system '",
+    "system q",
+    "exec \"",
+    "exec '",
+    "exec q",
     "spawn ",
 ];
+
+/// Interpreters where backquotes run a command (`` `git rev-parse HEAD` ``); in
+/// JavaScript they are template strings, in Python plain text.
+const BACKQUOTE_RUNS: &[&str] = &["ruby", "perl", "php"];
 
 fn concern_finding(concern: &Concern, set: &RuleSet) -> Option<Finding> {
     match concern {
@@ -309,7 +318,14 @@ fn concern_finding(concern: &Concern, set: &RuleSet) -> Option<Finding> {
                     origin,
                 ));
             }
-            if !SPAWNS.iter().any(|s| code.contains(s)) {
+            let backquotes = code.contains('`')
+                && BACKQUOTE_RUNS.iter().any(|i| {
+                    interpreter
+                        .rsplit('/')
+                        .next()
+                        .is_some_and(|n| n.starts_with(i))
+                });
+            if !backquotes && !SPAWNS.iter().any(|s| code.contains(s)) {
                 return None;
             }
             let tool = set

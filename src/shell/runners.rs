@@ -436,7 +436,18 @@ pub fn is_interpreter(p: &str) -> bool {
     let base = p.trim_end_matches(|c: char| c.is_ascii_digit() || c == '.');
     matches!(
         base,
-        "python" | "node" | "nodejs" | "ruby" | "perl" | "php" | "deno" | "bun" | "pwsh"
+        "python"
+            | "node"
+            | "nodejs"
+            | "ruby"
+            | "perl"
+            | "php"
+            | "deno"
+            | "bun"
+            | "pwsh"
+            | "expect"
+            | "tclsh"
+            | "lua"
     )
 }
 

@@ -63,20 +63,17 @@ pub fn resolve(program: &OsStr, path_var: Option<&OsStr>) -> Result<PathBuf, Err
     }
     let mut found_not_executable = None;
     let skip_guard = !crate::app::shim::is_guard_name(program);
-    for dir in std::env::split_paths(path_var.unwrap_or_default()) {
-        let dir = if dir.as_os_str().is_empty() {
-            PathBuf::from(".")
-        } else {
-            dir
-        };
-        let candidate = dir.join(program);
-        match candidate.metadata() {
-            // A shim (a link to guard itself) is never the program: the real one is
-            // further along PATH, however often the shim directory is listed.
-            Ok(m) if skip_guard && is_guard_binary(&m) => {}
-            Ok(m) if m.is_file() && m.permissions().mode() & 0o111 != 0 => return Ok(candidate),
-            Ok(m) if m.is_file() => found_not_executable = Some(candidate),
-            _ => {}
+    for (candidate, m) in on_path(program, path_var) {
+        // A shim (a link to guard itself) is never the program: the real one is further
+        // along PATH, however often the shim directory is listed.
+        if skip_guard && is_guard_binary(&m) {
+            continue;
+        }
+        if is_executable(&m) {
+            return Ok(candidate);
+        }
+        if m.is_file() {
+            found_not_executable = Some(candidate);
         }
     }
     match found_not_executable {
@@ -107,6 +104,29 @@ pub fn input_file(bytes: &[u8]) -> std::io::Result<std::fs::File> {
     file.write_all(bytes)?;
     file.rewind()?;
     Ok(file)
+}
+
+/// Every file named `program` in the `PATH` entries, in order, with its metadata (an
+/// empty entry is the current directory).
+pub fn on_path<'a>(
+    program: &'a OsStr,
+    path_var: Option<&'a OsStr>,
+) -> impl Iterator<Item = (PathBuf, std::fs::Metadata)> + 'a {
+    std::env::split_paths(path_var.unwrap_or_default()).filter_map(move |dir| {
+        let dir = if dir.as_os_str().is_empty() {
+            PathBuf::from(".")
+        } else {
+            dir
+        };
+        let candidate = dir.join(program);
+        let m = candidate.metadata().ok()?;
+        Some((candidate, m))
+    })
+}
+
+/// A regular file someone may execute.
+pub fn is_executable(m: &std::fs::Metadata) -> bool {
+    m.is_file() && m.permissions().mode() & 0o111 != 0
 }
 
 /// Runs `argv` (found with [`resolve`], never a shim) with stdin closed and captures its

@@ -171,17 +171,13 @@ pub enum FirstOnPath {
 }
 
 pub fn first_on_path(name: &str) -> FirstOnPath {
-    let path = std::env::var_os("PATH").unwrap_or_default();
-    for dir in std::env::split_paths(&path) {
-        let candidate = dir.join(name);
-        if let Ok(m) = std::fs::metadata(&candidate) {
-            if exec::is_guard_binary(&m) {
-                return FirstOnPath::Shim(candidate);
-            }
-            if m.is_file() && std::os::unix::fs::PermissionsExt::mode(&m.permissions()) & 0o111 != 0
-            {
-                return FirstOnPath::Program(candidate);
-            }
+    let path = std::env::var_os("PATH");
+    for (candidate, m) in exec::on_path(OsStr::new(name), path.as_deref()) {
+        if exec::is_guard_binary(&m) {
+            return FirstOnPath::Shim(candidate);
+        }
+        if exec::is_executable(&m) {
+            return FirstOnPath::Program(candidate);
         }
     }
     FirstOnPath::Missing

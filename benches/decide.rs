@@ -4,8 +4,8 @@
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 use criterion::{Criterion, criterion_group, criterion_main};
+use guard::config::build::build;
 use guard::policy::decide;
-use guard::rules::load::build;
 use guard::shell::split_words;
 use std::hint::black_box;
 

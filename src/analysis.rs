@@ -3,10 +3,14 @@
 //! a string that does not parse, a program name that is not literal, a program read
 //! from unknown input, an interpreter's inline code that calls a guarded tool. Pure.
 
+use crate::approval::Subject;
 use crate::decision::Decision;
-use crate::matcher::{Finding, RuleSet};
+use crate::finding::Finding;
+use crate::matcher::RuleSet;
+use crate::plan;
 use crate::shell::{self, Command, Concern, Script, SyntaxError};
 use std::ffi::OsString;
+use std::path::PathBuf;
 
 /// What the caller asked to run.
 #[derive(Debug, Clone)]
@@ -26,6 +30,18 @@ impl Input {
         }
     }
 
+    /// What an approval for this input binds: the argv, or the exact shell string.
+    pub fn subject(&self) -> Subject {
+        match self {
+            Input::Argv(argv) => Subject::Argv(
+                argv.iter()
+                    .map(|a| a.to_string_lossy().into_owned())
+                    .collect(),
+            ),
+            Input::Shell(s) => Subject::Shell(s.clone()),
+        }
+    }
+
     /// Every command the input would run.
     pub fn read(&self) -> Result<Script, SyntaxError> {
         match self {
@@ -38,6 +54,62 @@ impl Input {
             }
             Input::Shell(s) => shell::parse(s),
         }
+    }
+}
+
+/// A decision on one input.
+#[derive(Debug, Clone, Default)]
+pub struct Evaluation {
+    pub shown: String,
+    pub findings: Vec<Finding>,
+    pub decision: Decision,
+    /// The digest of the plans read (bound into approvals and the audit record).
+    pub plan: Option<String>,
+    /// With plan_first: the argv that applies exactly the saved plan, run instead.
+    pub exec: Option<Vec<OsString>>,
+    /// Whether an approval binds `exec` (plan_first) rather than the input.
+    pub exec_is_subject: bool,
+    /// What making that plan printed.
+    pub plan_text: Vec<u8>,
+    /// Copies of plans guard applies instead of the originals, removed after the run.
+    pub saved: Vec<PathBuf>,
+}
+
+/// Decides on one input, already read into `script`: the rules' findings and guard's
+/// own, refined by the plans the tools print (through `runner`).
+pub fn evaluate(
+    input: &Input,
+    script: &Script,
+    set: &RuleSet,
+    mode: plan::Mode,
+    env: &dyn Fn(&str) -> Option<String>,
+    runner: &dyn plan::Runner,
+) -> Evaluation {
+    let found = findings(script, set, env);
+    let argv = match input {
+        Input::Argv(a) => Some(a.as_slice()),
+        Input::Shell(_) => None,
+    };
+    let refined = plan::refine(script, found, set, mode, argv, env, runner);
+    Evaluation {
+        shown: input.shown(),
+        decision: crate::policy::decide(&refined.findings),
+        findings: refined.findings,
+        plan: refined.digest,
+        exec: refined.exec,
+        exec_is_subject: refined.exec_is_subject,
+        plan_text: refined.plan_text,
+        saved: refined.saved,
+    }
+}
+
+/// The decision on input that cannot be read: refused, and still on the record.
+pub fn unreadable(shown: String, err: &SyntaxError) -> Evaluation {
+    Evaluation {
+        findings: vec![parse_error(&shown, err)],
+        shown,
+        decision: Decision::Deny,
+        ..Evaluation::default()
     }
 }
 
@@ -331,7 +403,7 @@ fn concern_finding(concern: &Concern, set: &RuleSet) -> Option<Finding> {
             let tool = set
                 .tools()
                 .into_iter()
-                .chain(crate::rules::load::builtin_programs())
+                .chain(crate::rules::builtin::builtin_programs())
                 .find(|t| mentions(code, t))?;
             Some(own(
                 ids::INLINE_CODE,

@@ -13,26 +13,7 @@ use crate::audit::Record;
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 
-/// `[breaker]`, resolved.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Limits {
-    pub enabled: bool,
-    pub max_refusals: usize,
-    pub max_destructive: usize,
-    /// Seconds.
-    pub window: u64,
-}
-
-impl Default for Limits {
-    fn default() -> Self {
-        Limits {
-            enabled: true,
-            max_refusals: 5,
-            max_destructive: 10,
-            window: 15 * 60,
-        }
-    }
-}
+pub use crate::settings::BreakerLimits as Limits;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
@@ -133,7 +114,7 @@ impl State {
             return None;
         }
         let (refused, destructive) = self.counts(key, limits, now);
-        let window = crate::report::duration(limits.window);
+        let window = crate::time::duration(limits.window);
         let why = if refused > limits.max_refusals {
             format!(
                 "{refused} refused commands within {window} (the limit is {})",
@@ -174,7 +155,7 @@ impl State {
     pub fn rebuild(records: &[Record], limits: &Limits, now: u64) -> State {
         let mut s = State::new();
         for r in records {
-            let (Some(key), Some(time)) = (r.key.as_deref(), crate::audit::parse_rfc3339(&r.time))
+            let (Some(key), Some(time)) = (r.key.as_deref(), crate::time::parse_rfc3339(&r.time))
             else {
                 continue;
             };
@@ -188,6 +169,8 @@ impl State {
                         why: r.detail.clone(),
                     });
                 }
+                // Handed to an agent's own prompt: not guard's pass, never counted.
+                ("decision", "asked") => {}
                 ("decision", gate) if now.saturating_sub(time) < limits.window => {
                     let kind = if gate == "refused" {
                         Kind::Refused

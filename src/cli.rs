@@ -120,8 +120,8 @@ Codex and Gemini CLI cannot ask the person, so there a confirm-level command is 
 with the line a person runs at their own terminal. Unreadable input exits 2 (blocks).")]
     Hook {
         /// The agent whose protocol to speak
-        #[arg(value_enum)]
-        agent: HookAgent,
+        #[arg(value_parser = hook_agents())]
+        agent: String,
     },
 
     /// Install guard's hook into an agent's settings (idempotent; backs the file up)
@@ -391,22 +391,16 @@ approver signs.")]
     Reset,
 }
 
-/// Agents whose hook protocol guard speaks.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
-pub enum HookAgent {
-    /// Claude Code's PreToolUse hook (.claude/settings.json)
-    ClaudeCode,
-    /// Codex's PreToolUse hook (.codex/hooks.json)
-    Codex,
-    /// Gemini CLI's BeforeTool hook (.gemini/settings.json)
-    Gemini,
+/// The agents whose hook protocol guard speaks (`agents`), for clap.
+fn hook_agents() -> clap::builder::PossibleValuesParser {
+    clap::builder::PossibleValuesParser::new(crate::agents::hook_names())
 }
 
 #[derive(Debug, Args)]
 pub struct InstallArgs {
     /// The agent
-    #[arg(value_enum)]
-    pub agent: HookAgent,
+    #[arg(value_parser = hook_agents())]
+    pub agent: String,
     /// The project's settings (in this directory) instead of the user's (in ~)
     #[arg(long)]
     pub project: bool,

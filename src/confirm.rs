@@ -1,7 +1,7 @@
 //! The interactive confirmation: shown on and read from the controlling terminal
 //! (`/dev/tty`), never stdin — `echo yes | guard -- ...` confirms nothing.
 
-use crate::matcher::Finding;
+use crate::finding::Finding;
 use crate::report;
 use std::fs::OpenOptions;
 use std::io::{self, BufRead, BufReader, Write};

@@ -1,16 +1,6 @@
-//! Who is asking: a person at a terminal, an AI agent, or a CI job. Read from the
-//! environment once; whether a terminal can be opened is asked only when a decision
+//! Who is asking: a person at a terminal, an AI agent (by the variables each agent in
+//! `agents` sets), or a CI job. Read from the environment once; whether a terminal can be opened is asked only when a decision
 //! needs a person.
-
-/// Environment variables that AI coding agents set in the commands they run, with the
-/// agent's name. `GUARD_AGENT=NAME` declares one explicitly.
-const AGENT_MARKERS: &[(&str, &str)] = &[
-    ("CLAUDECODE", "claude-code"),
-    ("GEMINI_CLI", "gemini-cli"),
-    ("CODEX_SANDBOX", "codex"),
-    ("CODEX_SANDBOX_NETWORK_DISABLED", "codex"),
-    ("CURSOR_AGENT", "cursor"),
-];
 
 /// The circumstances of one guard invocation.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
@@ -32,13 +22,10 @@ impl Context {
     /// Reads an environment given as a lookup function (for tests).
     pub fn from_env(non_interactive: bool, var: impl Fn(&str) -> Option<String>) -> Self {
         let set = |k: &str| var(k).is_some_and(|v| !v.is_empty() && v != "0" && v != "false");
-        let agent = var("GUARD_AGENT").filter(|v| !v.is_empty()).or_else(|| {
-            AGENT_MARKERS
-                .iter()
-                // Any value of an agent's marker counts: `CLAUDECODE=0` is still an agent.
-                .find(|(k, _)| var(k).is_some_and(|v| !v.is_empty()))
-                .map(|(_, n)| n.to_string())
-        });
+        // Any value of an agent's marker counts: `CLAUDECODE=0` is still an agent.
+        let agent = var("GUARD_AGENT")
+            .filter(|v| !v.is_empty())
+            .or_else(|| crate::agents::detect(&var).map(|a| a.name.to_string()));
         Context {
             agent,
             ci: set("CI"),

@@ -5,10 +5,13 @@ use std::fmt;
 
 /// What guard does with a command. `Ord` follows strictness:
 /// `allow < warn < confirm < two-person < deny`.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[derive(
+    Debug, Clone, Copy, Default, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize,
+)]
 #[serde(rename_all = "kebab-case")]
 pub enum Decision {
     /// Runs silently.
+    #[default]
     Allow,
     /// Runs, with a warning on stderr.
     Warn,

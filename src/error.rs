@@ -31,6 +31,15 @@ pub enum Error {
     /// The command line given to guard is wrong.
     #[error("{0}")]
     Usage(String),
+    /// A file guard needs could not be read or written.
+    #[error("{what}: {source}")]
+    Io {
+        what: String,
+        source: std::io::Error,
+    },
+    /// guard's state (the audit trail, the ledger, the breaker) could not be used.
+    #[error("{0}")]
+    Store(#[from] crate::store::StoreError),
 }
 
 impl Error {
@@ -41,6 +50,7 @@ impl Error {
             Error::NotFound { .. } => ExitCode::NotFound,
             Error::CannotExecute { .. } => ExitCode::CannotExecute,
             Error::Usage(_) => ExitCode::Usage,
+            Error::Io { .. } | Error::Store(_) => ExitCode::Io,
         }
     }
 

@@ -62,11 +62,11 @@ pub fn resolve(program: &OsStr, path_var: Option<&OsStr>) -> Result<PathBuf, Err
         };
     }
     let mut found_not_executable = None;
-    let skip_guard = !crate::app::shim::is_guard_name(program);
+    let skip_guard = !crate::binary::is_guard_name(program);
     for (candidate, m) in on_path(program, path_var) {
         // A shim (a link to guard itself) is never the program: the real one is further
         // along PATH, however often the shim directory is listed.
-        if skip_guard && is_guard_binary(&m) {
+        if skip_guard && crate::binary::is_guard_binary(&m) {
             continue;
         }
         if is_executable(&m) {
@@ -93,7 +93,7 @@ pub fn input_file(bytes: &[u8]) -> std::io::Result<std::fs::File> {
     let path = std::env::temp_dir().join(format!(
         "guard-input-{}-{}",
         std::process::id(),
-        crate::approval::nonce().unwrap_or_default()
+        crate::hex::random_id().unwrap_or_default()
     ));
     let mut file = std::fs::OpenOptions::new()
         .read(true)
@@ -209,19 +209,6 @@ pub fn bounded(
         out.join().unwrap_or_default(),
         err.join().unwrap_or_default(),
     ))
-}
-
-/// Whether `m` is the running guard binary (the file a shim links to).
-pub fn is_guard_binary(m: &std::fs::Metadata) -> bool {
-    use std::os::unix::fs::MetadataExt;
-    static SELF: std::sync::OnceLock<Option<(u64, u64)>> = std::sync::OnceLock::new();
-    let me = SELF.get_or_init(|| {
-        let m = std::fs::metadata("/proc/self/exe")
-            .or_else(|_| std::env::current_exe().and_then(std::fs::metadata))
-            .ok()?;
-        Some((m.dev(), m.ino()))
-    });
-    *me == Some((m.dev(), m.ino()))
 }
 
 /// Runs `argv` (argv[0] found with [`resolve`]) and returns the exit status guard should

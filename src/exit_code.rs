@@ -16,6 +16,8 @@ pub enum ExitCode {
     Usage = 64,
     /// guard failed in a way that is a bug or an unexpected system error (EX_SOFTWARE).
     Internal = 70,
+    /// A file or guard's own state could not be read or written (EX_IOERR).
+    Io = 74,
     /// Refused by policy: the command did not run (EX_NOPERM).
     Refused = 77,
     /// A config or rule file is wrong: nothing ran (EX_CONFIG).

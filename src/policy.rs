@@ -1,8 +1,9 @@
-//! From findings and context to what the gate does. Pure: the terminal check is passed in.
+//! From findings and context to what the gate does. Pure: whether a person can be asked
+//! is passed in.
 
 use crate::context::Context;
 use crate::decision::Decision;
-use crate::matcher::Finding;
+use crate::finding::Finding;
 
 /// The strictest decision among the findings; `allow` when there are none.
 pub fn decide(findings: &[Finding]) -> Decision {
@@ -20,42 +21,58 @@ pub enum Gate {
     Run,
     /// Run it, after printing the findings as a warning.
     Warn,
-    /// Ask the person at the terminal to type `expected`.
+    /// Ask the person to type `expected`.
     Confirm { expected: String },
-    /// Do not run it; `why` says what would be needed.
-    Refuse { why: String },
+    /// Run it only with a second person's signed approval; where a person is here, they
+    /// confirm too (`confirm` is what they type). With `stands_in`, the approval stands
+    /// in for a confirmation nobody here can give (`[approvals] token_confirms`).
+    Approval {
+        confirm: Option<String>,
+        stands_in: bool,
+    },
+    /// Do not run it; `why` says what would be needed, and `request` whether a person
+    /// can act on an approval request for it.
+    Refuse { why: String, request: bool },
 }
 
-/// The gate for a decision. `terminal` tells whether a person can be asked; it is only
-/// called for confirm-level decisions.
+/// The gate for a decision. `can_ask` says whether a person can be asked here, or why
+/// not; `token_confirms` whether an approval may stand in for a confirmation.
 pub fn gate(
     decision: Decision,
     findings: &[Finding],
-    ctx: &Context,
-    terminal: impl FnOnce() -> bool,
+    can_ask: Result<(), String>,
+    token_confirms: bool,
 ) -> Gate {
     match decision {
         Decision::Allow => Gate::Run,
         Decision::Warn => Gate::Warn,
-        Decision::Confirm => match cannot_ask(ctx, terminal) {
-            Some(why) => Gate::Refuse {
-                why: format!("needs confirmation by a person at a terminal, and {why}"),
-            },
-            None => Gate::Confirm {
+        Decision::Confirm => match can_ask {
+            Ok(()) => Gate::Confirm {
                 expected: expected_answer(findings),
             },
+            Err(_) if token_confirms => Gate::Approval {
+                confirm: None,
+                stands_in: true,
+            },
+            Err(why) => Gate::Refuse {
+                why: format!("needs confirmation by a person at a terminal, and {why}"),
+                request: true,
+            },
         },
-        Decision::TwoPerson => Gate::Refuse {
-            why: "needs a signed approval from a second person (two-person rule): see `guard request`".to_string(),
+        Decision::TwoPerson => Gate::Approval {
+            confirm: can_ask.ok().map(|()| expected_answer(findings)),
+            stands_in: false,
         },
         Decision::Deny => Gate::Refuse {
             why: "denied by policy: it never runs through guard".to_string(),
+            request: false,
         },
     }
 }
 
-/// Why no person can be asked here, if that is so.
-fn cannot_ask(ctx: &Context, terminal: impl FnOnce() -> bool) -> Option<String> {
+/// Why no person can be asked at this terminal, if that is so. `terminal` is only
+/// probed when nothing else already says no.
+pub fn cannot_ask(ctx: &Context, terminal: impl FnOnce() -> bool) -> Option<String> {
     if let Some(agent) = &ctx.agent {
         return Some(format!(
             "an agent ({agent}) cannot confirm for a person: ask the person to run it at their own terminal"
@@ -107,6 +124,10 @@ mod tests {
         }
     }
 
+    fn nobody() -> Result<(), String> {
+        Err("nobody is here".into())
+    }
+
     #[test]
     fn decision_is_the_strictest_finding() {
         assert_eq!(decide(&[]), Decision::Allow);
@@ -118,43 +139,66 @@ mod tests {
     }
 
     #[test]
-    fn confirm_asks_only_a_person_at_a_terminal() {
+    fn confirm_asks_only_where_a_person_can_be_asked() {
         let fs = [finding(Decision::Confirm, Some("prod-bucket"))];
-        let person = Context::default();
         assert_eq!(
-            gate(Decision::Confirm, &fs, &person, || true),
+            gate(Decision::Confirm, &fs, Ok(()), false),
             Gate::Confirm {
                 expected: "prod-bucket".into()
             }
         );
+        let Gate::Refuse { why, request } = gate(Decision::Confirm, &fs, nobody(), false) else {
+            panic!("nobody can confirm");
+        };
+        assert!(why.contains("nobody is here") && request, "{why}");
+        assert_eq!(
+            gate(Decision::Confirm, &fs, nobody(), true),
+            Gate::Approval {
+                confirm: None,
+                stands_in: true
+            }
+        );
+    }
+
+    #[test]
+    fn two_person_needs_an_approval_and_the_person_here_confirms_too() {
+        let fs = [finding(Decision::TwoPerson, Some("prod"))];
+        assert_eq!(
+            gate(Decision::TwoPerson, &fs, Ok(()), false),
+            Gate::Approval {
+                confirm: Some("prod".into()),
+                stands_in: false
+            }
+        );
+        assert_eq!(
+            gate(Decision::TwoPerson, &fs, nobody(), true),
+            Gate::Approval {
+                confirm: None,
+                stands_in: false
+            }
+        );
         assert!(matches!(
-            gate(Decision::Confirm, &fs, &person, || false),
-            Gate::Refuse { .. }
+            gate(Decision::Deny, &fs, Ok(()), true),
+            Gate::Refuse { request: false, .. }
         ));
+    }
+
+    #[test]
+    fn agents_ci_and_no_terminal_cannot_be_asked() {
+        let person = Context::default();
+        assert_eq!(cannot_ask(&person, || true), None);
+        assert!(cannot_ask(&person, || false).is_some());
         let agent = Context {
             agent: Some("claude-code".into()),
             ..Context::default()
         };
-        let Gate::Refuse { why } = gate(Decision::Confirm, &fs, &agent, || true) else {
-            panic!("an agent must not be asked");
-        };
+        let why = cannot_ask(&agent, || panic!("not probed")).unwrap();
         assert!(why.contains("agent"), "{why}");
         let ci = Context {
             ci: true,
             ..Context::default()
         };
-        assert!(matches!(
-            gate(Decision::Confirm, &fs, &ci, || true),
-            Gate::Refuse { .. }
-        ));
-    }
-
-    #[test]
-    fn terminal_is_not_probed_for_allow() {
-        let g = gate(Decision::Allow, &[], &Context::default(), || {
-            panic!("probed")
-        });
-        assert_eq!(g, Gate::Run);
+        assert!(cannot_ask(&ci, || true).is_some());
     }
 
     #[test]

@@ -2,7 +2,7 @@
 //! JSON object of `guard check --json`.
 
 use crate::decision::Decision;
-use crate::matcher::Finding;
+use crate::finding::Finding;
 use crate::sanitize::sanitize;
 use serde::Serialize;
 use std::fmt::Write as _;
@@ -86,17 +86,6 @@ pub fn check_json(
         plan,
     };
     serde_json::to_string(&report).unwrap_or_else(|e| format!("{{\"error\":\"{e}\"}}"))
-}
-
-/// A number of seconds as guard writes durations: `90s`, `15m`, `2h`.
-pub fn duration(secs: u64) -> String {
-    if secs % 3600 == 0 && secs > 0 {
-        format!("{}h", secs / 3600)
-    } else if secs % 60 == 0 && secs > 0 {
-        format!("{}m", secs / 60)
-    } else {
-        format!("{secs}s")
-    }
 }
 
 /// A refusal as one line, for CI logs: the first line, each rule with its reason, and

@@ -5,10 +5,11 @@
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 use guard::analysis::{self, Input};
+use guard::config::build::build;
+use guard::config::layers::{Layer, LayerKind, parse_file};
 use guard::decision::Decision;
 use guard::matcher::RuleSet;
 use guard::policy::decide;
-use guard::rules::load::{Layer, LayerKind, build, parse_file};
 use proptest::prelude::*;
 use std::sync::OnceLock;
 use std::time::{Duration, Instant};

@@ -110,7 +110,7 @@ complete -c guard -n "__fish_guard_using_subcommand hook" -l approval -d 'A seco
 complete -c guard -n "__fish_guard_using_subcommand hook" -l approval-file -d 'A file holding approval tokens, one per line' -r -F
 complete -c guard -n "__fish_guard_using_subcommand hook" -l non-interactive -d 'Never ask at the terminal: a command that needs confirmation is refused'
 complete -c guard -n "__fish_guard_using_subcommand hook" -s q -l quiet -d 'Print nothing for commands that pass; warnings and refusals are still shown'
-complete -c guard -n "__fish_guard_using_subcommand hook" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c guard -n "__fish_guard_using_subcommand hook" -s h -l help -d 'Print help'
 complete -c guard -n "__fish_guard_using_subcommand install" -l config -d 'An extra config file, read last (it can only tighten rules) [env: GUARD_CONFIG]' -r -F
 complete -c guard -n "__fish_guard_using_subcommand install" -l approval -d 'A second person\'s approval token for this command (repeat for several approvers) [env: GUARD_APPROVAL, blank-separated]' -r
 complete -c guard -n "__fish_guard_using_subcommand install" -l approval-file -d 'A file holding approval tokens, one per line' -r -F
@@ -119,7 +119,7 @@ complete -c guard -n "__fish_guard_using_subcommand install" -l user -d 'The use
 complete -c guard -n "__fish_guard_using_subcommand install" -l dry-run -d 'Show the new settings without writing them'
 complete -c guard -n "__fish_guard_using_subcommand install" -l non-interactive -d 'Never ask at the terminal: a command that needs confirmation is refused'
 complete -c guard -n "__fish_guard_using_subcommand install" -s q -l quiet -d 'Print nothing for commands that pass; warnings and refusals are still shown'
-complete -c guard -n "__fish_guard_using_subcommand install" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c guard -n "__fish_guard_using_subcommand install" -s h -l help -d 'Print help'
 complete -c guard -n "__fish_guard_using_subcommand uninstall" -l config -d 'An extra config file, read last (it can only tighten rules) [env: GUARD_CONFIG]' -r -F
 complete -c guard -n "__fish_guard_using_subcommand uninstall" -l approval -d 'A second person\'s approval token for this command (repeat for several approvers) [env: GUARD_APPROVAL, blank-separated]' -r
 complete -c guard -n "__fish_guard_using_subcommand uninstall" -l approval-file -d 'A file holding approval tokens, one per line' -r -F
@@ -128,7 +128,7 @@ complete -c guard -n "__fish_guard_using_subcommand uninstall" -l user -d 'The u
 complete -c guard -n "__fish_guard_using_subcommand uninstall" -l dry-run -d 'Show the new settings without writing them'
 complete -c guard -n "__fish_guard_using_subcommand uninstall" -l non-interactive -d 'Never ask at the terminal: a command that needs confirmation is refused'
 complete -c guard -n "__fish_guard_using_subcommand uninstall" -s q -l quiet -d 'Print nothing for commands that pass; warnings and refusals are still shown'
-complete -c guard -n "__fish_guard_using_subcommand uninstall" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c guard -n "__fish_guard_using_subcommand uninstall" -s h -l help -d 'Print help'
 complete -c guard -n "__fish_guard_using_subcommand shim; and not __fish_seen_subcommand_from install list remove help" -l config -d 'An extra config file, read last (it can only tighten rules) [env: GUARD_CONFIG]' -r -F
 complete -c guard -n "__fish_guard_using_subcommand shim; and not __fish_seen_subcommand_from install list remove help" -l approval -d 'A second person\'s approval token for this command (repeat for several approvers) [env: GUARD_APPROVAL, blank-separated]' -r
 complete -c guard -n "__fish_guard_using_subcommand shim; and not __fish_seen_subcommand_from install list remove help" -l approval-file -d 'A file holding approval tokens, one per line' -r -F

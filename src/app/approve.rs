@@ -1,109 +1,38 @@
-//! `guard request` and `guard approve`, and the request guard prints when it refuses a
-//! command that needs a second person.
+//! `guard request` and `guard approve`.
 
-use super::{Outcome, evaluate};
-use crate::analysis::Input;
-use crate::approval::{self, Request, RuleRef, Subject, Token, identity, sign, verify};
-use crate::cli::{ApproveArgs, GlobalArgs, RequestArgs};
+use super::evaluate;
+use crate::analysis::{Evaluation, Input};
+use crate::approval::request::{self, Origin, describe, how_to_approve};
+use crate::approval::{Request, Token};
+use crate::cli::{ApproveArgs, RequestArgs};
+use crate::config::Invocation;
 use crate::decision::Decision;
 use crate::error::Error;
-use crate::matcher::{Approvals, Finding};
 use crate::sanitize::sanitize;
+use crate::time::format_time;
 use std::io::{BufRead, Read, Write};
 
-/// What the request binds: the argv, or the exact shell string.
-pub fn subject(input: &Input) -> Subject {
-    match input {
-        Input::Argv(argv) => Subject::Argv(
-            argv.iter()
-                .map(|a| a.to_string_lossy().into_owned())
-                .collect(),
-        ),
-        Input::Shell(s) => Subject::Shell(s.clone()),
-    }
-}
-
-/// A fresh request for `input`, which triggered `findings`.
-pub fn make_request(
-    input: &Input,
-    findings: &[Finding],
-    a: &Approvals,
-    plan: Option<&str>,
-) -> Result<Request, Error> {
-    let now = identity::now();
-    let rules = findings
-        .iter()
-        .filter(|f| f.severity >= Decision::Confirm)
-        .map(|f| RuleRef {
-            id: f.rule.clone(),
-            severity: f.severity.to_string(),
-            reason: f.reason.clone(),
-        })
-        .collect();
-    Ok(Request {
-        version: 1,
-        command: subject(input),
-        cwd: identity::cwd(),
-        host: identity::host(),
-        requester: identity::principal(a.principal.as_deref()),
-        rules,
-        created: now,
-        expires: now + a.lifetime.min(a.max_lifetime),
-        nonce: approval::nonce().map_err(Error::Usage)?,
-        plan: plan.map(str::to_string),
-    })
-}
-
-/// The lines that tell a person how to get the command approved.
-pub fn how_to_approve(req: &Request) -> String {
-    format!(
-        "approval request (valid until {}):\n  {}\nan approver (not you) runs:\n  guard approve {}\nthen run the same command again with --approval TOKEN (or GUARD_APPROVAL=TOKEN)",
-        verify::format_time(req.expires),
-        describe(req).replace('\n', "\n  "),
-        req.code()
-    )
-}
-
-/// The request in plain words.
-pub fn describe(req: &Request) -> String {
-    let mut s = format!(
-        "command:   {}\ndirectory: {}\nhost:      {}\nrequester: {}\n",
-        sanitize(&verify::show(&req.command)),
-        sanitize(&req.cwd),
-        sanitize(&req.host),
-        sanitize(&req.requester)
-    );
-    for r in &req.rules {
-        s.push_str(&format!(
-            "rule:      {} ({}): {}\n",
-            sanitize(&r.id),
-            sanitize(&r.severity),
-            sanitize(&r.reason)
-        ));
-    }
-    s.push_str(&format!(
-        "requested: {}, expires {}",
-        verify::format_time(req.created),
-        verify::format_time(req.expires)
-    ));
-    s
-}
-
 /// `guard request`.
-pub fn request(global: &GlobalArgs, args: &RequestArgs) -> Result<i32, Error> {
+pub fn request(inv: &Invocation, args: &RequestArgs) -> Result<i32, Error> {
     let input = match &args.shell {
         Some(s) => Input::Shell(s.clone()),
         None => Input::Argv(args.argv.clone()),
     };
     // A request is a question: only the read-only plan commands run.
-    let Outcome {
+    let Evaluation {
         findings,
         decision,
-        approvals,
         plan,
         ..
-    } = evaluate(global, &input, crate::plan::Mode::Check)?;
-    let req = make_request(&input, &findings, &approvals, plan.as_deref())?;
+    } = evaluate(inv, &input, crate::plan::Mode::Check)?;
+    let req = request::new(
+        input.subject(),
+        &findings,
+        Origin::here(crate::gate::requester(&inv.settings)),
+        &inv.settings.approvals,
+        plan.as_deref(),
+    )
+    .map_err(|e| Error::Usage(format!("no randomness for the request's nonce: {e}")))?;
     if args.json {
         let v = serde_json::json!({ "code": req.code(), "decision": decision, "request": req });
         println!("{v}");
@@ -117,11 +46,13 @@ pub fn request(global: &GlobalArgs, args: &RequestArgs) -> Result<i32, Error> {
 }
 
 /// `guard approve`.
-pub fn approve(global: &GlobalArgs, args: &ApproveArgs) -> Result<i32, Error> {
+pub fn approve(inv: &Invocation, args: &ApproveArgs) -> Result<i32, Error> {
     let code = match (&args.code, &args.file) {
         (Some(c), _) => c.clone(),
-        (None, Some(f)) => std::fs::read_to_string(f)
-            .map_err(|e| Error::Usage(format!("cannot read {}: {e}", f.display())))?,
+        (None, Some(f)) => std::fs::read_to_string(f).map_err(|e| Error::Io {
+            what: format!("cannot read {}", f.display()),
+            source: e,
+        })?,
         (None, None) => {
             let mut s = String::new();
             std::io::stdin()
@@ -130,35 +61,36 @@ pub fn approve(global: &GlobalArgs, args: &ApproveArgs) -> Result<i32, Error> {
             s
         }
     };
-    if let Some(agent) = crate::context::Context::detect(true).agent {
+    if let Some(agent) = &inv.context.agent {
         return Err(Error::Refused(format!(
             "an agent ({agent}) cannot approve: approving is a person's decision, at their own terminal"
         )));
     }
     let (req, json) = Request::from_code(&code).map_err(|e| Error::Usage(e.0))?;
-    let approvals = super::load_rules(global, Some(&[]))?.settings.approvals;
+    let approvals = &inv.settings.approvals;
     let key = args
         .key
         .clone()
         .or(approvals.key.clone())
         .or_else(|| {
-            std::env::var_os("HOME").and_then(|h| sign::default_key(std::path::Path::new(&h)))
+            std::env::var_os("HOME")
+                .and_then(|h| super::sign::default_key(std::path::Path::new(&h)))
         })
         .ok_or_else(|| {
             Error::Usage("no signing key: pass --key FILE or set [approvals] key".into())
         })?;
-    let now = identity::now();
+    let now = crate::time::now();
     eprintln!("guard: approval request\n{}", describe(&req));
     if now > req.expires {
         return Err(Error::Refused(format!(
             "this request expired at {}; ask for a new one",
-            verify::format_time(req.expires)
+            format_time(req.expires)
         )));
     }
     if !args.yes && !confirm_at_terminal()? {
         return Err(Error::Refused("not approved: nothing was signed".into()));
     }
-    let signature = sign::sign(&key, &json).map_err(Error::Usage)?;
+    let signature = super::sign::sign(&key, &json).map_err(Error::Usage)?;
     println!(
         "{}",
         Token {

@@ -1,233 +1,34 @@
-//! The circuit breaker's state file and its commands. The state lives in
-//! `$XDG_STATE_HOME/guard/breaker.json`, read and rewritten (atomically) under an
-//! exclusive lock on `breaker.json.lock`, so parallel guards count exactly. A missing or
-//! corrupt state is rebuilt from the audit log; if that is impossible too, the breaker
-//! is open for everyone (fail closed) with a message saying why.
+//! `guard breaker status` and `guard breaker reset`. The reset passes the same gate as
+//! any command: a person at a terminal confirms (typing `reset`), or an approver's token
+//! for `guard breaker reset` stands in; an agent or CI without a token gets the request.
 
-use super::guarded::{cannot_ask, check, collect_tokens, confirmed_by, spend};
-use super::log::Target;
-use crate::analysis::Input;
-use crate::approval::identity;
-use crate::audit::{self, Record};
-use crate::breaker::{Kind, Limits, Opened, State};
-use crate::cli::{BreakerCmd, GlobalArgs};
-use crate::context::Context;
+use super::terminal::Terminal;
+use crate::approval::Subject;
+use crate::breaker::{Limits, State};
+use crate::cli::BreakerCmd;
+use crate::config::Invocation;
+use crate::decision::Decision;
 use crate::error::Error;
-use crate::report::duration;
+use crate::gate::{self, Case, Deps, How};
 use crate::sanitize::sanitize;
-use std::path::PathBuf;
+use crate::store::{self, AuditTrail, Store};
+use crate::time::{duration, rfc3339};
 
-fn path() -> PathBuf {
-    identity::state_dir().join("breaker.json")
-}
-
-/// The keys a run counts against, the first recorded with it: the agent session when
-/// guard runs under an agent (`GUARD_AGENT_SESSION`, or the session id a hook is given),
-/// and always the principal, so a changing session name cannot dodge the count.
-pub fn keys(agent: Option<&str>, session: Option<&str>, principal: &str) -> Vec<String> {
-    let agent_key = match (agent, session.filter(|s| !s.is_empty())) {
-        (Some(a), Some(s)) => Some(format!("agent:{a}/{s}")),
-        (Some(a), None) => Some(format!("agent:{a}")),
-        (None, _) => None,
-    };
-    agent_key
-        .into_iter()
-        .chain(std::iter::once(principal.to_string()))
-        .collect()
-}
-
-/// The session of the agent guard runs under, from the environment.
-pub fn env_session() -> Option<String> {
-    std::env::var("GUARD_AGENT_SESSION").ok()
-}
-
-/// Runs `f` on the state under the lock, and writes the state back if it changed.
-fn locked<T>(
-    limits: &Limits,
-    audit: &Target,
-    f: impl FnOnce(&mut State) -> T,
-) -> Result<T, String> {
-    let state_path = path();
-    let _lock = crate::lockfile::open_locked(
-        &state_path.with_extension("json.lock"),
-        "the circuit breaker's lock",
-    )?;
-    let (mut state, rebuilt) = load(&state_path, limits, audit);
-    // A rebuilt state is written at once, so the record this run writes next is counted
-    // once, not again by a rebuild. A fail-safe state (open for everyone) is never
-    // written: once the audit log can be read again, the next run rebuilds from it. A
-    // reset that clears it is written.
-    let failsafe = state.all.is_some();
-    let before = state.clone();
-    let out = f(&mut state);
-    let changed = state != before || rebuilt;
-    if changed && !(failsafe && state.all.is_some()) {
-        let tmp = state_path.with_extension("json.tmp");
-        std::fs::write(&tmp, state.to_text())
-            .and_then(|()| std::fs::rename(&tmp, &state_path))
-            .map_err(|e| {
-                format!(
-                    "cannot write the circuit breaker's state {}: {e}",
-                    state_path.display()
-                )
-            })?;
-    }
-    Ok(out)
-}
-
-/// The state on disk, or rebuilt from the audit log when missing or corrupt (then
-/// `true`).
-fn load(state_path: &std::path::Path, limits: &Limits, audit: &Target) -> (State, bool) {
-    let problem = match std::fs::read_to_string(state_path) {
-        Ok(text) => match State::parse(&text) {
-            Ok(s) => return (s, false),
-            Err(why) => format!("is corrupt ({why})"),
-        },
-        Err(e) if e.kind() == std::io::ErrorKind::NotFound => "is missing".to_string(),
-        Err(e) => format!("cannot be read ({e})"),
-    };
-    let now = identity::now();
-    let failsafe = |why: String| State {
-        all: Some(Opened {
-            at: now,
-            why: format!(
-                "the breaker's state {} {problem} and the audit log cannot rebuild it ({why})",
-                state_path.display()
-            ),
-        }),
-        ..State::new()
-    };
-    let state = match std::fs::read_to_string(&audit.path) {
-        Ok(text) => match audit::verify::verify(&text) {
-            Ok(_) => {
-                let records: Vec<Record> = text
-                    .lines()
-                    .filter_map(|l| serde_json::from_str(l).ok())
-                    .collect();
-                State::rebuild(&records, limits, now)
-            }
-            Err(b) => failsafe(format!(
-                "its hash chain breaks at line {}: {}",
-                b.line, b.what
-            )),
-        },
-        // No log yet: nothing has happened to remember.
-        Err(e) if e.kind() == std::io::ErrorKind::NotFound => State::new(),
-        Err(e) => failsafe(format!("{}: {e}", audit.path.display())),
-    };
-    (state, true)
-}
-
-/// The whole state, as it is now.
-pub fn snapshot(limits: &Limits, audit: &Target) -> Result<State, String> {
-    locked(limits, audit, |s| s.clone())
-}
-
-/// The key whose breaker is open among `keys`, and why, if one is.
-pub fn open_for(
-    limits: &Limits,
-    audit: &Target,
-    keys: &[String],
-) -> Result<Option<(String, Opened)>, String> {
-    locked(limits, audit, |s| {
-        keys.iter()
-            .find_map(|k| s.open_for(k).map(|o| (k.clone(), o.clone())))
-    })
-}
-
-/// Counts one event for each of `keys`; when that opens a breaker, records it in the
-/// audit log and says so. A destructive command whose breaker another guard opened
-/// since it was checked is counted as refused instead, and the breaker that stops it is
-/// returned: the check and the count are then one step under the lock.
-pub fn count(
-    limits: &Limits,
-    audit: &Target,
-    keys: &[String],
-    kind: Kind,
-) -> Option<(String, Opened)> {
-    let now = identity::now();
-    let counted = locked(limits, audit, |s| {
-        let stopped = (kind == Kind::Destructive)
-            .then(|| {
-                keys.iter()
-                    .find_map(|k| s.open_for(k).map(|o| (k.clone(), o.clone())))
-            })
-            .flatten();
-        let kind = if stopped.is_some() {
-            Kind::Refused
-        } else {
-            kind
-        };
-        let opened = keys
-            .iter()
-            .filter_map(|k| s.count(k, kind, limits, now).map(|o| (k.clone(), o)))
-            .collect::<Vec<_>>();
-        (stopped, opened)
-    });
-    let (stopped, opened) = match counted {
-        Ok(c) => c,
-        Err(why) => {
-            eprintln!("guard: warning: {why}; this command was not counted");
-            return None;
-        }
-    };
-    for (key, o) in opened {
-        // The last key is always the principal (see `keys`).
-        let principal = keys.last().map_or("", String::as_str);
-        let record = breaker_record("open", &key, &o.why, principal);
-        if let Err(why) = audit.write(record) {
-            eprintln!("guard: warning: the breaker opened but {why}");
-        }
-        eprintln!(
-            "guard: the circuit breaker opened for {}: {}. Until a person resets it (`guard breaker reset` at a terminal), every command above allow is refused; read-only commands still run.",
-            sanitize(&key),
-            sanitize(&o.why)
-        );
-    }
-    stopped
-}
-
-/// The refusal for a command while the breaker is open.
-pub fn refusal(shown: &str, key: &str, o: &Opened) -> Error {
-    Error::Refused(format!(
-        "{}: the circuit breaker is open for {} since {}: {}. Every command above allow is refused, whatever approval it carries, until a person resets it: `guard breaker reset` at their own terminal, or `guard --approval TOKEN breaker reset` with an approver's token. Read-only commands still run.",
-        sanitize(shown),
-        sanitize(key),
-        audit::rfc3339(o.at),
-        sanitize(&o.why)
-    ))
-}
-
-fn breaker_record(gate: &str, key: &str, detail: &str, principal: &str) -> Record {
-    let (user, host) = (identity::user(), identity::host());
-    Record {
-        kind: "breaker".into(),
-        run: crate::approval::nonce().unwrap_or_default(),
-        time: audit::rfc3339(identity::now()),
-        requester: principal.into(),
-        host,
-        user,
-        cwd: identity::cwd(),
-        gate: gate.into(),
-        key: Some(key.into()),
-        detail: detail.into(),
-        ..Record::default()
-    }
-}
-
-pub fn command(global: &GlobalArgs, cmd: BreakerCmd) -> Result<i32, Error> {
-    let set = super::load_rules(global, Some(&[]))?;
-    let limits = set.settings.breaker.clone();
-    let audit = Target::from_settings(&set.settings);
+pub fn command(inv: &Invocation, cmd: BreakerCmd) -> Result<i32, Error> {
+    let files = super::store(inv);
     match cmd {
-        BreakerCmd::Status { json } => status(&limits, &audit, json),
-        BreakerCmd::Reset => reset(global, &limits, &audit, &set.settings.approvals),
+        BreakerCmd::Status { json } => status(&files, &inv.settings.breaker, json),
+        BreakerCmd::Reset => reset(inv, &files),
     }
 }
 
-fn status(limits: &Limits, audit: &Target, json: bool) -> Result<i32, Error> {
-    let now = identity::now();
-    let state = snapshot(limits, audit).map_err(Error::Refused)?;
+fn snapshot(files: &dyn Store, limits: &Limits) -> Result<State, Error> {
+    store::with_breaker(files, limits, |s| s.clone()).map_err(|e| Error::Refused(e.to_string()))
+}
+
+fn status(files: &dyn Store, limits: &Limits, json: bool) -> Result<i32, Error> {
+    let now = crate::time::now();
+    let state = snapshot(files, limits)?;
     let keys: Vec<serde_json::Value> = state
         .keys
         .keys()
@@ -239,7 +40,7 @@ fn status(limits: &Limits, audit: &Target, json: bool) -> Result<i32, Error> {
                 "open": opened.is_some(),
                 "refusals": refusals,
                 "destructive": destructive,
-                "opened_at": opened.map(|o| audit::rfc3339(o.at)),
+                "opened_at": opened.map(|o| rfc3339(o.at)),
                 "why": opened.map(|o| o.why.clone()),
             })
         })
@@ -251,7 +52,7 @@ fn status(limits: &Limits, audit: &Target, json: bool) -> Result<i32, Error> {
         .min_by_key(|o| o.at);
     let v = serde_json::json!({
         "open": first_open.is_some(),
-        "opened_at": first_open.map(|o| audit::rfc3339(o.at)),
+        "opened_at": first_open.map(|o| rfc3339(o.at)),
         "why": first_open.map(|o| o.why.clone()),
         "enabled": limits.enabled,
         "window": duration(limits.window),
@@ -267,7 +68,7 @@ fn status(limits: &Limits, audit: &Target, json: bool) -> Result<i32, Error> {
     match first_open {
         Some(o) => println!(
             "open since {}: {}\nreset it at your own terminal: guard breaker reset",
-            audit::rfc3339(o.at),
+            rfc3339(o.at),
             sanitize(&o.why)
         ),
         None => println!(
@@ -289,70 +90,91 @@ fn status(limits: &Limits, audit: &Target, json: bool) -> Result<i32, Error> {
     Ok(0)
 }
 
-fn reset(
-    global: &GlobalArgs,
-    limits: &Limits,
-    audit: &Target,
-    a: &crate::matcher::Approvals,
-) -> Result<i32, Error> {
-    let ctx = Context::detect(global.non_interactive);
-    let subject = Input::Argv(vec!["guard".into(), "breaker".into(), "reset".into()]);
-    let tokens = collect_tokens(global)?;
-    let how = if !tokens.is_empty() {
-        let verified = check(&subject, &tokens, a, None)
-            .map_err(|why| Error::Refused(format!("breaker reset refused: {why}")))?;
-        spend(a, &verified.request.nonce, "guard breaker reset")
-            .map_err(|why| Error::Refused(format!("breaker reset refused: {why}")))?;
-        format!(
-            "reset with the approval of {}",
-            verified.approvers.join(", ")
-        )
-    } else if cannot_ask(&ctx) {
-        let req = super::approve::make_request(&subject, &[], a, None)?;
-        let who = ctx
-            .agent
-            .as_deref()
-            .map_or_else(|| "here".to_string(), |ag| format!("by an agent ({ag})"));
-        return Err(Error::Refused(format!(
-            "only a person resets the circuit breaker, and none can be asked {who}: run `guard breaker reset` at your own terminal, or have an approver sign this request:\n{}",
-            super::approve::how_to_approve(&req).replace(
-                "then run the same command again with --approval TOKEN",
-                "then run: guard --approval TOKEN breaker reset"
-            )
-        )));
-    } else {
-        let state = snapshot(limits, audit).map_err(Error::Refused)?;
-        let mut prompt = String::from("guard: reset the circuit breaker?\n");
-        for (k, o) in state
-            .keys
-            .iter()
-            .filter_map(|(k, v)| v.opened.as_ref().map(|o| (k, o)))
-        {
-            prompt.push_str(&format!(
-                "  open for {} since {}: {}\n",
-                sanitize(k),
-                audit::rfc3339(o.at),
-                sanitize(&o.why)
-            ));
-        }
-        if let Some(o) = &state.all {
-            prompt.push_str(&format!("  open for everyone: {}\n", sanitize(&o.why)));
-        }
-        prompt.push_str("Type `reset` to close it, anything else to cancel: ");
-        if !crate::confirm::ask_text(&prompt, "reset").unwrap_or(false) {
-            return Err(Error::Refused(
-                "not confirmed: the circuit breaker is left as it was".into(),
-            ));
-        }
-        format!("reset, {}", confirmed_by())
+/// What a person is shown before resetting.
+fn prompt(state: &State) -> String {
+    let mut prompt = String::from("guard: reset the circuit breaker?\n");
+    for (k, o) in state
+        .keys
+        .iter()
+        .filter_map(|(k, v)| v.opened.as_ref().map(|o| (k, o)))
+    {
+        prompt.push_str(&format!(
+            "  open for {} since {}: {}\n",
+            sanitize(k),
+            rfc3339(o.at),
+            sanitize(&o.why)
+        ));
+    }
+    if let Some(o) = &state.all {
+        prompt.push_str(&format!("  open for everyone: {}\n", sanitize(&o.why)));
+    }
+    prompt.push_str("Type `reset` to close it, anything else to cancel: ");
+    prompt
+}
+
+fn reset(inv: &Invocation, files: &crate::store::files::Files) -> Result<i32, Error> {
+    let limits = &inv.settings.breaker;
+    let shown = "guard breaker reset";
+    let findings = [reset_finding()];
+    let case = Case {
+        subject: Subject::Argv(shown.split(' ').map(String::from).collect()),
+        shown,
+        findings: &findings,
+        decision: Decision::Confirm,
+        plan: None,
+        saved_plan: false,
+        // The reset is never stopped by the breaker it resets.
+        keys: Vec::new(),
     };
-    let was = locked(limits, audit, State::reset).map_err(Error::Refused)?;
-    audit
-        .write(breaker_record(
+    // An approver's token always stands in for the person's confirmation here.
+    let mut settings = inv.settings.clone();
+    settings.approvals.token_confirms = true;
+    let tokens = inv.tokens()?;
+    let has_tokens = !tokens.is_empty();
+    if !has_tokens
+        && crate::policy::cannot_ask(&inv.context, crate::context::has_terminal).is_some()
+    {
+        return Err(nobody_to_ask(inv, &case));
+    }
+    let tokens = Ok(tokens);
+    let deps = Deps {
+        store: files,
+        settings: &settings,
+        context: &inv.context,
+        tokens,
+        break_glass: None,
+        quiet: inv.quiet,
+    };
+    let mut fe = Terminal::new(&inv.context);
+    if !has_tokens {
+        fe.prompt = Some(prompt(&snapshot(files, limits)?));
+    }
+    let passed = if has_tokens {
+        // With a token the reset is the approver's, whoever is at the terminal.
+        let mut nobody = Terminal::new(&NOBODY);
+        gate::pass(&case, &mut nobody, &deps)
+    } else {
+        gate::pass(&case, &mut fe, &deps)
+    };
+    let how = match passed {
+        Ok(p) if p.how == How::Approved => {
+            format!("reset with the approval of {}", p.approvers.join(", "))
+        }
+        Ok(_) => format!("reset, {}", super::terminal::confirmed_by()),
+        Err(r) if has_tokens => {
+            let why = r.message.lines().next().unwrap_or_default();
+            return Err(Error::Refused(format!("breaker reset refused: {why}")));
+        }
+        Err(r) => return Err(Error::Refused(reset_refusal(&r.message))),
+    };
+    let was = store::with_breaker(files, limits, State::reset)
+        .map_err(|e| Error::Refused(e.to_string()))?;
+    files
+        .append(gate::breaker_record(
             "reset",
             "*",
             &how,
-            &identity::principal(a.principal.as_deref()),
+            &gate::requester(&inv.settings),
         ))
         .map_err(|why| Error::Refused(format!("the breaker was reset, but {why}")))?;
     if was.is_empty() {
@@ -364,4 +186,61 @@ fn reset(
         );
     }
     Ok(0)
+}
+
+/// The refusal when nobody here can reset it and no token was given: the request an
+/// approver signs.
+fn nobody_to_ask(inv: &Invocation, case: &Case) -> Error {
+    let req = crate::approval::request::new(
+        case.subject.clone(),
+        &[],
+        crate::approval::request::Origin::here(gate::requester(&inv.settings)),
+        &inv.settings.approvals,
+        None,
+    );
+    let req = match req {
+        Ok(r) => r,
+        Err(e) => return Error::Refused(format!("no randomness for the request's nonce: {e}")),
+    };
+    let who = inv
+        .context
+        .agent
+        .as_deref()
+        .map_or_else(|| "here".to_string(), |ag| format!("by an agent ({ag})"));
+    Error::Refused(format!(
+        "only a person resets the circuit breaker, and none can be asked {who}: run `guard breaker reset` at your own terminal, or have an approver sign this request:\n{}",
+        reset_refusal(&crate::approval::request::how_to_approve(&req))
+    ))
+}
+
+/// A context in which nobody can be asked: with a token, only the token counts.
+static NOBODY: crate::context::Context = crate::context::Context {
+    agent: None,
+    ci: false,
+    non_interactive: true,
+};
+
+/// What the reset is, as a finding: shown in its request.
+fn reset_finding() -> crate::finding::Finding {
+    crate::finding::Finding {
+        rule: "breaker.reset".into(),
+        severity: Decision::Confirm,
+        rule_severity: Decision::Confirm,
+        reason: "closes the circuit breaker: only a person decides that".into(),
+        suggestion: None,
+        command: "guard breaker reset".into(),
+        origin: String::new(),
+        target: Some("reset".into()),
+        protected_environment: None,
+        via_env: None,
+        argv: Vec::new(),
+    }
+}
+
+/// The reset's refusal, in the words of the reset.
+fn reset_refusal(message: &str) -> String {
+    message.replace(
+        "then run the same command again with --approval TOKEN",
+        "then run: guard --approval TOKEN breaker reset",
+    )
 }

@@ -1,35 +1,36 @@
 //! `guard check`: decide and explain, never run, never ask. With `--stdin`, many inputs.
 
-use super::{Outcome, evaluate, evaluate_with, load_rules, refused_unreadable};
-use crate::analysis::Input;
-use crate::cli::{CheckArgs, GlobalArgs};
+use super::{evaluate, process_env, runner};
+use crate::analysis::{self, Evaluation, Input};
+use crate::cli::CheckArgs;
+use crate::config::Invocation;
 use crate::decision::Decision;
 use crate::error::Error;
 use crate::exit_code::ExitCode;
 use crate::report;
 use std::io::BufRead;
 
-pub fn run(global: &GlobalArgs, args: &CheckArgs) -> Result<i32, Error> {
+pub fn run(inv: &Invocation, args: &CheckArgs) -> Result<i32, Error> {
     if args.stdin {
-        return many(global);
+        return many(inv);
     }
     let input = match &args.shell {
         Some(s) => Input::Shell(s.clone()),
         None => Input::Argv(args.argv.clone()),
     };
-    let Outcome {
+    let Evaluation {
         shown,
         findings,
         decision,
         plan,
         ..
-    } = evaluate(global, &input, crate::plan::Mode::Check)?;
+    } = evaluate(inv, &input, crate::plan::Mode::Check)?;
     if args.json {
         println!(
             "{}",
             report::check_json(&shown, decision, &findings, plan.as_deref())
         );
-    } else if !(global.quiet && findings.is_empty()) {
+    } else if !(inv.quiet && findings.is_empty()) {
         print!("{}", report::check_text(&shown, decision, &findings));
     }
     Ok(ExitCode::for_check(decision))
@@ -37,19 +38,31 @@ pub fn run(global: &GlobalArgs, args: &CheckArgs) -> Result<i32, Error> {
 
 /// One input per line: a shell string, or `{"command": "..."}` / `{"argv": [...]}`.
 /// Prints one JSON object per input; exits with the strictest decision.
-fn many(global: &GlobalArgs) -> Result<i32, Error> {
-    let set = load_rules(global, None)?;
+fn many(inv: &Invocation) -> Result<i32, Error> {
+    let set = inv.rules(None)?;
+    let runner = runner(inv);
     let mut strictest = Decision::Allow;
     let stdin = std::io::stdin().lock();
     let mut out = std::io::BufWriter::new(std::io::stdout().lock());
     for (n, line) in stdin.lines().enumerate() {
-        let line = line.map_err(|e| Error::Usage(format!("reading stdin: {e}")))?;
+        let line = line.map_err(|e| Error::Io {
+            what: "reading stdin".into(),
+            source: e,
+        })?;
         if line.trim().is_empty() {
             continue;
         }
-        let o = match parse_line(&line) {
-            Ok(input) => evaluate_with(&set, &input),
-            Err(why) => refused_unreadable(
+        let o = match parse_line(&line).map(|input| (input.read(), input)) {
+            Ok((Ok(script), input)) => analysis::evaluate(
+                &input,
+                &script,
+                &set,
+                crate::plan::Mode::Check,
+                &process_env,
+                &runner,
+            ),
+            Ok((Err(e), input)) => analysis::unreadable(input.shown(), &e),
+            Err(why) => analysis::unreadable(
                 line.clone(),
                 &crate::shell::SyntaxError {
                     message: why,

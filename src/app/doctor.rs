@@ -8,10 +8,15 @@
 //! each agent hook installed, that it is enabled and that a simulated hook call of
 //! `terraform destroy` is refused through the installed command itself.
 
-use super::install::{self, layout, settings_path};
-use crate::cli::{GlobalArgs, HookAgent};
+use super::install::{self, settings_path};
+use crate::agents::{Agent, Hook};
+use crate::cli::GlobalArgs;
+use crate::config::build;
+use crate::config::layers::{self as load, LayerKind, LoadOptions};
 use crate::error::Error;
-use crate::rules::load::{self, LayerKind, LoadOptions};
+use crate::matcher::RuleSet;
+use crate::settings::Settings;
+use crate::store::files::Files;
 use crate::style::{Colour, paint};
 use serde_json::Value;
 use std::path::{Path, PathBuf};
@@ -53,22 +58,23 @@ pub fn run(global: &GlobalArgs) -> Result<i32, Error> {
         "guard",
         format!("{} {exe}", env!("CARGO_PKG_VERSION")),
     );
-    let set = config(&mut r, global);
-    if let Some(set) = &set {
-        approvals(&mut r, &set.settings.approvals);
-        let target = super::log::Target::from_settings(&set.settings);
-        audit(&mut r, &target);
-        breaker(&mut r, &set.settings.breaker, &target);
-        shims(&mut r, set);
+    if let Some((set, settings)) = config(&mut r, global) {
+        let files = Files::new(&settings);
+        approvals(&mut r, &settings.approvals, &files);
+        audit(&mut r, &files, &settings);
+        breaker(&mut r, &settings.breaker, &files);
+        shims(&mut r, &set);
     }
-    for agent in [HookAgent::ClaudeCode, HookAgent::Codex, HookAgent::Gemini] {
-        hooks(&mut r, agent);
+    for agent in crate::agents::ALL {
+        if let Some(hook) = &agent.hook {
+            hooks(&mut r, agent, hook);
+        }
     }
     Ok(i32::from(r.worst == Status::Fail))
 }
 
 /// The config layers, one line each, then the rules they build.
-fn config(r: &mut Report, global: &GlobalArgs) -> Option<crate::matcher::RuleSet> {
+fn config(r: &mut Report, global: &GlobalArgs) -> Option<(RuleSet, Settings)> {
     let opts = LoadOptions::standard(global.config.clone());
     let project = opts.cwd.as_deref().and_then(load::find_project_file);
     let layers = [
@@ -110,9 +116,14 @@ fn config(r: &mut Report, global: &GlobalArgs) -> Option<crate::matcher::RuleSet
         );
         return None;
     }
-    let built = load::read_layers(&opts).and_then(|layers| load::build(&layers, None));
+    let built = load::read_layers(&opts).and_then(|layers| {
+        let (set, mut warnings) = build::build(&layers, None)?;
+        let (settings, more) = crate::config::settings(&layers)?;
+        warnings.extend(more);
+        Ok((set, settings, warnings))
+    });
     match built {
-        Ok((set, warnings)) => {
+        Ok((set, settings, warnings)) => {
             for w in warnings {
                 r.line(Status::Warn, "config", w);
             }
@@ -125,7 +136,7 @@ fn config(r: &mut Report, global: &GlobalArgs) -> Option<crate::matcher::RuleSet
                     set.tools().len()
                 ),
             );
-            Some(set)
+            Some((set, settings))
         }
         Err(e) => {
             r.line(Status::Fail, "rules", e.to_string());
@@ -134,7 +145,7 @@ fn config(r: &mut Report, global: &GlobalArgs) -> Option<crate::matcher::RuleSet
     }
 }
 
-fn approvals(r: &mut Report, a: &crate::matcher::Approvals) {
+fn approvals(r: &mut Report, a: &crate::settings::Approvals, files: &Files) {
     let Some(path) = &a.allowed_signers else {
         r.line(
             Status::Warn,
@@ -196,11 +207,10 @@ fn approvals(r: &mut Report, a: &crate::matcher::Approvals) {
             );
         }
     }
-    let ledger = a
-        .ledger
-        .clone()
-        .unwrap_or_else(|| crate::approval::identity::state_dir().join("approvals.jsonl"));
-    can_write(r, "approvals", "the one-time ledger", &ledger);
+    match files.ledger_path() {
+        Ok(ledger) => can_write(r, "approvals", "the one-time ledger", ledger),
+        Err(e) => r.line(Status::Fail, "approvals", e.to_string()),
+    }
 }
 
 /// The approvers file or its directory, if the current user can write either.
@@ -242,9 +252,16 @@ fn can_write(r: &mut Report, area: &str, what: &str, path: &Path) {
     }
 }
 
-fn audit(r: &mut Report, target: &super::log::Target) {
-    can_write(r, "audit", "the audit log", &target.path);
-    match std::fs::read_to_string(&target.path) {
+fn audit(r: &mut Report, files: &Files, settings: &Settings) {
+    let path = match files.audit_path() {
+        Ok(p) => p,
+        Err(e) => {
+            r.line(Status::Fail, "audit", e.to_string());
+            return;
+        }
+    };
+    can_write(r, "audit", "the audit log", path);
+    match std::fs::read_to_string(path) {
         Ok(text) => match crate::audit::verify::verify(&text) {
             Ok(s) => r.line(
                 Status::Ok,
@@ -256,7 +273,7 @@ fn audit(r: &mut Report, target: &super::log::Target) {
                 "audit",
                 format!(
                     "{}:{}: the hash chain is broken: {} (see guard log verify)",
-                    target.path.display(),
+                    path.display(),
                     b.line,
                     b.what
                 ),
@@ -266,10 +283,17 @@ fn audit(r: &mut Report, target: &super::log::Target) {
         Err(e) => r.line(
             Status::Fail,
             "audit",
-            format!("cannot read {}: {e}", target.path.display()),
+            format!("cannot read {}: {e}", path.display()),
         ),
     }
-    if let Some(socket) = &target.syslog {
+    let socket = settings.audit.syslog.then(|| {
+        settings
+            .audit
+            .syslog_socket
+            .clone()
+            .unwrap_or_else(|| PathBuf::from("/dev/log"))
+    });
+    if let Some(socket) = &socket {
         if socket.exists() {
             r.line(
                 Status::Ok,
@@ -289,7 +313,7 @@ fn audit(r: &mut Report, target: &super::log::Target) {
     }
 }
 
-fn breaker(r: &mut Report, limits: &crate::breaker::Limits, target: &super::log::Target) {
+fn breaker(r: &mut Report, limits: &crate::breaker::Limits, files: &Files) {
     if !limits.enabled {
         r.line(
             Status::Warn,
@@ -298,21 +322,21 @@ fn breaker(r: &mut Report, limits: &crate::breaker::Limits, target: &super::log:
         );
         return;
     }
-    let state = match super::breaker::snapshot(limits, target) {
+    let state = match crate::store::with_breaker(files, limits, |s| s.clone()) {
         Ok(s) => s,
         Err(why) => {
-            r.line(Status::Fail, "breaker", why);
+            r.line(Status::Fail, "breaker", why.to_string());
             return;
         }
     };
     let open: Vec<String> = state
         .all
         .iter()
-        .map(|o| format!("everyone since {}: {}", crate::audit::rfc3339(o.at), o.why))
+        .map(|o| format!("everyone since {}: {}", crate::time::rfc3339(o.at), o.why))
         .chain(state.keys.iter().filter_map(|(k, v)| {
             v.opened
                 .as_ref()
-                .map(|o| format!("{k} since {}: {}", crate::audit::rfc3339(o.at), o.why))
+                .map(|o| format!("{k} since {}: {}", crate::time::rfc3339(o.at), o.why))
         }))
         .collect();
     if open.is_empty() {
@@ -323,7 +347,7 @@ fn breaker(r: &mut Report, limits: &crate::breaker::Limits, target: &super::log:
                 "closed (opens at more than {} refused or {} destructive commands within {})",
                 limits.max_refusals,
                 limits.max_destructive,
-                crate::report::duration(limits.window)
+                crate::time::duration(limits.window)
             ),
         );
     }
@@ -336,7 +360,7 @@ fn breaker(r: &mut Report, limits: &crate::breaker::Limits, target: &super::log:
     }
 }
 
-fn shims(r: &mut Report, set: &crate::matcher::RuleSet) {
+fn shims(r: &mut Report, set: &RuleSet) {
     use super::shim::{FirstOnPath, first_on_path};
     let mut shimmed = Vec::new();
     let mut direct = Vec::new();
@@ -380,12 +404,11 @@ fn shims(r: &mut Report, set: &crate::matcher::RuleSet) {
     }
 }
 
-fn hooks(r: &mut Report, agent: HookAgent) {
-    let name = super::hook::agent_name(agent);
-    let l = layout(agent);
+fn hooks(r: &mut Report, agent: &Agent, hook: &Hook) {
+    let name = agent.name;
     let mut any_settings = false;
     for project in [false, true] {
-        let Ok(path) = settings_path(agent, project) else {
+        let Ok(path) = settings_path(hook, project) else {
             continue;
         };
         if !path.exists() {
@@ -400,14 +423,14 @@ fn hooks(r: &mut Report, agent: HookAgent) {
             }
         };
         let commands: Vec<String> = value
-            .pointer(&format!("/hooks/{}", l.event))
+            .pointer(&format!("/hooks/{}", hook.event))
             .and_then(Value::as_array)
             .into_iter()
             .flatten()
-            .filter(|e| install::is_guard(&l, e))
+            .filter(|e| install::is_guard(agent, e))
             .flat_map(|e| e["hooks"].as_array().cloned().unwrap_or_default())
             .filter_map(|h| h["command"].as_str().map(str::to_string))
-            .filter(|c| c.contains(l.mark))
+            .filter(|c| c.contains(&install::mark(agent)))
             .collect();
         if commands.is_empty() {
             r.line(
@@ -421,7 +444,7 @@ fn hooks(r: &mut Report, agent: HookAgent) {
             );
             continue;
         }
-        if let Some(why) = disabled(agent, &value) {
+        if let Some(why) = (hook.hooks_off)(&value, &path) {
             r.line(
                 Status::Fail,
                 "hooks",
@@ -430,7 +453,7 @@ fn hooks(r: &mut Report, agent: HookAgent) {
             continue;
         }
         for command in commands {
-            match simulate(agent, &command) {
+            match simulate(agent, hook, &command) {
                 Ok(()) => r.line(
                     Status::Ok,
                     "hooks",
@@ -448,7 +471,7 @@ fn hooks(r: &mut Report, agent: HookAgent) {
         }
     }
     // The agent is set up here but guard's hook is nowhere.
-    let home_dir = settings_path(agent, false)
+    let home_dir = settings_path(hook, false)
         .ok()
         .and_then(|p| p.parent().map(Path::to_path_buf));
     if !any_settings && home_dir.is_some_and(|d| d.is_dir()) {
@@ -462,57 +485,15 @@ fn hooks(r: &mut Report, agent: HookAgent) {
     }
 }
 
-/// Why the agent would not run its hooks at all, from its settings.
-fn disabled(agent: HookAgent, settings: &Value) -> Option<String> {
-    match agent {
-        HookAgent::ClaudeCode => (settings["disableAllHooks"] == Value::Bool(true))
-            .then(|| "`disableAllHooks` is true: Claude Code runs no hooks".into()),
-        HookAgent::Gemini => {
-            if settings.pointer("/hooksConfig/enabled") == Some(&Value::Bool(false))
-                || settings.pointer("/hooks/enabled") == Some(&Value::Bool(false))
-            {
-                return Some("hooks are disabled (`hooksConfig.enabled` is false)".into());
-            }
-            let off = settings
-                .pointer("/hooksConfig/disabled")
-                .and_then(Value::as_array)
-                .is_some_and(|list| list.iter().any(|v| v == "guard"));
-            off.then(|| "`hooksConfig.disabled` lists guard's hook".into())
-        }
-        HookAgent::Codex => codex_hooks_off(),
-    }
-}
-
-/// Codex turns hooks off with `[features] hooks = false` (or the older `codex_hooks`)
-/// in its config.toml.
-fn codex_hooks_off() -> Option<String> {
-    // config.toml sits next to the user's hooks.json ($CODEX_HOME or ~/.codex).
-    let path = settings_path(HookAgent::Codex, false)
-        .ok()?
-        .with_file_name("config.toml");
-    let text = std::fs::read_to_string(&path).ok()?;
-    let value: toml::Table = toml::from_str(&text).ok()?;
-    let features = value.get("features")?;
-    ["hooks", "codex_hooks"]
-        .iter()
-        .find(|k| features.get(**k).and_then(toml::Value::as_bool) == Some(false))
-        .map(|k| {
-            format!(
-                "{} sets [features] {k} = false: Codex runs no hooks",
-                path.display()
-            )
-        })
-}
-
 /// Runs an installed hook command as the agent would, on a `terraform destroy` call,
 /// and checks that it is refused.
-fn simulate(agent: HookAgent, command: &str) -> Result<(), String> {
+fn simulate(agent: &Agent, hook: &Hook, command: &str) -> Result<(), String> {
     use std::process::{Command, Stdio};
     // Only guard's own hook command is run: a settings file (a project's, say) could
     // name anything, and doctor must not run it.
     let words =
         crate::shell::split_words(command).map_err(|e| format!("cannot be read ({e}); not run"))?;
-    let name = super::hook::agent_name(agent);
+    let name = agent.name;
     let exe = match words.argv.as_slice() {
         [exe, hook, a] if hook == "hook" && a == name && words.assignments.is_empty() => exe,
         _ => return Err("is not `GUARD hook AGENT`: the hook does not run guard, so it protects nothing; not run".into()),
@@ -522,7 +503,7 @@ fn simulate(agent: HookAgent, command: &str) -> Result<(), String> {
         std::env::var_os("PATH").as_deref(),
     )
     .map_err(|e| format!("cannot run guard: {e}"))?;
-    let ours = std::fs::metadata(&path).is_ok_and(|m| crate::exec::is_guard_binary(&m));
+    let ours = std::fs::metadata(&path).is_ok_and(|m| crate::binary::is_guard_binary(&m));
     if !ours {
         return Err(format!(
             "runs {}, which is not this guard ({}); not simulated",
@@ -532,13 +513,13 @@ fn simulate(agent: HookAgent, command: &str) -> Result<(), String> {
                 .unwrap_or_default()
         ));
     }
-    let payload = super::hook::sample(agent, "terraform destroy -auto-approve");
+    let payload = super::hook::sample(hook, "terraform destroy -auto-approve");
     let file = crate::exec::input_file(payload.to_string().as_bytes())
         .map_err(|e| format!("cannot be simulated: {e}"))?;
     // The simulation's refusal must not count on the person's circuit breaker.
     let state = std::env::temp_dir().join(format!(
         "guard-doctor-{}",
-        crate::approval::nonce().unwrap_or_default()
+        crate::hex::random_id().unwrap_or_default()
     ));
     let out = Command::new(&path)
         .args(["hook", name])
@@ -551,7 +532,7 @@ fn simulate(agent: HookAgent, command: &str) -> Result<(), String> {
     let stdout = String::from_utf8_lossy(&out.stdout);
     let stderr = String::from_utf8_lossy(&out.stderr);
     match out.status.code() {
-        Some(0) if super::hook::is_denial(agent, &stdout) => Ok(()),
+        Some(0) if hook.is_denial(&stdout) => Ok(()),
         Some(0) => Err(format!(
             "let a simulated `terraform destroy` through (answered {:?})",
             stdout.trim()

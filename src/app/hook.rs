@@ -1,96 +1,35 @@
 //! `guard hook AGENT`: answers an AI agent's pre-tool-use hook. Each agent writes the
-//! pending tool call as JSON on stdin and reads guard's answer in its own protocol; the
-//! protocols followed, and what each one can express, are:
+//! pending tool call as JSON on stdin and reads guard's answer in its own protocol
+//! (`agents` describes each one, with the documents followed).
 //!
-//! - **Claude Code**, PreToolUse (https://code.claude.com/docs/en/hooks.md#pretooluse):
-//!   shell calls are `tool_name: "Bash"` with `tool_input.command`; on exit 0 it reads
-//!   `hookSpecificOutput.permissionDecision` = `allow` / `deny` / `ask` with a
-//!   `permissionDecisionReason` (shown to the model for deny, to the person for ask).
-//! - **Codex**, PreToolUse (https://developers.openai.com/codex/hooks, and
-//!   `codex-rs/hooks/src/events/pre_tool_use.rs` in openai/codex): the same wire format
-//!   as Claude Code, shell calls named `Bash`, but only `permissionDecision: "deny"` is
-//!   honoured. `ask` and `allow` are "unsupported" and *fail open* (the tool runs), so
-//!   guard never sends them: a confirm-level command is denied with the way for a person
-//!   to run it.
-//! - **Gemini CLI**, BeforeTool (https://geminicli.com/docs/hooks/reference): shell calls
-//!   are `tool_name: "run_shell_command"` with `tool_input.command`; the answer is
-//!   top-level `{"decision": "deny", "reason": ...}`, the reason going to the model.
-//!   There is no documented `ask` for BeforeTool, so confirm-level is denied as for Codex.
-//!
-//! In all three, exit status 2 blocks the call with stderr as the reason, and any other
-//! failure lets the call through; so guard never fails any other way here. Whatever it
-//! cannot read (not JSON, a missing command, the wrong event, a check that crashed or ran
-//! away) ends in exit 2.
+//! In every supported agent, exit status 2 blocks the call with stderr as the reason,
+//! and any other failure lets the call through; so guard never fails any other way here.
+//! Whatever it cannot read (not JSON, a missing command, the wrong event, a check that
+//! crashed or ran away) ends in exit 2.
 //!
 //! guard grants nothing: a command it allows gets no decision, so the agent's own
-//! permission rules still apply. Two-person and deny are denials; the two-person denial
-//! carries the approval request and the line an approver runs, for the agent to relay.
+//! permission rules still apply. Above warn, the one gate decides, with this front end:
+//! a person can be asked only through the agent's own prompt (`ask`), where the agent has
+//! one and no shim would refuse the command anyway. Two-person and deny are denials; the
+//! two-person denial carries the approval request and the line an approver runs, for the
+//! agent to relay. Every denial is on the audit record and counts on the breaker.
 
-use super::approve::{how_to_approve, make_request};
+use crate::agents::{Agent, Hook};
 use crate::analysis::Input;
-use crate::cli::{GlobalArgs, HookAgent};
+use crate::approval::request::how_to_approve;
+use crate::cli::GlobalArgs;
+use crate::config::Invocation;
+use crate::context::Context;
 use crate::decision::Decision;
 use crate::error::Error;
+use crate::finding::Finding;
+use crate::gate::{self, Case, Confirmation, Deps, Frontend, How, Refusal, Refused};
 use crate::report;
 use serde_json::{Value, json};
 use std::io::Read;
 
 /// Exit status that makes every supported agent block the call (stderr is the reason).
 const BLOCK: i32 = 2;
-
-/// What differs between the agents' protocols.
-struct Protocol {
-    /// The event guard answers.
-    event: &'static str,
-    /// Tool names that run a shell command.
-    shell_tools: &'static [&'static str],
-    /// Whether a confirm-level command can be handed to the person (`ask`).
-    can_ask: bool,
-    /// What to print when guard has nothing to say (allow).
-    allow_output: Option<&'static str>,
-}
-
-impl Protocol {
-    fn of(agent: HookAgent) -> Protocol {
-        match agent {
-            HookAgent::ClaudeCode => Protocol {
-                event: "PreToolUse",
-                shell_tools: &["Bash"],
-                can_ask: true,
-                allow_output: None,
-            },
-            HookAgent::Codex => Protocol {
-                event: "PreToolUse",
-                // `Bash` is the canonical name; the others are Codex's own names for its
-                // shell tools, accepted in case a version passes them through.
-                shell_tools: &["Bash", "shell", "local_shell", "exec_command"],
-                can_ask: false,
-                allow_output: None,
-            },
-            HookAgent::Gemini => Protocol {
-                event: "BeforeTool",
-                shell_tools: &["run_shell_command"],
-                can_ask: false,
-                // The reference's own examples answer `{}`: stdout is parsed as JSON.
-                allow_output: Some("{}"),
-            },
-        }
-    }
-
-    /// The answer for a decision, in this protocol.
-    fn answer(&self, agent: HookAgent, decision: &str, reason: &str) -> Value {
-        match agent {
-            HookAgent::ClaudeCode | HookAgent::Codex => json!({
-                "hookSpecificOutput": {
-                    "hookEventName": self.event,
-                    "permissionDecision": decision,
-                    "permissionDecisionReason": reason,
-                }
-            }),
-            HookAgent::Gemini => json!({ "decision": decision, "reason": reason }),
-        }
-    }
-}
 
 /// The shell command a tool call carries.
 enum Carried {
@@ -99,7 +38,7 @@ enum Carried {
     Command(Input),
 }
 
-fn carried(p: &Protocol, payload: &Value) -> Result<Carried, String> {
+fn carried(p: &Hook, payload: &Value) -> Result<Carried, String> {
     let tool = payload.get("tool_name").and_then(Value::as_str);
     let Some(tool) = tool else {
         return Err("the hook input has no `tool_name`".into());
@@ -123,7 +62,7 @@ fn carried(p: &Protocol, payload: &Value) -> Result<Carried, String> {
 }
 
 /// The hook input: one JSON object for the event this protocol answers.
-fn read_payload(p: &Protocol) -> Result<Value, String> {
+fn read_payload(p: &Hook) -> Result<Value, String> {
     let mut raw = String::new();
     if let Err(e) = std::io::stdin().take(8 << 20).read_to_string(&mut raw) {
         return Err(format!("guard could not read the hook input: {e}"));
@@ -150,20 +89,25 @@ fn read_payload(p: &Protocol) -> Result<Value, String> {
     Ok(payload)
 }
 
-pub fn run(agent: HookAgent, global: &GlobalArgs) -> Result<i32, Error> {
+pub fn run(name: &str, global: &GlobalArgs) -> Result<i32, Error> {
     // A panic would end guard by abort, which every agent takes as "let it through":
     // here it blocks the call instead.
     std::panic::set_hook(Box::new(|info| {
         eprintln!("guard: internal error ({info}); the call is blocked");
         std::process::exit(BLOCK);
     }));
-    let p = Protocol::of(agent);
-    let payload = match read_payload(&p) {
+    let Some((agent, p)) = crate::agents::by_name(name).and_then(|a| Some((a, a.hook.as_ref()?)))
+    else {
+        return Ok(block(&format!(
+            "guard: no hook protocol for `{name}`; the call is blocked"
+        )));
+    };
+    let payload = match read_payload(p) {
         Ok(v) => v,
         Err(why) => return Ok(block(&why)),
     };
-    let input = match carried(&p, &payload) {
-        Ok(Carried::NotShell) => return Ok(allow(&p)),
+    let input = match carried(p, &payload) {
+        Ok(Carried::NotShell) => return Ok(allow(p)),
         Ok(Carried::Command(input)) => input,
         Err(why) => return Ok(block(&format!("guard: {why}; the call is blocked"))),
     };
@@ -175,7 +119,6 @@ pub fn run(agent: HookAgent, global: &GlobalArgs) -> Result<i32, Error> {
             Err(e) => return Ok(block(&format!("guard: --config {}: {e}", config.display()))),
         }
     }
-    let global = &global;
     // The command runs in the agent's working directory: relative paths, plan files and
     // the directory an approval binds are read there.
     if let Some(cwd) = payload.get("cwd").and_then(Value::as_str) {
@@ -187,99 +130,146 @@ pub fn run(agent: HookAgent, global: &GlobalArgs) -> Result<i32, Error> {
             )));
         }
     }
-    let shown = input.shown();
-    let settings = match super::load_rules(global, Some(&[])) {
-        Ok(set) => set.settings,
+    let inv = match super::resolve(&global) {
+        Ok(inv) => inv,
         Err(e) => return Ok(block(&format!("guard: {e}"))),
     };
     // The decision is made in a child guard, bounded in memory and time (longer than a
     // plan may take to read): whatever goes wrong there (a parser that never stops, a
     // crash) blocks the call here.
-    let time = std::time::Duration::from_secs(settings.plans.timeout + 15);
-    let checked = match decide_in_child(&input, global, time) {
+    let time = std::time::Duration::from_secs(inv.settings.plans.timeout + 15);
+    let checked = match decide_in_child(&input, &global, time) {
         Ok(c) => c,
         Err(why) => return Ok(block(&format!("guard: {why}; the call is blocked"))),
     };
-    let approvals = &settings.approvals;
     if checked.decision == Decision::Allow {
-        return Ok(allow(&p));
+        return Ok(allow(p));
     }
-    // The circuit breaker, per agent session: while it is open, anything above allow is
-    // denied; every denial counts.
-    let limits = &settings.breaker;
-    let audit = super::log::Target::from_settings(&settings);
-    let principal = crate::approval::identity::principal(approvals.principal.as_deref());
-    let keys = super::breaker::keys(
-        Some(agent_name(agent)),
-        payload.get("session_id").and_then(Value::as_str),
-        &principal,
-    );
-    if limits.enabled {
-        match super::breaker::open_for(limits, &audit, &keys) {
-            Ok(None) => {}
-            Ok(Some((key, opened))) => {
-                let why = super::breaker::refusal(&shown, &key, &opened).to_string();
-                let _ = super::breaker::count(limits, &audit, &keys, crate::breaker::Kind::Refused);
-                println!("{}", p.answer(agent, "deny", &format!("guard: {why}")));
-                return Ok(0);
-            }
-            Err(why) => return Ok(block(&format!("guard: {why}; the call is blocked"))),
+    let session = payload.get("session_id").and_then(Value::as_str);
+    match gate_call(&inv, agent, p, session, &input, &checked) {
+        Ok(How::Asked) => {
+            let explain = report::explain(&input.shown(), &checked.findings);
+            let reason = format!("guard: this needs a person's confirmation\n{explain}");
+            println!("{}", p.answer("ask", &reason));
+            Ok(0)
         }
+        Ok(_) => Ok(allow(p)),
+        Err(r) => match denial(&input, &checked, &r) {
+            Some(reason) => {
+                println!("{}", p.answer("deny", &reason));
+                Ok(0)
+            }
+            None => Ok(block(&format!("guard: {}", r.message))),
+        },
     }
-    let (decision, reason) = match verdict(&p, &input, &checked, approvals) {
-        Ok(Some(v)) => v,
-        Ok(None) => return Ok(allow(&p)),
-        Err(why) => return Ok(block(&why)),
-    };
-    if decision == "deny" && limits.enabled {
-        let _ = super::breaker::count(limits, &audit, &keys, crate::breaker::Kind::Refused);
-    }
-    println!("{}", p.answer(agent, decision, &reason));
-    Ok(0)
 }
 
-/// The answer for a decision above allow: `ask` or `deny` with the reason, or `None` to
-/// let the call through (warn).
-fn verdict(
-    p: &Protocol,
+/// The gate, for a call the agent is about to make: on the record and counted for the
+/// agent's session and the principal it acts for.
+fn gate_call(
+    inv: &Invocation,
+    agent: &Agent,
+    p: &Hook,
+    session: Option<&str>,
     input: &Input,
     checked: &Checked,
-    approvals: &crate::matcher::Approvals,
-) -> Result<Option<(&'static str, String)>, String> {
+) -> Result<How, Refusal> {
+    let principal = gate::requester(&inv.settings);
+    let shown = input.shown();
+    let case = Case {
+        subject: input.subject(),
+        shown: &shown,
+        findings: &checked.findings,
+        decision: checked.decision,
+        plan: checked.plan.as_deref(),
+        saved_plan: false,
+        keys: gate::keys(Some(agent.name), session, &principal),
+    };
+    let context = Context {
+        agent: Some(agent.name.to_string()),
+        ci: inv.context.ci,
+        non_interactive: true,
+    };
+    let files = super::store(inv);
+    let deps = Deps {
+        store: &files,
+        settings: &inv.settings,
+        context: &context,
+        tokens: Ok(Vec::new()),
+        break_glass: None,
+        quiet: true,
+    };
+    let mut fe = AgentPrompt {
+        can_ask: p.can_ask && !runs_through_shim(&checked.findings),
+    };
+    gate::pass(&case, &mut fe, &deps).map(|passed| passed.how)
+}
+
+/// The hook's front end: the only person who can be asked is behind the agent's own
+/// permission prompt, which the answer `ask` hands the call to.
+struct AgentPrompt {
+    can_ask: bool,
+}
+
+impl Frontend for AgentPrompt {
+    fn can_ask(&self) -> Result<(), String> {
+        if self.can_ask {
+            Ok(())
+        } else {
+            Err("this agent cannot ask a person".into())
+        }
+    }
+
+    fn confirm(&mut self, _: &str, _: &[Finding], _: &str) -> Confirmation {
+        Confirmation::Handed
+    }
+
+    fn tell(&mut self, _: &str) {}
+
+    fn at_terminal(&self) -> bool {
+        false
+    }
+}
+
+/// The reason a denial gives the agent, by what refused the call; `None` when the call
+/// should be blocked with the refusal's own message instead.
+fn denial(input: &Input, checked: &Checked, r: &Refusal) -> Option<String> {
     let shown = input.shown();
     let explain = report::explain(&shown, &checked.findings);
-    Ok(Some(match checked.decision {
-        Decision::Allow | Decision::Warn => return Ok(None),
-        Decision::Confirm if p.can_ask && !runs_through_shim(&checked.findings) => (
-            "ask",
-            format!("guard: this needs a person's confirmation\n{explain}"),
+    if r.kind == Refused::Breaker {
+        return Some(format!("guard: {}", r.message));
+    }
+    if r.kind != Refused::Policy {
+        return None;
+    }
+    Some(match r.decision {
+        Decision::Confirm => format!(
+            "guard: this needs a person's confirmation, which this agent cannot ask for; do not retry it another way. Ask the person to run it at their own terminal:\n  guard -c {}\n{explain}",
+            crate::shell::quote(&shown)
         ),
-        Decision::Confirm => (
-            "deny",
-            format!(
-                "guard: this needs a person's confirmation, which this agent cannot ask for; do not retry it another way. Ask the person to run it at their own terminal:\n  guard -c {}\n{explain}",
-                crate::shell::quote(&shown)
-            ),
+        Decision::TwoPerson => format!(
+            "guard: this needs a second person's signed approval; do not retry it another way. Give the person this request:\n{explain}{}",
+            how_to_approve(r.request.as_ref()?)
         ),
-        Decision::TwoPerson => {
-            let request =
-                make_request(input, &checked.findings, approvals, checked.plan.as_deref())
-                    .map_err(|e| format!("guard: {e}"))?;
-            let how = how_to_approve(&request);
-            (
-                "deny",
-                format!(
-                    "guard: this needs a second person's signed approval; do not retry it another way. Give the person this request:\n{explain}{how}"
-                ),
-            )
-        }
-        Decision::Deny => ("deny", format!("guard: this is never run\n{explain}")),
-    }))
+        _ => format!("guard: this is never run\n{explain}"),
+    })
+}
+
+fn allow(p: &Hook) -> i32 {
+    if let Some(out) = p.allow_output {
+        println!("{out}");
+    }
+    0
+}
+
+fn block(why: &str) -> i32 {
+    eprintln!("{why}");
+    BLOCK
 }
 
 /// Whether a flagged program would run through a guard shim, which refuses what an
 /// agent runs: a yes in the agent's own prompt would then never reach the command.
-fn runs_through_shim(findings: &[crate::matcher::Finding]) -> bool {
+fn runs_through_shim(findings: &[Finding]) -> bool {
     // The findings came through JSON, so the program is read back from the command.
     findings
         .iter()
@@ -293,31 +283,11 @@ fn runs_through_shim(findings: &[crate::matcher::Finding]) -> bool {
         })
 }
 
-pub fn agent_name(agent: HookAgent) -> &'static str {
-    match agent {
-        HookAgent::ClaudeCode => "claude-code",
-        HookAgent::Codex => "codex",
-        HookAgent::Gemini => "gemini",
-    }
-}
-
-fn allow(p: &Protocol) -> i32 {
-    if let Some(out) = p.allow_output {
-        println!("{out}");
-    }
-    0
-}
-
-fn block(why: &str) -> i32 {
-    eprintln!("{why}");
-    BLOCK
-}
-
 /// What `guard check --json` answered.
 #[derive(serde::Deserialize)]
 struct Checked {
     decision: Decision,
-    findings: Vec<crate::matcher::Finding>,
+    findings: Vec<Finding>,
     /// The digest of the plan the decision came from, which the approval binds.
     #[serde(default)]
     plan: Option<String>,
@@ -362,9 +332,8 @@ fn decide_in_child(
     }
     serde_json::from_slice(&stdout).map_err(|e| format!("the check's answer was unreadable: {e}"))
 }
-/// A shell call of `command` as `agent` sends it (for `guard doctor`'s simulation).
-pub fn sample(agent: HookAgent, command: &str) -> Value {
-    let p = Protocol::of(agent);
+/// A shell call of `command` as the hook sends it (for `guard doctor`'s simulation).
+pub fn sample(p: &Hook, command: &str) -> Value {
     json!({
         "session_id": "guard-doctor",
         "transcript_path": null,
@@ -373,17 +342,4 @@ pub fn sample(agent: HookAgent, command: &str) -> Value {
         "tool_name": p.shell_tools[0],
         "tool_input": { "command": command },
     })
-}
-
-/// Whether `stdout` is `agent`'s answer that denies the call.
-pub fn is_denial(agent: HookAgent, stdout: &str) -> bool {
-    let Ok(v) = serde_json::from_str::<Value>(stdout.trim()) else {
-        return false;
-    };
-    match agent {
-        HookAgent::ClaudeCode | HookAgent::Codex => {
-            v.pointer("/hookSpecificOutput/permissionDecision") == Some(&json!("deny"))
-        }
-        HookAgent::Gemini => v["decision"] == "deny",
-    }
 }

@@ -9,61 +9,35 @@
 //! `.gemini/settings.json` (`hooks.BeforeTool`); each under `~` for `--user` (the
 //! default) or the working directory for `--project`.
 
-use crate::cli::{HookAgent, InstallArgs};
+use crate::agents::{Agent, Hook};
+use crate::cli::InstallArgs;
 use crate::error::Error;
 use serde_json::{Value, json};
 use std::path::{Path, PathBuf};
 
-/// Where and how one agent's settings hold guard's hook.
-pub struct Layout {
-    /// The settings file, relative to `~` or the project.
-    pub file: &'static str,
-    /// The key under `hooks` that holds the event's list.
-    pub event: &'static str,
-    /// The tool matcher of guard's entry.
-    pub matcher: &'static str,
-    /// What identifies guard's hook command.
-    pub mark: &'static str,
+/// The agent named on the command line, with its hook.
+fn agent_of(args: &InstallArgs) -> Result<(&'static Agent, &'static Hook), Error> {
+    crate::agents::by_name(&args.agent)
+        .and_then(|a| Some((a, a.hook.as_ref()?)))
+        .ok_or_else(|| Error::Usage(format!("guard has no hook for `{}`", args.agent)))
 }
 
-pub fn layout(agent: HookAgent) -> Layout {
-    match agent {
-        HookAgent::ClaudeCode => Layout {
-            file: ".claude/settings.json",
-            event: "PreToolUse",
-            matcher: "Bash",
-            mark: "hook claude-code",
-        },
-        HookAgent::Codex => Layout {
-            file: ".codex/hooks.json",
-            event: "PreToolUse",
-            matcher: "Bash",
-            mark: "hook codex",
-        },
-        HookAgent::Gemini => Layout {
-            file: ".gemini/settings.json",
-            event: "BeforeTool",
-            matcher: "run_shell_command",
-            mark: "hook gemini",
-        },
-    }
+/// What identifies guard's hook command for `agent`: `hook NAME`.
+pub fn mark(agent: &Agent) -> String {
+    format!("hook {}", agent.name)
 }
 
 /// The agent's settings file: the project's, or the user's.
-pub fn settings_path(agent: HookAgent, project: bool) -> Result<PathBuf, Error> {
-    let l = layout(agent);
+pub fn settings_path(hook: &Hook, project: bool) -> Result<PathBuf, Error> {
     if project {
-        let cwd = std::env::current_dir()
-            .map_err(|e| Error::Usage(format!("no working directory: {e}")))?;
-        return Ok(cwd.join(l.file));
+        let cwd = std::env::current_dir().map_err(|e| Error::Io {
+            what: "no working directory".into(),
+            source: e,
+        })?;
+        return Ok(cwd.join(hook.settings_file));
     }
-    if agent == HookAgent::Codex {
-        if let Some(dir) = std::env::var_os("CODEX_HOME").filter(|d| !d.is_empty()) {
-            return Ok(PathBuf::from(dir).join("hooks.json"));
-        }
-    }
-    let home = std::env::var_os("HOME").ok_or_else(|| Error::Usage("HOME is not set".into()))?;
-    Ok(PathBuf::from(home).join(l.file))
+    hook.user_settings(std::env::var_os("HOME").map(PathBuf::from))
+        .ok_or_else(|| Error::Usage("HOME is not set".into()))
 }
 
 fn backup_of(path: &Path) -> PathBuf {
@@ -74,7 +48,12 @@ pub fn read(path: &Path) -> Result<(String, Value), Error> {
     let text = match std::fs::read_to_string(path) {
         Ok(t) => t,
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => String::new(),
-        Err(e) => return Err(Error::Usage(format!("cannot read {}: {e}", path.display()))),
+        Err(e) => {
+            return Err(Error::Io {
+                what: format!("cannot read {}", path.display()),
+                source: e,
+            });
+        }
     };
     let value = if text.trim().is_empty() {
         json!({})
@@ -90,32 +69,30 @@ pub fn read(path: &Path) -> Result<(String, Value), Error> {
 }
 
 /// Whether a hook entry is guard's (its command runs `guard hook AGENT`).
-pub fn is_guard(l: &Layout, entry: &Value) -> bool {
+pub fn is_guard(agent: &Agent, entry: &Value) -> bool {
+    let mark = mark(agent);
     entry["hooks"].as_array().is_some_and(|hs| {
         hs.iter()
-            .any(|h| h["command"].as_str().is_some_and(|c| c.contains(l.mark)))
+            .any(|h| h["command"].as_str().is_some_and(|c| c.contains(&mark)))
     })
 }
 
-fn entry(agent: HookAgent) -> Value {
-    let l = layout(agent);
+fn entry(agent: &Agent, hook: &Hook) -> Value {
     let exe = std::env::current_exe()
         .map(|p| p.display().to_string())
         .unwrap_or_else(|_| "guard".into());
-    let command = format!("{} {}", crate::shell::quote(&exe), l.mark);
-    let hook = match agent {
-        // Gemini CLI names hooks in its /hooks panel and in `hooksConfig.disabled`.
-        HookAgent::Gemini => json!({ "name": "guard", "type": "command", "command": command }),
-        HookAgent::ClaudeCode | HookAgent::Codex => {
-            json!({ "type": "command", "command": command })
-        }
+    let command = format!("{} {}", crate::shell::quote(&exe), mark(agent));
+    let h = if hook.named_entry {
+        json!({ "name": "guard", "type": "command", "command": command })
+    } else {
+        json!({ "type": "command", "command": command })
     };
-    json!({ "matcher": l.matcher, "hooks": [hook] })
+    json!({ "matcher": hook.matcher, "hooks": [h] })
 }
 
 pub fn install(args: &InstallArgs) -> Result<i32, Error> {
-    let l = layout(args.agent);
-    let path = settings_path(args.agent, args.project)?;
+    let (agent, hook) = agent_of(args)?;
+    let path = settings_path(hook, args.project)?;
     let (text, mut value) = read(&path)?;
     let Some(root) = value.as_object_mut() else {
         return Err(Error::Usage(format!(
@@ -127,19 +104,19 @@ pub fn install(args: &InstallArgs) -> Result<i32, Error> {
     let pre = hooks
         .as_object_mut()
         .ok_or_else(|| Error::Usage("`hooks` is not an object".into()))?
-        .entry(l.event)
+        .entry(hook.event)
         .or_insert_with(|| json!([]));
     let list = pre
         .as_array_mut()
-        .ok_or_else(|| Error::Usage(format!("`hooks.{}` is not a list", l.event)))?;
-    if list.iter().any(|e| is_guard(&l, e)) {
+        .ok_or_else(|| Error::Usage(format!("`hooks.{}` is not a list", hook.event)))?;
+    if list.iter().any(|e| is_guard(agent, e)) {
         eprintln!(
             "guard: {} already has guard's hook; nothing to do",
             path.display()
         );
         return Ok(0);
     }
-    let entry = entry(args.agent);
+    let entry = entry(agent, hook);
     list.push(entry.clone());
     let new = serde_json::to_string_pretty(&value).map_err(|e| Error::Usage(e.to_string()))? + "\n";
     if args.dry_run {
@@ -147,21 +124,27 @@ pub fn install(args: &InstallArgs) -> Result<i32, Error> {
         eprintln!(
             "guard: dry run: {} would get the {} entry {entry}",
             path.display(),
-            l.event
+            hook.event
         );
         return Ok(0);
     }
     if let Some(dir) = path.parent() {
-        std::fs::create_dir_all(dir)
-            .map_err(|e| Error::Usage(format!("cannot create {}: {e}", dir.display())))?;
+        std::fs::create_dir_all(dir).map_err(|e| Error::Io {
+            what: format!("cannot create {}", dir.display()),
+            source: e,
+        })?;
     }
     if !text.is_empty() {
-        std::fs::write(backup_of(&path), &text)
-            .map_err(|e| Error::Usage(format!("cannot back up {}: {e}", path.display())))?;
+        std::fs::write(backup_of(&path), &text).map_err(|e| Error::Io {
+            what: format!("cannot back up {}", path.display()),
+            source: e,
+        })?;
     }
-    std::fs::write(&path, &new)
-        .map_err(|e| Error::Usage(format!("cannot write {}: {e}", path.display())))?;
-    eprintln!("guard: added to {}: {} {entry}", path.display(), l.event);
+    std::fs::write(&path, &new).map_err(|e| Error::Io {
+        what: format!("cannot write {}", path.display()),
+        source: e,
+    })?;
+    eprintln!("guard: added to {}: {} {entry}", path.display(), hook.event);
     if !text.is_empty() {
         eprintln!(
             "guard: the previous file is at {}",
@@ -172,15 +155,15 @@ pub fn install(args: &InstallArgs) -> Result<i32, Error> {
 }
 
 pub fn uninstall(args: &InstallArgs) -> Result<i32, Error> {
-    let l = layout(args.agent);
-    let path = settings_path(args.agent, args.project)?;
+    let (agent, hook) = agent_of(args)?;
+    let path = settings_path(hook, args.project)?;
     let (text, mut value) = read(&path)?;
     let backup = backup_of(&path);
     // Unchanged since install: the backup is the file as it was, byte for byte.
     if let Ok(before) = std::fs::read_to_string(&backup) {
         let (_, before_value) = read(&backup)?;
         let mut expected = before_value;
-        add_entry_for_compare(args.agent, &mut expected);
+        add_entry_for_compare(agent, hook, &mut expected);
         if serde_json::to_string_pretty(&expected)
             .map(|s| s + "\n")
             .ok()
@@ -188,8 +171,10 @@ pub fn uninstall(args: &InstallArgs) -> Result<i32, Error> {
             == Some(text.as_str())
         {
             if !args.dry_run {
-                std::fs::write(&path, &before)
-                    .map_err(|e| Error::Usage(format!("cannot write {}: {e}", path.display())))?;
+                std::fs::write(&path, &before).map_err(|e| Error::Io {
+                    what: format!("cannot write {}", path.display()),
+                    source: e,
+                })?;
                 let _ = std::fs::remove_file(&backup);
             }
             eprintln!(
@@ -201,11 +186,11 @@ pub fn uninstall(args: &InstallArgs) -> Result<i32, Error> {
         }
     }
     let removed = value
-        .pointer_mut(&format!("/hooks/{}", l.event))
+        .pointer_mut(&format!("/hooks/{}", hook.event))
         .and_then(Value::as_array_mut)
         .map(|list| {
             let n = list.len();
-            list.retain(|e| !is_guard(&l, e));
+            list.retain(|e| !is_guard(agent, e));
             n - list.len()
         })
         .unwrap_or(0);
@@ -218,23 +203,25 @@ pub fn uninstall(args: &InstallArgs) -> Result<i32, Error> {
         println!("{new}");
         return Ok(0);
     }
-    std::fs::write(&path, new)
-        .map_err(|e| Error::Usage(format!("cannot write {}: {e}", path.display())))?;
+    std::fs::write(&path, new).map_err(|e| Error::Io {
+        what: format!("cannot write {}", path.display()),
+        source: e,
+    })?;
     eprintln!("guard: removed guard's hook from {}", path.display());
     Ok(0)
 }
 
 /// What install makes of `value` (for recognising an untouched file).
-fn add_entry_for_compare(agent: HookAgent, value: &mut Value) {
+fn add_entry_for_compare(agent: &Agent, hook: &Hook, value: &mut Value) {
     if let Some(root) = value.as_object_mut() {
         let hooks = root.entry("hooks").or_insert_with(|| json!({}));
         if let Some(h) = hooks.as_object_mut() {
             if let Some(list) = h
-                .entry(layout(agent).event)
+                .entry(hook.event)
                 .or_insert_with(|| json!([]))
                 .as_array_mut()
             {
-                list.push(entry(agent));
+                list.push(entry(agent, hook));
             }
         }
     }

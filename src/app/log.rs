@@ -1,81 +1,34 @@
-//! `guard log` and `guard log verify`, and writing the records of a run.
+//! `guard log`, `guard log verify` and `guard log rotate`.
 
-use super::load_rules;
-use crate::audit::{self, Record, show, verify};
-use crate::cli::{GlobalArgs, LogArgs, LogCmd};
+use crate::audit::{Record, show, verify};
+use crate::cli::{LogArgs, LogCmd};
+use crate::config::Invocation;
 use crate::error::Error;
 use crate::exit_code::ExitCode;
 use std::path::{Path, PathBuf};
 
-/// Where records go, from the config.
-#[derive(Debug, Clone, Default)]
-pub struct Target {
-    pub path: PathBuf,
-    /// The syslog socket to send records to, when forwarding is on.
-    pub syslog: Option<PathBuf>,
-}
-
-impl Target {
-    pub fn from_settings(settings: &crate::matcher::Settings) -> Target {
-        Target {
-            path: settings
-                .audit_path
-                .clone()
-                .unwrap_or_else(|| crate::approval::identity::state_dir().join("audit.jsonl")),
-            syslog: settings.audit_syslog.then(|| {
-                settings
-                    .audit_syslog_socket
-                    .clone()
-                    .unwrap_or_else(|| PathBuf::from("/dev/log"))
-            }),
-        }
-    }
-
-    /// Appends a record (and sends it to syslog when asked).
-    pub fn write(&self, record: Record) -> Result<Record, String> {
-        let written = audit::append(&self.path, record)?;
-        if let Some(socket) = &self.syslog {
-            if let Err(e) = to_syslog(socket, &written) {
-                eprintln!(
-                    "guard: warning: could not send the audit record to syslog ({}): {e}",
-                    socket.display()
-                );
-            }
-        }
-        Ok(written)
-    }
-}
-
-/// Sends one record to the local syslog socket (journald reads it too), as user.info.
-fn to_syslog(socket: &Path, r: &Record) -> std::io::Result<()> {
-    let sock = std::os::unix::net::UnixDatagram::unbound()?;
-    let line = format!(
-        "<14>guard: {}",
-        serde_json::to_string(r).unwrap_or_default()
-    );
-    sock.send_to(line.as_bytes(), socket).map(|_| ())
-}
-
-pub fn run(global: &GlobalArgs, args: &LogArgs) -> Result<i32, Error> {
-    let target = Target::from_settings(&load_rules(global, Some(&[]))?.settings);
+pub fn run(inv: &Invocation, args: &LogArgs) -> Result<i32, Error> {
+    let files = super::store(inv);
+    let path = files.audit_path()?.to_path_buf();
     match &args.verify {
         Some(LogCmd::Verify { files }) if files.is_empty() => {
-            verify_files(std::slice::from_ref(&target.path))
+            verify_files(std::slice::from_ref(&path))
         }
         Some(LogCmd::Verify { files }) => verify_files(files),
         Some(LogCmd::Rotate) => {
-            let old = audit::rotate(&target.path, crate::approval::identity::now())
-                .map_err(Error::Usage)?;
-            println!("{} continues from {}", target.path.display(), old.display());
+            let old = crate::store::files::rotate(&path, crate::time::now())?;
+            println!("{} continues from {}", path.display(), old.display());
             Ok(0)
         }
-        None => show_file(args.file.as_deref().unwrap_or(&target.path), args),
+        None => show_file(args.file.as_deref().unwrap_or(&path), args),
     }
 }
 
 fn read(path: &Path) -> Result<String, Error> {
-    std::fs::read_to_string(path)
-        .map_err(|e| Error::Usage(format!("cannot read the audit log {}: {e}", path.display())))
+    std::fs::read_to_string(path).map_err(|e| Error::Io {
+        what: format!("cannot read the audit log {}", path.display()),
+        source: e,
+    })
 }
 
 fn verify_files(paths: &[PathBuf]) -> Result<i32, Error> {
@@ -118,8 +71,8 @@ fn show_file(path: &Path, args: &LogArgs) -> Result<i32, Error> {
     let since = args
         .since
         .as_ref()
-        .map(|s| match crate::approval::parse_duration(s) {
-            Some(secs) => audit::rfc3339(crate::approval::identity::now().saturating_sub(secs)),
+        .map(|s| match crate::time::parse_duration(s) {
+            Some(secs) => crate::time::rfc3339(crate::time::now().saturating_sub(secs)),
             None => s.clone(),
         });
     let filter = show::Filter {

@@ -1,5 +1,6 @@
-//! What each subcommand does, wired from the parsed CLI to the library. The only layer
-//! besides `main`, `exec` and `confirm` that touches the process (stdout, stderr, env).
+//! What each subcommand does, wired from the parsed CLI to the library: one file per
+//! subcommand. The only layer besides `main`, `exec` and the front ends that touches the
+//! process (stdout, stderr, the terminal).
 
 mod approve;
 mod breaker;
@@ -12,15 +13,16 @@ mod install;
 mod log;
 mod rules_cmd;
 pub mod shim;
+pub mod sign;
+mod terminal;
 
-use crate::analysis::{self, Input};
+use crate::analysis::{self, Evaluation, Input};
 use crate::cli::{Cli, GlobalArgs, Sub};
-use crate::decision::Decision;
+use crate::config::{self, Invocation};
 use crate::error::Error;
-use crate::matcher::{Approvals, Finding, RuleSet};
 use crate::plan;
-use crate::policy::decide;
-use crate::rules::load::{self, LoadOptions};
+use crate::plan::process::ProcessRunner;
+use crate::store::files::Files;
 
 /// Runs the parsed command line; returns the exit status.
 pub fn run(cli: Cli) -> Result<i32, Error> {
@@ -29,18 +31,26 @@ pub fn run(cli: Cli) -> Result<i32, Error> {
             "`-c STRING` runs a shell string and cannot be given with a subcommand; `guard check -c STRING` decides without running".into(),
         ));
     }
+    if cli
+        .global
+        .break_glass
+        .as_ref()
+        .is_some_and(|r| r.trim().is_empty())
+    {
+        return Err(Error::Usage("--break-glass needs a reason".into()));
+    }
     match cli.command {
-        Some(Sub::Check(args)) => check::run(&cli.global, &args),
+        Some(Sub::Check(args)) => check::run(&resolve(&cli.global)?, &args),
         Some(Sub::Rules(cmd)) => rules_cmd::run(&cli.global, cmd),
-        Some(Sub::Request(args)) => approve::request(&cli.global, &args),
-        Some(Sub::Log(args)) => log::run(&cli.global, &args),
+        Some(Sub::Request(args)) => approve::request(&resolve(&cli.global)?, &args),
+        Some(Sub::Log(args)) => log::run(&resolve(&cli.global)?, &args),
         Some(Sub::Install(args)) => install::install(&args),
         Some(Sub::Uninstall(args)) => install::uninstall(&args),
-        Some(Sub::Hook { agent }) => hook::run(agent, &cli.global),
-        Some(Sub::Approve(args)) => approve::approve(&cli.global, &args),
+        Some(Sub::Hook { agent }) => hook::run(&agent, &cli.global),
+        Some(Sub::Approve(args)) => approve::approve(&resolve(&cli.global)?, &args),
         Some(Sub::Shim(cmd)) => shim::command(&cli.global, cmd),
         Some(Sub::Doctor) => doctor::run(&cli.global),
-        Some(Sub::Breaker(cmd)) => breaker::command(&cli.global, cmd),
+        Some(Sub::Breaker(cmd)) => breaker::command(&resolve(&cli.global)?, cmd),
         Some(Sub::Completions { shell }) => docs::print(&docs::completions(shell)),
         Some(Sub::Man) => docs::print(&docs::man()?),
         None => {
@@ -48,20 +58,31 @@ pub fn run(cli: Cli) -> Result<i32, Error> {
                 Some(s) => Input::Shell(s),
                 None => Input::Argv(cli.argv),
             };
-            guarded::run(&cli.global, &input)
+            guarded::run(&resolve(&cli.global)?, &input)
         }
     }
 }
 
-/// Reads the config layers and builds the rules for `programs` (every pack when `None`),
-/// printing the layers' warnings.
-fn load_rules(global: &GlobalArgs, programs: Option<&[String]>) -> Result<RuleSet, Error> {
-    let layers = load::read_layers(&LoadOptions::standard(global.config.clone()))?;
-    let (set, warnings) = load::build(&layers, programs)?;
-    for w in warnings {
-        eprintln!("guard: warning: {}", crate::sanitize::sanitize(&w));
+/// The global options as config resolution takes them.
+fn config_args(global: &GlobalArgs) -> config::Args {
+    config::Args {
+        config: global.config.clone(),
+        non_interactive: global.non_interactive,
+        quiet: global.quiet,
+        approvals: global.approval.clone(),
+        approval_file: global.approval_file.clone(),
+        break_glass: global.break_glass.clone(),
     }
-    Ok(set)
+}
+
+/// Resolves the command line, the environment and the config layers, once.
+fn resolve(global: &GlobalArgs) -> Result<Invocation, Error> {
+    config::resolve(&config_args(global))
+}
+
+/// The store the settings name.
+fn store(inv: &Invocation) -> Files {
+    Files::new(&inv.settings)
 }
 
 /// Looks a variable up in guard's own environment, which the child inherits.
@@ -69,176 +90,38 @@ fn process_env(name: &str) -> Option<String> {
     std::env::var(name).ok()
 }
 
-/// A decision on one input.
-struct Outcome {
-    shown: String,
-    findings: Vec<Finding>,
-    decision: Decision,
-    /// The digest of the plans read (bound into approvals and the audit record).
-    plan: Option<String>,
-    /// With plan_first: the argv that applies exactly the saved plan, run instead.
-    exec: Option<Vec<std::ffi::OsString>>,
-    /// Whether an approval binds `exec` (plan_first) rather than the input.
-    exec_is_subject: bool,
-    /// What making that plan printed.
-    plan_text: Vec<u8>,
-    /// Copies of plans guard applies instead of the originals, removed after the run.
-    saved: Vec<std::path::PathBuf>,
-    /// `[approvals]` from the config layers read for this decision.
-    approvals: Approvals,
-    /// `[breaker]` from the config layers.
-    breaker: crate::breaker::Limits,
-    /// Where the audit records go.
-    audit: log::Target,
+/// The plan stage's runner, bounded by `[plans] timeout`.
+fn runner(inv: &Invocation) -> ProcessRunner {
+    ProcessRunner::new(
+        inv.settings.plans.timeout,
+        crate::store::files::state_dir().map_err(|e| e.to_string()),
+    )
 }
 
 /// Decides on one input, loading only the packs it needs. `mode` says whether the plan
 /// stage may make a plan (a run) or only read one (a check).
-fn evaluate(global: &GlobalArgs, input: &Input, mode: plan::Mode) -> Result<Outcome, Error> {
-    let shown = input.shown();
-    let script = match input.read() {
-        Ok(mut script) => {
-            // `yes | guard -- terraform apply`: the command reads guard's own stdin, and a
-            // pipe or a file there answers its prompts without a person.
-            if mode == plan::Mode::Run && matches!(input, Input::Argv(_)) && stdin_is_given() {
-                if let Some(first) = script.commands.first_mut() {
-                    first.stdin_given = true;
-                }
-            }
-            script
+fn evaluate(inv: &Invocation, input: &Input, mode: plan::Mode) -> Result<Evaluation, Error> {
+    let mut script = match input.read() {
+        Ok(script) => script,
+        Err(e) => return Ok(analysis::unreadable(input.shown(), &e)),
+    };
+    // `yes | guard -- terraform apply`: the command reads guard's own stdin, and a pipe
+    // or a file there answers its prompts without a person.
+    if matches!(mode, plan::Mode::Run { .. }) && matches!(input, Input::Argv(_)) && stdin_is_given()
+    {
+        if let Some(first) = script.commands.first_mut() {
+            first.stdin_given = true;
         }
-        Err(e) => {
-            // Refused as unreadable, and still on the record.
-            let mut o = refused_unreadable(shown, &e);
-            let set = load_rules(global, Some(&[]))?;
-            o.audit = log::Target::from_settings(&set.settings);
-            o.breaker = set.settings.breaker.clone();
-            o.approvals = set.settings.approvals;
-            return Ok(o);
-        }
-    };
-    let set = load_rules(global, analysis::programs(&script).as_deref())?;
-    let argv = match input {
-        Input::Argv(a) => Some(a.as_slice()),
-        Input::Shell(_) => None,
-    };
-    let mut o = outcome(shown, &script, &set, mode, argv);
-    o.approvals = set.settings.approvals.clone();
-    o.breaker = set.settings.breaker.clone();
-    o.audit = log::Target::from_settings(&set.settings);
-    Ok(o)
-}
-
-/// Decides on one input with rules already loaded (every pack).
-fn evaluate_with(set: &RuleSet, input: &Input) -> Outcome {
-    let shown = input.shown();
-    match input.read() {
-        Ok(script) => outcome(shown, &script, set, plan::Mode::Check, None),
-        Err(e) => refused_unreadable(shown, &e),
     }
-}
-
-fn outcome(
-    shown: String,
-    script: &crate::shell::Script,
-    set: &RuleSet,
-    mode: plan::Mode,
-    argv: Option<&[std::ffi::OsString]>,
-) -> Outcome {
-    let findings = analysis::findings(script, set, &process_env);
-    let runner = ProcessRunner {
-        timeout: std::time::Duration::from_secs(set.settings.plans.timeout),
-    };
-    let refined = plan::refine(script, findings, set, mode, argv, &process_env, &runner);
-    let decision = decide(&refined.findings);
-    Outcome {
-        shown,
-        findings: refined.findings,
-        decision,
-        plan: refined.digest,
-        exec: refined.exec,
-        exec_is_subject: refined.exec_is_subject,
-        plan_text: refined.plan_text,
-        saved: refined.saved,
-        approvals: Approvals::default(),
-        breaker: crate::breaker::Limits::default(),
-        audit: log::Target::default(),
-    }
-}
-
-fn refused_unreadable(shown: String, e: &crate::shell::SyntaxError) -> Outcome {
-    let findings = vec![analysis::parse_error(&shown, e)];
-    Outcome {
-        shown,
-        findings,
-        decision: Decision::Deny,
-        plan: None,
-        exec: None,
-        exec_is_subject: false,
-        plan_text: Vec::new(),
-        saved: Vec::new(),
-        approvals: Approvals::default(),
-        breaker: crate::breaker::Limits::default(),
-        audit: log::Target::default(),
-    }
-}
-
-/// Runs the tools' plan commands for the plan stage, bounded in time.
-struct ProcessRunner {
-    timeout: std::time::Duration,
-}
-
-impl plan::Runner for ProcessRunner {
-    fn capture(
-        &self,
-        argv: &[std::ffi::OsString],
-        env: &[(String, String)],
-    ) -> Result<Vec<u8>, String> {
-        crate::exec::capture(argv, env, self.timeout)
-    }
-
-    fn read(&self, path: &std::path::Path) -> Result<Vec<u8>, String> {
-        std::fs::read(path).map_err(|e| format!("cannot read {}: {e}", path.display()))
-    }
-
-    fn plan_path(&self) -> Result<std::path::PathBuf, String> {
-        Ok(plans_dir()?.join(format!("{}.tfplan", crate::approval::nonce()?)))
-    }
-
-    fn save(&self, bytes: &[u8], name: &str) -> Result<std::path::PathBuf, String> {
-        use std::io::Write;
-        use std::os::unix::fs::OpenOptionsExt;
-        let path = plans_dir()?.join(name);
-        let tmp = path.with_extension("tmp");
-        let _ = std::fs::remove_file(&tmp);
-        std::fs::OpenOptions::new()
-            .write(true)
-            .create_new(true)
-            .mode(0o600)
-            .open(&tmp)
-            .and_then(|mut f| f.write_all(bytes))
-            .and_then(|()| std::fs::rename(&tmp, &path))
-            .map_err(|e| format!("cannot save the plan to {}: {e}", path.display()))?;
-        Ok(path)
-    }
-}
-
-/// `$XDG_STATE_HOME/guard/plans`, readable by this user only. Plans hold secrets, so the
-/// shared fallback (`/tmp`, when there is no HOME) is refused.
-fn plans_dir() -> Result<std::path::PathBuf, String> {
-    use std::os::unix::fs::{DirBuilderExt, PermissionsExt};
-    let state = crate::approval::identity::state_dir();
-    if state.starts_with("/tmp") && std::env::var_os("XDG_STATE_HOME").is_none() {
-        return Err("no HOME or XDG_STATE_HOME to keep plans in".into());
-    }
-    let dir = state.join("plans");
-    std::fs::DirBuilder::new()
-        .recursive(true)
-        .mode(0o700)
-        .create(&dir)
-        .and_then(|()| std::fs::set_permissions(&dir, std::fs::Permissions::from_mode(0o700)))
-        .map_err(|e| format!("cannot create {}: {e}", dir.display()))?;
-    Ok(dir)
+    let set = inv.rules(analysis::programs(&script).as_deref())?;
+    Ok(analysis::evaluate(
+        input,
+        &script,
+        &set,
+        mode,
+        &process_env,
+        &runner(inv),
+    ))
 }
 
 /// Whether guard's own standard input is a pipe or a file (not a terminal, not

@@ -1,22 +1,22 @@
 //! `guard rules list | show | test | lint`.
 
-use super::load_rules;
 use crate::cli::{GlobalArgs, RulesCmd};
+use crate::config::build;
+use crate::config::examples::{self, source_path};
+use crate::config::layers::{self as load, LayerKind};
 use crate::error::Error;
 use crate::exit_code::ExitCode;
 use crate::matcher::RuleSet;
 use crate::matcher::rule::{Rule, Source};
 use crate::rules::builtin;
-use crate::rules::examples::{self, source_path};
-use crate::rules::load::{self, LayerKind};
 use crate::sanitize::sanitize;
 use serde::Serialize;
 use std::path::{Path, PathBuf};
 
 pub fn run(global: &GlobalArgs, cmd: RulesCmd) -> Result<i32, Error> {
     match cmd {
-        RulesCmd::List { json } => list(&load_rules(global, None)?, json),
-        RulesCmd::Show { id } => show(&load_rules(global, None)?, &id),
+        RulesCmd::List { json } => list(&super::resolve(global)?.rules(None)?, json),
+        RulesCmd::Show { id } => show(&super::resolve(global)?.rules(None)?, &id),
         RulesCmd::Test { files } => test(&files),
         RulesCmd::Lint { files } => lint(&files),
     }
@@ -39,7 +39,7 @@ fn info<'a>(set: &RuleSet, r: &'a Rule) -> RuleInfo<'a> {
         id: &r.id,
         severity: set.severity_of(r),
         rule_severity: r.severity,
-        disabled: set.settings.disabled.contains(&r.id),
+        disabled: set.tuning.disabled.contains(&r.id),
         tools: &r.tools,
         reason: &r.reason,
         suggestion: r.suggestion.as_deref(),
@@ -112,7 +112,7 @@ fn test(files: &[PathBuf]) -> Result<i32, Error> {
         .iter()
         .map(|f| load::read_layer(kind_for(f), f))
         .collect::<Result<Vec<_>, _>>()?;
-    let (set, _) = load::build_with(&layers, None, false)?;
+    let (set, _) = build::build_with(&layers, None, false)?;
     let selected = |src: &Source| match src {
         Source::Builtin(_) => files.is_empty(),
         Source::File(_) => true,
@@ -144,7 +144,9 @@ fn lint(files: &[PathBuf]) -> Result<i32, Error> {
     for f in files {
         let layer = load::read_layer(kind_for(f), f)?;
         let n = layer.file.rules.len();
-        let (_, warnings) = load::build(std::slice::from_ref(&layer), None)?;
+        let layers = std::slice::from_ref(&layer);
+        let (_, mut warnings) = build::build(layers, None)?;
+        warnings.extend(crate::config::settings(layers)?.1);
         for w in &warnings {
             println!("warning: {w}");
         }

@@ -25,17 +25,9 @@ pub const PASSED_VAR: &str = "GUARD_PASSED";
 /// At most this many digests are handed down.
 const MAX_PASSED: usize = 64;
 
-/// Whether a program name is guard's own (so it is run, not treated as a shim).
-pub fn is_guard_name(name: &OsStr) -> bool {
-    let base = Path::new(name)
-        .file_name()
-        .map_or(name.as_bytes(), OsStr::as_bytes);
-    base.starts_with(b"guard")
-}
-
 /// The program a shim stands for, when guard was started under another name.
 pub fn invoked_as(arg0: &OsStr) -> Option<OsString> {
-    if arg0.is_empty() || is_guard_name(arg0) {
+    if arg0.is_empty() || crate::binary::is_guard_name(arg0) {
         return None;
     }
     Path::new(arg0).file_name().map(OsStr::to_os_string)
@@ -48,7 +40,8 @@ pub fn run(argv: Vec<OsString>) -> Result<i32, Error> {
         record_pass(&argv, parent);
         return exec::run(&argv, &[]);
     }
-    super::guarded::run(&GlobalArgs::default(), &crate::analysis::Input::Argv(argv))
+    let inv = super::resolve(&GlobalArgs::default())?;
+    super::guarded::run(&inv, &crate::analysis::Input::Argv(argv))
 }
 
 /// The digest of one argv, as handed down in `GUARD_PASSED`.
@@ -99,7 +92,7 @@ fn is_guard_ancestor(pid: u32) -> bool {
     for _ in 0..64 {
         if current == pid {
             return std::fs::metadata(format!("/proc/{pid}/exe"))
-                .is_ok_and(|m| exec::is_guard_binary(&m));
+                .is_ok_and(|m| crate::binary::is_guard_binary(&m));
         }
         if current <= 1 {
             return false;
@@ -121,29 +114,25 @@ fn is_guard_ancestor(pid: u32) -> bool {
 
 /// A pass on a parent's decision is still on the record.
 fn record_pass(argv: &[OsString], parent: u32) {
-    let Ok(set) = super::load_rules(&GlobalArgs::default(), Some(&[])) else {
+    use crate::store::AuditTrail;
+    let Ok(inv) = super::resolve(&GlobalArgs::default()) else {
         return;
     };
-    let (user, host) = (
-        crate::approval::identity::user(),
-        crate::approval::identity::host(),
-    );
+    let (user, host) = (crate::identity::user(), crate::identity::host());
     let record = crate::audit::Record {
         kind: "decision".into(),
-        run: crate::approval::nonce().unwrap_or_default(),
-        time: crate::audit::rfc3339(crate::approval::identity::now()),
-        requester: crate::approval::identity::principal(
-            set.settings.approvals.principal.as_deref(),
-        ),
+        run: crate::hex::random_id().unwrap_or_default(),
+        time: crate::time::rfc3339(crate::time::now()),
+        requester: crate::gate::requester(&inv.settings),
         host,
         user,
-        cwd: crate::approval::identity::cwd(),
+        cwd: crate::identity::cwd(),
         command: crate::audit::redact(&crate::analysis::Input::Argv(argv.to_vec()).shown()),
         gate: "passed".into(),
         detail: format!("already decided by the guard run that started it (pid {parent})"),
         ..crate::audit::Record::default()
     };
-    if let Err(why) = super::log::Target::from_settings(&set.settings).write(record) {
+    if let Err(why) = super::store(&inv).append(record) {
         eprintln!("guard: warning: {why}; the command runs without its audit record");
     }
 }
@@ -160,7 +149,7 @@ pub fn default_dir() -> Result<PathBuf, Error> {
 
 /// Whether `path` is a guard shim (a file that is the guard binary).
 pub fn is_shim(path: &Path) -> bool {
-    std::fs::metadata(path).is_ok_and(|m| exec::is_guard_binary(&m))
+    std::fs::metadata(path).is_ok_and(|m| crate::binary::is_guard_binary(&m))
 }
 
 /// What the first `name` on PATH is: a guard shim, another program, or nothing.
@@ -173,7 +162,7 @@ pub enum FirstOnPath {
 pub fn first_on_path(name: &str) -> FirstOnPath {
     let path = std::env::var_os("PATH");
     for (candidate, m) in exec::on_path(OsStr::new(name), path.as_deref()) {
-        if exec::is_guard_binary(&m) {
+        if crate::binary::is_guard_binary(&m) {
             return FirstOnPath::Shim(candidate);
         }
         if exec::is_executable(&m) {
@@ -206,7 +195,7 @@ fn install(global: &GlobalArgs, dir: Option<PathBuf>, programs: Vec<String>) -> 
     let names: Vec<String> = if explicit {
         programs
     } else {
-        let set = super::load_rules(global, None)?;
+        let set = super::resolve(global)?.rules(None)?;
         set.tools()
             .into_iter()
             .filter(|t| real_program(t).is_some())
@@ -214,7 +203,11 @@ fn install(global: &GlobalArgs, dir: Option<PathBuf>, programs: Vec<String>) -> 
             .collect()
     };
     for n in &names {
-        if n.is_empty() || n.contains('/') || n.starts_with('.') || is_guard_name(OsStr::new(n)) {
+        if n.is_empty()
+            || n.contains('/')
+            || n.starts_with('.')
+            || crate::binary::is_guard_name(OsStr::new(n))
+        {
             return Err(Error::Usage(format!(
                 "`{n}` cannot be a shim: give a program name, not a path (and not guard itself)"
             )));
@@ -226,9 +219,14 @@ fn install(global: &GlobalArgs, dir: Option<PathBuf>, programs: Vec<String>) -> 
     }
     let exe = std::fs::canonicalize("/proc/self/exe")
         .or_else(|_| std::env::current_exe())
-        .map_err(|e| Error::Usage(format!("cannot find guard's own binary: {e}")))?;
-    std::fs::create_dir_all(&dir)
-        .map_err(|e| Error::Usage(format!("cannot create {}: {e}", dir.display())))?;
+        .map_err(|e| Error::Io {
+            what: "cannot find guard's own binary".into(),
+            source: e,
+        })?;
+    std::fs::create_dir_all(&dir).map_err(|e| Error::Io {
+        what: format!("cannot create {}", dir.display()),
+        source: e,
+    })?;
     let (mut added, mut kept) = (Vec::new(), Vec::new());
     let mut failed = false;
     for name in &names {
@@ -282,7 +280,12 @@ fn shims_in(dir: &Path) -> Result<Vec<String>, Error> {
     let entries = match std::fs::read_dir(dir) {
         Ok(e) => e,
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(Vec::new()),
-        Err(e) => return Err(Error::Usage(format!("cannot read {}: {e}", dir.display()))),
+        Err(e) => {
+            return Err(Error::Io {
+                what: format!("cannot read {}", dir.display()),
+                source: e,
+            });
+        }
     };
     let mut names: Vec<String> = entries
         .filter_map(Result::ok)

@@ -9,9 +9,7 @@
 //! `guard-approval-v1.` + base64url(token JSON), the token holding the request JSON
 //! exactly as signed and the armored signature.
 
-pub mod identity;
-pub mod ledger;
-pub mod sign;
+pub mod request;
 pub mod signers;
 pub mod verify;
 
@@ -129,27 +127,6 @@ fn decode(body: &str, what: &str) -> Result<String, FormatError> {
     String::from_utf8(bytes).map_err(|_| FormatError(format!("the {what} is damaged: not UTF-8")))
 }
 
-/// 128 random bits as hex.
-pub fn nonce() -> Result<String, String> {
-    let mut bytes = [0u8; 16];
-    getrandom::fill(&mut bytes).map_err(|e| format!("no randomness for the request nonce: {e}"))?;
-    Ok(bytes.iter().map(|b| format!("{b:02x}")).collect())
-}
-
-/// Reads a duration written `90s`, `15m`, `2h` or a number of seconds.
-pub fn parse_duration(text: &str) -> Option<u64> {
-    let t = text.trim();
-    let (num, unit) = t.split_at(t.find(|c: char| !c.is_ascii_digit()).unwrap_or(t.len()));
-    let n: u64 = num.parse().ok()?;
-    let mult = match unit {
-        "" | "s" => 1,
-        "m" => 60,
-        "h" => 3600,
-        _ => return None,
-    };
-    n.checked_mul(mult)
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -206,15 +183,5 @@ mod tests {
                 .0
                 .contains("damaged")
         );
-    }
-
-    #[test]
-    fn durations() {
-        assert_eq!(parse_duration("15m"), Some(900));
-        assert_eq!(parse_duration("90"), Some(90));
-        assert_eq!(parse_duration("2h"), Some(7200));
-        assert_eq!(parse_duration("1d"), None);
-        assert_eq!(parse_duration("m"), None);
-        assert_eq!(nonce().unwrap().len(), 32);
     }
 }

@@ -3,7 +3,7 @@
 //! principals are comma-separated (globs allowed) and a `namespaces="..."` option limits
 //! what the key may sign. It comes only from the user or system config.
 
-use crate::matcher::pattern::glob_match;
+use crate::glob::glob_match;
 use ssh_key::PublicKey;
 use ssh_key::public::KeyData;
 

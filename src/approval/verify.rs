@@ -4,6 +4,7 @@
 
 use super::signers::{self, Signer};
 use super::{NAMESPACE, Request, Subject, Token};
+use crate::time::{ago, format_time};
 use ssh_key::SshSig;
 use ssh_key::public::KeyData;
 
@@ -176,47 +177,5 @@ pub fn show(s: &Subject) -> String {
     match s {
         Subject::Argv(argv) => crate::shell::Command::from_argv(argv).to_string(),
         Subject::Shell(text) => text.clone(),
-    }
-}
-
-fn ago(secs: u64) -> String {
-    match secs {
-        s if s < 120 => format!("{s}s"),
-        s if s < 7200 => format!("{}m", s / 60),
-        s => format!("{}h", s / 3600),
-    }
-}
-
-/// A Unix time as `YYYY-MM-DD HH:MM:SS UTC`.
-pub fn format_time(t: u64) -> String {
-    let days = i64::try_from(t / 86_400).unwrap_or(0);
-    let secs = t % 86_400;
-    // Civil date from days since 1970-01-01 (Howard Hinnant's algorithm).
-    let z = days + 719_468;
-    let era = z.div_euclid(146_097);
-    let doe = z.rem_euclid(146_097);
-    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
-    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-    let mp = (5 * doy + 2) / 153;
-    let d = doy - (153 * mp + 2) / 5 + 1;
-    let m = if mp < 10 { mp + 3 } else { mp - 9 };
-    let y = yoe + era * 400 + i64::from(m <= 2);
-    format!(
-        "{y:04}-{m:02}-{d:02} {:02}:{:02}:{:02} UTC",
-        secs / 3600,
-        secs % 3600 / 60,
-        secs % 60
-    )
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn times_are_utc_dates() {
-        assert_eq!(format_time(0), "1970-01-01 00:00:00 UTC");
-        assert_eq!(format_time(1795392000), "2026-11-23 00:00:00 UTC");
-        assert_eq!(format_time(951_782_400), "2000-02-29 00:00:00 UTC");
     }
 }

@@ -4,6 +4,7 @@
 //! subcommand words; a value never counts as a subcommand.
 
 use crate::rules::model::{OptionStyle, ToolSpec};
+pub use crate::shell::split_env_words;
 use std::collections::HashSet;
 
 /// A tool's grammar, ready for lookups.
@@ -192,39 +193,6 @@ fn normalize(style: OptionStyle, name: &str) -> String {
         OptionStyle::SingleDash => format!("-{}", name.trim_start_matches('-')),
         OptionStyle::Gnu => name.to_string(),
     }
-}
-
-/// Splits an environment variable's value into words the way tools such as terraform do
-/// for `TF_CLI_ARGS`: on white space, with single and double quotes grouping.
-pub fn split_env_words(value: &str) -> Vec<String> {
-    let mut words = Vec::new();
-    let mut cur = String::new();
-    let mut in_word = false;
-    let mut quote: Option<char> = None;
-    for c in value.chars() {
-        match (quote, c) {
-            (Some(q), c) if c == q => quote = None,
-            (Some(_), c) => cur.push(c),
-            (None, '\'' | '"') => {
-                quote = Some(c);
-                in_word = true;
-            }
-            (None, c) if c.is_whitespace() => {
-                if in_word {
-                    words.push(std::mem::take(&mut cur));
-                    in_word = false;
-                }
-            }
-            (None, c) => {
-                cur.push(c);
-                in_word = true;
-            }
-        }
-    }
-    if in_word {
-        words.push(cur);
-    }
-    words
 }
 
 #[cfg(test)]

@@ -6,110 +6,23 @@ pub mod pattern;
 pub mod rule;
 
 use crate::decision::Decision;
+use crate::finding::Finding;
+use crate::glob::glob_match;
 use crate::shell::Command;
 use args::{Grammar, ParsedArgs, split_env_words};
-use pattern::glob_match;
 use rule::Rule;
-use serde::Serialize;
 use std::collections::{HashMap, HashSet};
 use std::sync::Arc;
 
-/// How config layers adjust the rules, already resolved for layer trust.
+/// How config layers tune the rules, already resolved for layer trust.
 #[derive(Debug, Default, Clone)]
-pub struct Settings {
+pub struct Tuning {
     /// Glob patterns of protected environment names.
     pub protected: Vec<String>,
     /// Effective severity by rule id, where a layer changed it.
     pub severity: HashMap<String, Decision>,
     /// Rule ids switched off.
     pub disabled: HashSet<String>,
-    /// Approvals, resolved across layers.
-    pub approvals: Approvals,
-    /// The audit log file, when a config names one.
-    pub audit_path: Option<std::path::PathBuf>,
-    /// Whether records also go to syslog, and through which socket.
-    pub audit_syslog: bool,
-    pub audit_syslog_socket: Option<std::path::PathBuf>,
-    /// `[plans]`, resolved across layers.
-    pub plans: Plans,
-    /// `[breaker]`, from the user and system layers.
-    pub breaker: crate::breaker::Limits,
-}
-
-/// `[plans]` after every layer, with defaults.
-#[derive(Debug, Clone)]
-pub struct Plans {
-    pub plan_first: bool,
-    /// Seconds reading a plan may take.
-    pub timeout: u64,
-}
-
-impl Default for Plans {
-    fn default() -> Self {
-        Plans {
-            plan_first: false,
-            timeout: 120,
-        }
-    }
-}
-
-/// `[approvals]` after every layer, with defaults.
-#[derive(Debug, Clone)]
-pub struct Approvals {
-    pub allowed_signers: Option<std::path::PathBuf>,
-    pub principal: Option<String>,
-    /// Seconds a new request stays approvable.
-    pub lifetime: u64,
-    pub max_lifetime: u64,
-    pub required: usize,
-    pub key: Option<std::path::PathBuf>,
-    pub ledger: Option<std::path::PathBuf>,
-    pub token_confirms: bool,
-    pub break_glass: bool,
-}
-
-impl Default for Approvals {
-    fn default() -> Self {
-        Approvals {
-            allowed_signers: None,
-            principal: None,
-            lifetime: 15 * 60,
-            max_lifetime: 60 * 60,
-            required: 1,
-            key: None,
-            ledger: None,
-            token_confirms: false,
-            break_glass: false,
-        }
-    }
-}
-
-/// One rule that matched one command.
-#[derive(Debug, Clone, Serialize, serde::Deserialize, PartialEq, Eq)]
-pub struct Finding {
-    /// The rule's id.
-    pub rule: String,
-    /// The decision this finding asks for, after config and protected environments.
-    pub severity: Decision,
-    /// The severity written in the rule.
-    pub rule_severity: Decision,
-    pub reason: String,
-    pub suggestion: Option<String>,
-    /// The command the rule matched, shell-quoted.
-    pub command: String,
-    /// Where that command stands in the input; empty for a plain argv.
-    #[serde(default, skip_serializing_if = "String::is_empty")]
-    pub origin: String,
-    /// What the command acts on (a workspace, bucket, namespace...), where the rule can tell.
-    pub target: Option<String>,
-    /// The protected environment the command touches, which raised the severity.
-    pub protected_environment: Option<String>,
-    /// The environment variable that supplied the matching arguments, if any.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub via_env: Option<String>,
-    /// The matched command's argv (without assignments), for `GUARD_PASSED`.
-    #[serde(skip)]
-    pub argv: Vec<String>,
 }
 
 /// Every loaded rule, indexed by tool.
@@ -118,7 +31,7 @@ pub struct RuleSet {
     grammars: HashMap<String, Arc<Grammar>>,
     rules: Vec<Rule>,
     by_tool: HashMap<String, Vec<usize>>,
-    pub settings: Settings,
+    pub tuning: Tuning,
 }
 
 impl RuleSet {
@@ -201,7 +114,7 @@ impl RuleSet {
 
     /// The effective severity of a rule, before protected environments.
     pub fn severity_of(&self, rule: &Rule) -> Decision {
-        self.settings
+        self.tuning
             .severity
             .get(&rule.id)
             .copied()
@@ -229,7 +142,7 @@ impl RuleSet {
         let mut matched: Vec<&Rule> = Vec::new();
         for &i in indices {
             let rule = &self.rules[i];
-            if self.settings.disabled.contains(&rule.id) {
+            if self.tuning.disabled.contains(&rule.id) {
                 continue;
             }
             if rule.spec.stdin && !cmd.stdin_given {
@@ -299,7 +212,7 @@ impl RuleSet {
         target: Option<&str>,
         env: &dyn Fn(&str) -> Option<String>,
     ) -> Option<String> {
-        if self.settings.protected.is_empty() {
+        if self.tuning.protected.is_empty() {
             return None;
         }
         let from_options = parsed.options.iter().filter_map(|o| {
@@ -319,7 +232,7 @@ impl RuleSet {
     /// Whether a value names a protected environment: the whole value or any of its
     /// `/`- or `:`-separated parts (`envs/prod`, `arn:...:cluster/prod-eu`) matches.
     pub fn is_protected(&self, value: &str) -> bool {
-        self.settings.protected.iter().any(|p| {
+        self.tuning.protected.iter().any(|p| {
             glob_match(p, value) || value.split(['/', ':']).any(|part| glob_match(p, part))
         })
     }
@@ -414,7 +327,8 @@ fn read_command(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::rules::load::{Layer, LayerKind, build, parse_file};
+    use crate::config::build::build;
+    use crate::config::layers::{Layer, LayerKind, parse_file};
     use crate::shell::split_words;
 
     fn set(text: &str) -> RuleSet {

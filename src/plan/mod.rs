@@ -18,11 +18,13 @@
 //! real runner is `exec::capture` with the configured time bound.
 
 mod cloudformation;
+pub mod process;
 mod pulumi;
 mod terraform;
 
 use crate::decision::Decision;
-use crate::matcher::{Finding, RuleSet};
+use crate::finding::Finding;
+use crate::matcher::RuleSet;
 use crate::shell::{Command, Script};
 use std::ffi::OsString;
 use std::path::PathBuf;
@@ -89,8 +91,9 @@ pub struct Plan {
 pub enum Mode {
     /// `guard check` and the hooks: only read-only commands run.
     Check,
-    /// `guard -- ...`: with `plan_first`, an apply without a plan file is planned first.
-    Run,
+    /// `guard -- ...`: with `plan_first` (`[plans]`), an apply without a plan file is
+    /// planned first.
+    Run { plan_first: bool },
 }
 
 /// Runs the tools' read-only commands.
@@ -195,10 +198,10 @@ pub fn refine(
         // The whole argv guard was given (a check of it too): a run applies what guard
         // read. Otherwise a plan file read in place can change before the tool reads it.
         let pinned = single && argv.is_some_and(|a| is_whole(a, cmd));
-        let whole = mode == Mode::Run && pinned;
+        let whole = matches!(mode, Mode::Run { .. }) && pinned;
         let scope = Scope {
             whole,
-            plan_first: whole && set.settings.plans.plan_first,
+            plan_first: whole && matches!(mode, Mode::Run { plan_first: true }),
         };
         // The tools are run by name from PATH, never from a path the input names, and
         // only when nothing else in the input runs first.

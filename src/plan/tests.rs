@@ -48,7 +48,7 @@ impl Runner for Fake {
 }
 
 fn rules() -> RuleSet {
-    crate::rules::load::build(&[], None)
+    crate::config::build::build(&[], None)
         .expect("built-in rules")
         .0
 }
@@ -180,14 +180,19 @@ fn a_plan_that_only_creates_or_updates_passes() {
             "terraform apply -auto-approve tf.plan",
             &fake,
             &set,
-            Mode::Run,
+            Mode::Run { plan_first: false },
         );
         assert_eq!(ids(&r), [], "{f}");
         assert!(r.digest.is_some());
     }
     // A run reads the plan once into its own copy, and applies that copy.
     let fake = Fake::new(Ok(fixture("terraform/forget.json")));
-    let r = run("tofu apply tf.plan", &fake, &set, Mode::Run);
+    let r = run(
+        "tofu apply tf.plan",
+        &fake,
+        &set,
+        Mode::Run { plan_first: false },
+    );
     assert_eq!(ids(&r), [(ids::FORGETS, Decision::Confirm)]);
     let copy = format!("/state/plans/{}.tfplan", sha256(b"plan file bytes"));
     assert_eq!(
@@ -251,14 +256,14 @@ fn a_plan_is_trusted_only_when_its_apply_is_the_whole_input() {
             .contains("-chdir is given more than once")
     );
     // plan_first only rewrites the whole argv, never a wrapped one.
-    let mut set = rules();
-    set.settings.plans.plan_first = true;
+    let set = rules();
+    let plan_first = true;
     let fake = Fake::new(Ok(fixture("terraform/create.json")));
     let r = run(
         "env TF_WORKSPACE=prod terraform apply",
         &fake,
         &set,
-        Mode::Run,
+        Mode::Run { plan_first },
     );
     assert!(r.exec.is_none());
     assert!(fake.ran.borrow().is_empty());
@@ -311,26 +316,41 @@ fn the_show_command_keeps_the_global_options_and_the_directory() {
     );
     // No plan file and no plan_first: nothing to read, the argument rules stand.
     let fake = Fake::new(Ok(fixture("terraform/create.json")));
-    let r = run("terraform apply -auto-approve", &fake, &set, Mode::Run);
+    let r = run(
+        "terraform apply -auto-approve",
+        &fake,
+        &set,
+        Mode::Run { plan_first: false },
+    );
     assert!(fake.ran.borrow().is_empty());
     assert_eq!(ids(&r), [("terraform.auto-approve", Decision::Confirm)]);
     // Not an apply: nothing to read.
     let fake = Fake::new(Ok(fixture("terraform/create.json")));
-    run("terraform plan -out=tf.plan", &fake, &set, Mode::Run);
-    run("terraform apply -destroy", &fake, &set, Mode::Run);
+    run(
+        "terraform plan -out=tf.plan",
+        &fake,
+        &set,
+        Mode::Run { plan_first: false },
+    );
+    run(
+        "terraform apply -destroy",
+        &fake,
+        &set,
+        Mode::Run { plan_first: false },
+    );
     assert!(fake.ran.borrow().is_empty());
 }
 
 #[test]
 fn plan_first_plans_then_applies_exactly_the_saved_plan() {
-    let mut set = rules();
-    set.settings.plans.plan_first = true;
+    let set = rules();
+    let plan_first = true;
     let fake = Fake::new(Ok(fixture("terraform/delete.json")));
     let r = run(
         "terraform -chdir=envs/prod apply -var region=eu-west-1 -lock=false -auto-approve",
         &fake,
         &set,
-        Mode::Run,
+        Mode::Run { plan_first },
     );
     assert_eq!(
         *fake.ran.borrow(),

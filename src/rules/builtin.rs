@@ -47,3 +47,14 @@ pub fn builtin_severity(id: &str) -> Option<Decision> {
 pub fn pack(name: &str) -> Option<&'static PackIndex> {
     PACKS.iter().find(|p| p.name == name)
 }
+
+/// Every program some loaded or built-in rule applies to.
+pub fn builtin_programs() -> Vec<&'static str> {
+    let mut v: Vec<&str> = PACKS
+        .iter()
+        .flat_map(|p| p.programs.iter().copied())
+        .collect();
+    v.sort_unstable();
+    v.dedup();
+    v
+}

@@ -1,8 +1,5 @@
-//! Rules as data: the file format, the embedded packs, loading and merging the config
-//! layers, and running rules' own examples.
+//! Rules as data: the file format every pack and config layer is written in, and the
+//! built-in packs embedded at build time. Loading and merging them is `config`'s.
 
 pub mod builtin;
-pub mod examples;
-pub mod load;
 pub mod model;
-mod sections;

@@ -7,6 +7,7 @@
 //! [`split_words`] reads one simple command with shell quoting, for tests and tables.
 
 mod launchers;
+pub mod own;
 mod parse;
 mod plain;
 mod runners;
@@ -22,6 +23,7 @@ mod unwrap_tests;
 
 pub use parse::{Concern, MAX_COMMANDS, MAX_DEPTH, MAX_INPUT, Script, from_argv, parse};
 pub use runners::is_interpreter;
+pub use words::split_env_words;
 
 use std::fmt;
 

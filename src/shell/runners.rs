@@ -83,7 +83,7 @@ pub(super) fn env(args: &[String]) -> Vec<Inner> {
 
 /// Splits `env -S` strings on blanks with simple quotes.
 pub(super) fn split_simple(s: &str) -> Vec<String> {
-    crate::matcher::args::split_env_words(s)
+    super::words::split_env_words(s)
 }
 
 pub(super) fn nice(args: &[String]) -> Vec<Inner> {

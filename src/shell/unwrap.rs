@@ -296,25 +296,13 @@ fn git_alias(args: &[String]) -> Vec<Inner> {
 }
 
 /// `guard -- CMD...` and `guard -c STRING` run what they are given; its subcommands
-/// (`check`, `request`, `rules`...) run nothing. Read with guard's own parser, so every
+/// (`check`, `request`, `rules`...) run nothing. Read with guard's own grammar, so every
 /// spelling guard accepts (`-qc STRING`, `-cSTRING`, `--config FILE -- CMD`) is seen;
 /// a command line guard would reject runs nothing.
 fn guard(args: &[String]) -> Vec<Inner> {
-    use clap::Parser;
-    let words = std::iter::once("guard").chain(args.iter().map(String::as_str));
-    let Ok(cli) = crate::cli::Cli::try_parse_from(words) else {
-        return Vec::new();
-    };
-    if cli.command.is_some() {
-        return Vec::new();
+    match super::own::read(args) {
+        super::own::Runs::Argv(inner) => argv("guard", &inner),
+        super::own::Runs::Shell(text) => script("guard -c", std::slice::from_ref(&text)),
+        super::own::Runs::Nothing => Vec::new(),
     }
-    if let Some(text) = cli.shell {
-        return script("guard -c", std::slice::from_ref(&text));
-    }
-    let inner: Vec<String> = cli
-        .argv
-        .iter()
-        .map(|a| a.to_string_lossy().into_owned())
-        .collect();
-    argv("guard", &inner)
 }

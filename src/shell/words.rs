@@ -431,6 +431,39 @@ pub fn decode_ansi_c(s: &str) -> String {
     out
 }
 
+/// Splits an environment variable's value into words the way tools such as terraform do
+/// for `TF_CLI_ARGS`: on white space, with single and double quotes grouping.
+pub fn split_env_words(value: &str) -> Vec<String> {
+    let mut words = Vec::new();
+    let mut cur = String::new();
+    let mut in_word = false;
+    let mut quote: Option<char> = None;
+    for c in value.chars() {
+        match (quote, c) {
+            (Some(q), c) if c == q => quote = None,
+            (Some(_), c) => cur.push(c),
+            (None, '\'' | '"') => {
+                quote = Some(c);
+                in_word = true;
+            }
+            (None, c) if c.is_whitespace() => {
+                if in_word {
+                    words.push(std::mem::take(&mut cur));
+                    in_word = false;
+                }
+            }
+            (None, c) => {
+                cur.push(c);
+                in_word = true;
+            }
+        }
+    }
+    if in_word {
+        words.push(cur);
+    }
+    words
+}
+
 #[cfg(test)]
 mod brace_tests {
     use super::brace_expand;

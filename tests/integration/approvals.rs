@@ -102,7 +102,7 @@ impl Team {
 
     /// Signs arbitrary request JSON as `who`, to build tokens the CLI would not make.
     fn forge(&self, who: &str, request_json: &str) -> String {
-        let signature = guard::approval::sign::sign(&self.keys.join(who), request_json).unwrap();
+        let signature = guard::app::sign::sign(&self.keys.join(who), request_json).unwrap();
         Token {
             request: request_json.to_string(),
             signature,
@@ -187,7 +187,7 @@ fn a_token_for_another_host_is_refused() {
 fn an_expired_token_is_refused() {
     let t = Team::new("");
     let token = t.approve("bob", &t.code(DESTROY));
-    let later = guard::approval::identity::now() + 16 * 60;
+    let later = guard::time::now() + 16 * 60;
     let out =
         t.s.guard()
             .env("PATH", t.path_env())

@@ -62,7 +62,7 @@ fn refusals_up_to_the_limit_keep_it_closed_and_one_more_opens_it() {
     );
     let v = status(&s, T0 + 5);
     assert_eq!(v["open"], true);
-    assert_eq!(v["opened_at"], guard::audit::rfc3339(T0 + 4));
+    assert_eq!(v["opened_at"], guard::time::rfc3339(T0 + 4));
     assert_eq!(v["window"], "15m");
     // Open: read-only commands run, anything above allow is refused outright.
     let out = agent(&s, T0 + 6, &["ls"]).expect_code(0);

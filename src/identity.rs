@@ -1,6 +1,6 @@
-//! Who and where: the requester's principal, the host, the working directory, the clock,
-//! the requester's own public keys and the state directory. Read from the account
-//! database and the system, so a changed `$USER` does not change who is asking.
+//! Who and where: the requester's account and principal, the host, the working
+//! directory, and the requester's own public keys. Read from the account database and
+//! the system, so a changed `$USER` does not change who is asking. A leaf.
 
 use ssh_key::PublicKey;
 use ssh_key::public::KeyData;
@@ -30,19 +30,6 @@ pub fn cwd() -> String {
     std::env::current_dir()
         .map(|p| p.display().to_string())
         .unwrap_or_default()
-}
-
-/// Seconds since the Unix epoch. Debug builds take `GUARD_NOW` so tests can move the
-/// clock without sleeping.
-pub fn now() -> u64 {
-    if cfg!(debug_assertions) {
-        if let Some(t) = std::env::var("GUARD_NOW").ok().and_then(|v| v.parse().ok()) {
-            return t;
-        }
-    }
-    std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map_or(0, |d| d.as_secs())
 }
 
 fn home() -> Option<PathBuf> {
@@ -83,14 +70,4 @@ pub fn own_keys() -> Vec<KeyData> {
         .filter_map(|t| PublicKey::from_openssh(t.trim()).ok())
         .map(|k| k.key_data().clone())
         .collect()
-}
-
-/// `$XDG_STATE_HOME/guard`, else `~/.local/state/guard`.
-pub fn state_dir() -> PathBuf {
-    std::env::var_os("XDG_STATE_HOME")
-        .filter(|v| !v.is_empty())
-        .map(PathBuf::from)
-        .or_else(|| home().map(|h| h.join(".local/state")))
-        .unwrap_or_else(|| PathBuf::from("/tmp"))
-        .join("guard")
 }

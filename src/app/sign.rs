@@ -11,7 +11,7 @@ pub fn sign(key: &Path, message: &str) -> Result<String, String> {
     let input = crate::exec::input_file(message.as_bytes())
         .map_err(|e| format!("cannot give ssh-keygen the request: {e}"))?;
     let out = Command::new("ssh-keygen")
-        .args(["-q", "-Y", "sign", "-n", super::NAMESPACE, "-f"])
+        .args(["-q", "-Y", "sign", "-n", crate::approval::NAMESPACE, "-f"])
         .arg(key)
         .stdin(Stdio::from(input))
         .output()

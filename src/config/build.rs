@@ -1,150 +1,18 @@
-//! Finding, reading and merging the config layers into one [`RuleSet`].
-//!
-//! Layers, in order: the built-in packs; `/etc/guard/config.toml` (system);
-//! `$XDG_CONFIG_HOME/guard/config.toml` (user); the nearest `.guard.toml` walking up from
-//! the working directory (project); `--config FILE` or `GUARD_CONFIG` (explicit).
-//! Every layer may add tools, rules and protected environments and raise severities. Only
-//! the system and user layers may lower a severity or disable a rule — a project file can
-//! be written by anyone who can write the repository, an agent included, and an explicit
-//! file can be named by whoever runs guard. A system file with `lock = true` takes that
-//! power from the user layer too. A weakening that is not allowed is reported, not obeyed.
-//! Any file that does not parse or validate is an error: nothing runs.
+//! Building the compiled rule set: the built-in packs a command needs, then every
+//! layer's tools and rules, then the layers' tuning (protected environments, severity
+//! changes, disabled rules), each taken from a layer only as far as it is trusted.
 
-use super::builtin::{self, PACKS};
 use super::examples;
-use super::model::{RuleFile, RuleSpec};
+use super::layers::{Layer, LayerKind, Warnings, parse_file};
 use crate::decision::Decision;
 use crate::error::Error;
 use crate::matcher::RuleSet;
 use crate::matcher::args::Grammar;
 use crate::matcher::pattern::LazyRegex;
 use crate::matcher::rule::{self, Rule, Source};
+use crate::rules::builtin;
+use crate::rules::model::{RuleFile, RuleSpec};
 use std::collections::HashSet;
-use std::path::{Path, PathBuf};
-
-/// Which layer a file is, which decides what it may do.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum LayerKind {
-    System,
-    User,
-    Project,
-    Explicit,
-}
-
-impl LayerKind {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            LayerKind::System => "system",
-            LayerKind::User => "user",
-            LayerKind::Project => "project",
-            LayerKind::Explicit => "explicit",
-        }
-    }
-}
-
-/// One config file, read and parsed.
-#[derive(Debug)]
-pub struct Layer {
-    pub kind: LayerKind,
-    pub path: String,
-    pub text: String,
-    pub file: RuleFile,
-}
-
-/// Where to look for the layers.
-#[derive(Debug, Clone, Default)]
-pub struct LoadOptions {
-    pub system: Option<PathBuf>,
-    pub user: Option<PathBuf>,
-    pub cwd: Option<PathBuf>,
-    pub explicit: Option<PathBuf>,
-}
-
-impl LoadOptions {
-    /// The standard locations. `GUARD_SYSTEM_CONFIG` moves the system file, in debug
-    /// builds only, so tests can exercise it without touching `/etc`.
-    pub fn standard(explicit: Option<PathBuf>) -> Self {
-        let system = match std::env::var_os("GUARD_SYSTEM_CONFIG") {
-            Some(p) if cfg!(debug_assertions) => PathBuf::from(p),
-            _ => PathBuf::from("/etc/guard/config.toml"),
-        };
-        let config_home = std::env::var_os("XDG_CONFIG_HOME")
-            .filter(|v| !v.is_empty())
-            .map(PathBuf::from)
-            .or_else(|| std::env::var_os("HOME").map(|h| PathBuf::from(h).join(".config")));
-        LoadOptions {
-            system: Some(system),
-            user: config_home.map(|d| d.join("guard").join("config.toml")),
-            cwd: std::env::current_dir().ok(),
-            explicit: explicit.or_else(|| {
-                std::env::var_os("GUARD_CONFIG")
-                    .filter(|v| !v.is_empty())
-                    .map(PathBuf::from)
-            }),
-        }
-    }
-}
-
-/// Reads every layer that exists. A named explicit file must exist.
-pub fn read_layers(opts: &LoadOptions) -> Result<Vec<Layer>, Error> {
-    let mut layers = Vec::new();
-    let optional = [
-        (LayerKind::System, opts.system.clone()),
-        (LayerKind::User, opts.user.clone()),
-    ];
-    for (kind, path) in optional {
-        if let Some(p) = path.filter(|p| p.exists()) {
-            layers.push(read_layer(kind, &p)?);
-        }
-    }
-    if let Some(p) = opts.cwd.as_deref().and_then(find_project_file) {
-        layers.push(read_layer(LayerKind::Project, &p)?);
-    }
-    if let Some(p) = &opts.explicit {
-        layers.push(read_layer(LayerKind::Explicit, p)?);
-    }
-    Ok(layers)
-}
-
-/// The nearest `.guard.toml` in `dir` or above it.
-pub fn find_project_file(dir: &Path) -> Option<PathBuf> {
-    dir.ancestors()
-        .map(|d| d.join(".guard.toml"))
-        .find(|p| p.is_file())
-}
-
-/// Reads and parses one file as a layer.
-pub fn read_layer(kind: LayerKind, path: &Path) -> Result<Layer, Error> {
-    let shown = path.display().to_string();
-    let text = std::fs::read_to_string(path).map_err(|e| Error::Config {
-        path: shown.clone(),
-        message: format!("cannot read: {e}"),
-    })?;
-    let file = parse_file(&shown, &text)?;
-    Ok(Layer {
-        kind,
-        path: shown,
-        text,
-        file,
-    })
-}
-
-/// Parses a rule or config file; syntax errors and unknown keys point at line and column.
-pub fn parse_file(path: &str, text: &str) -> Result<RuleFile, Error> {
-    toml::from_str(text).map_err(|e| {
-        let message = e.message().trim().replace('\n', " ");
-        match e.span() {
-            Some(span) => Error::at(path, text, span.start, message),
-            None => Error::Config {
-                path: path.to_string(),
-                message,
-            },
-        }
-    })
-}
-
-/// What building the rule set had to say that is not an error.
-pub type Warnings = Vec<String>;
 
 /// Builds the rule set from the built-in packs that cover `programs` (all packs when
 /// `None`) and the layers.
@@ -191,7 +59,7 @@ pub fn build_with(
             true,
         )?;
     }
-    let warnings = apply_settings(&mut set, layers)?;
+    let warnings = apply_tuning(&mut set, layers)?;
     for layer in layers.iter().filter(|_| run_examples) {
         let failures = examples::failures(
             &set,
@@ -285,11 +153,9 @@ fn validate_rule(set: &RuleSet, spec: &RuleSpec, path: &str, text: &str) -> Resu
 }
 
 /// Applies protected environments, severity changes and disabled rules, layer by layer.
-fn apply_settings(set: &mut RuleSet, layers: &[Layer]) -> Result<Warnings, Error> {
+fn apply_tuning(set: &mut RuleSet, layers: &[Layer]) -> Result<Warnings, Error> {
     let mut warnings = Vec::new();
-    let locked = layers
-        .iter()
-        .any(|l| l.kind == LayerKind::System && l.file.lock);
+    let locked = super::layers::locked(layers);
     let mut disabled = HashSet::new();
     for layer in layers {
         if layer.file.lock && layer.kind != LayerKind::System {
@@ -306,7 +172,7 @@ fn apply_settings(set: &mut RuleSet, layers: &[Layer]) -> Result<Warnings, Error
             _ => "only the user and system configs may weaken rules",
         };
         for p in &layer.file.protected_environments {
-            set.settings.protected.push(p.get_ref().clone());
+            set.tuning.protected.push(p.get_ref().clone());
         }
         for (id, sev) in &layer.file.severity {
             let Some(current) = current_severity(set, id) else {
@@ -327,7 +193,7 @@ fn apply_settings(set: &mut RuleSet, layers: &[Layer]) -> Result<Warnings, Error
                 ));
                 continue;
             }
-            set.settings.severity.insert(id.clone(), wanted);
+            set.tuning.severity.insert(id.clone(), wanted);
         }
         for id in &layer.file.disable {
             if current_severity(set, id.get_ref()).is_none() {
@@ -351,29 +217,17 @@ fn apply_settings(set: &mut RuleSet, layers: &[Layer]) -> Result<Warnings, Error
             }
         }
     }
-    set.settings.disabled = disabled;
-    super::sections::apply(set, layers, locked, &mut warnings)?;
+    set.tuning.disabled = disabled;
     Ok(warnings)
 }
 
 fn current_severity(set: &RuleSet, id: &str) -> Option<Decision> {
-    if let Some(s) = set.settings.severity.get(id) {
+    if let Some(s) = set.tuning.severity.get(id) {
         return Some(*s);
     }
     set.rule(id)
         .map(|r| r.severity)
         .or_else(|| builtin::builtin_severity(id))
-}
-
-/// Every program some loaded or built-in rule applies to.
-pub fn builtin_programs() -> Vec<&'static str> {
-    let mut v: Vec<&str> = PACKS
-        .iter()
-        .flat_map(|p| p.programs.iter().copied())
-        .collect();
-    v.sort_unstable();
-    v.dedup();
-    v
 }
 
 #[cfg(test)]
@@ -386,7 +240,7 @@ mod tests {
     #[test]
     fn builtin_packs_are_valid() {
         let mut seen: HashMap<String, &str> = HashMap::new();
-        for pack in PACKS {
+        for pack in builtin::PACKS {
             let path = format!("rules/{}.toml", pack.name);
             let file = parse_file(&path, pack.source).unwrap_or_else(|e| panic!("{e}"));
             for spec in &file.rules {

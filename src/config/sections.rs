@@ -2,28 +2,27 @@
 //! `[approvals]` — merged across layers, each taking from a layer only what that layer
 //! is trusted to say.
 
-use super::load::{Layer, LayerKind, Warnings};
-use super::model::ApprovalsSpec;
+use super::layers::{Layer, LayerKind, Warnings};
 use crate::error::Error;
-use crate::matcher::{Approvals, RuleSet};
+use crate::rules::model::{ApprovalsSpec, BreakerSpec, PlansSpec};
+use crate::settings::{Approvals, BreakerLimits, Plans, Settings};
+use crate::time::parse_duration;
 use std::path::PathBuf;
 
-/// Applies every layer's sections to `set`, in layer order.
-pub fn apply(
-    set: &mut RuleSet,
-    layers: &[Layer],
-    locked: bool,
-    warnings: &mut Warnings,
-) -> Result<(), Error> {
+/// Every layer's sections, merged in layer order over the defaults.
+pub fn resolve(layers: &[Layer], warnings: &mut Warnings) -> Result<Settings, Error> {
+    let locked = super::layers::locked(layers);
+    let mut settings = Settings::default();
+    let set = &mut settings;
     for layer in layers {
         if let Some(spec) = &layer.file.audit {
             if matches!(layer.kind, LayerKind::System | LayerKind::User) {
                 if let Some(p) = &spec.path {
-                    set.settings.audit_path = Some(expand_home(p));
+                    set.audit.path = Some(expand_home(p));
                 }
-                set.settings.audit_syslog |= spec.syslog.unwrap_or(false);
+                set.audit.syslog |= spec.syslog.unwrap_or(false);
                 if let Some(sock) = &spec.syslog_socket {
-                    set.settings.audit_syslog_socket = Some(expand_home(sock));
+                    set.audit.syslog_socket = Some(expand_home(sock));
                 }
             } else {
                 warnings.push(format!("{}: [audit] ignored: only the user and system configs say where the audit trail goes", layer.path));
@@ -31,7 +30,7 @@ pub fn apply(
         }
         if let Some(spec) = &layer.file.breaker {
             if matches!(layer.kind, LayerKind::System | LayerKind::User) {
-                apply_breaker(&mut set.settings.breaker, spec, layer)?;
+                apply_breaker(&mut set.breaker, spec, layer)?;
             } else {
                 warnings.push(format!(
                     "{}: [breaker] ignored: only the user and system configs set the circuit breaker",
@@ -40,7 +39,7 @@ pub fn apply(
             }
         }
         if let Some(spec) = &layer.file.plans {
-            apply_plans(set, spec, layer, warnings)?;
+            apply_plans(&mut set.plans, spec, layer, warnings)?;
         }
         if let Some(spec) = &layer.file.approvals {
             // With the system config locked, the user file cannot name approvers either.
@@ -49,10 +48,10 @@ pub fn apply(
                 LayerKind::User => !locked,
                 LayerKind::Project | LayerKind::Explicit => false,
             };
-            apply_approvals(&mut set.settings.approvals, spec, layer, trusted, warnings)?;
+            apply_approvals(&mut set.approvals, spec, layer, trusted, warnings)?;
         }
     }
-    Ok(())
+    Ok(settings)
 }
 
 /// Merges one layer's `[approvals]`: who may approve, the principal, the ledger and the
@@ -66,7 +65,7 @@ fn apply_approvals(
     warnings: &mut Warnings,
 ) -> Result<(), Error> {
     let duration = |what: &str, text: &str| {
-        crate::approval::parse_duration(text).ok_or_else(|| Error::Config {
+        parse_duration(text).ok_or_else(|| Error::Config {
             path: layer.path.clone(),
             message: format!(
                 "[approvals] {what} = \"{text}\": write a duration such as 90s, 15m or 2h"
@@ -137,12 +136,8 @@ fn expand_home(p: &str) -> PathBuf {
     }
 }
 
-/// The severity a rule has now: changed by an earlier layer, or as written.
-fn apply_breaker(
-    b: &mut crate::breaker::Limits,
-    spec: &crate::rules::model::BreakerSpec,
-    layer: &Layer,
-) -> Result<(), Error> {
+/// `[breaker]`: only the user and system layers get here.
+fn apply_breaker(b: &mut BreakerLimits, spec: &BreakerSpec, layer: &Layer) -> Result<(), Error> {
     if let Some(on) = spec.enabled {
         b.enabled = on;
     }
@@ -153,7 +148,7 @@ fn apply_breaker(
         b.max_destructive = n;
     }
     if let Some(w) = &spec.window {
-        b.window = crate::approval::parse_duration(w.get_ref())
+        b.window = parse_duration(w.get_ref())
             .filter(|s| (60..=7 * 86_400).contains(s))
             .ok_or_else(|| {
                 Error::at(
@@ -172,15 +167,15 @@ fn apply_breaker(
 
 /// `[plans]`: any layer may turn plan_first on; only trusted layers turn it off.
 fn apply_plans(
-    set: &mut RuleSet,
-    spec: &super::model::PlansSpec,
+    plans: &mut Plans,
+    spec: &PlansSpec,
     layer: &Layer,
     warnings: &mut Warnings,
 ) -> Result<(), Error> {
     let trusted = matches!(layer.kind, LayerKind::System | LayerKind::User);
     match spec.plan_first {
-        Some(true) => set.settings.plans.plan_first = true,
-        Some(false) if trusted => set.settings.plans.plan_first = false,
+        Some(true) => plans.plan_first = true,
+        Some(false) if trusted => plans.plan_first = false,
         Some(false) => warnings.push(format!(
             "{}: [plans] plan_first = false ignored: only the user and system configs turn it off",
             layer.path
@@ -188,7 +183,7 @@ fn apply_plans(
         None => {}
     }
     if let Some(t) = &spec.timeout {
-        let secs = crate::approval::parse_duration(t.get_ref())
+        let secs = parse_duration(t.get_ref())
             .filter(|s| (1..=3600).contains(s))
             .ok_or_else(|| {
                 Error::at(
@@ -201,7 +196,7 @@ fn apply_plans(
                     ),
                 )
             })?;
-        set.settings.plans.timeout = secs;
+        plans.timeout = secs;
     }
     Ok(())
 }

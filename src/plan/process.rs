@@ -1,0 +1,81 @@
+//! The real [`Runner`]: the tools' read-only commands run as child processes bounded in
+//! time, and saved plans kept in guard's own plan directory, readable by this user only.
+
+use super::Runner;
+use std::ffi::OsString;
+use std::path::{Path, PathBuf};
+
+/// Runs the tools' plan commands for the plan stage, bounded in time.
+pub struct ProcessRunner {
+    pub timeout: std::time::Duration,
+    /// Where saved plans go, or why there is no such place.
+    pub dir: Result<PathBuf, String>,
+}
+
+impl ProcessRunner {
+    /// Plans under `state` (guard's state directory), or nowhere when there is none.
+    pub fn new(timeout_secs: u64, state: Result<PathBuf, String>) -> ProcessRunner {
+        ProcessRunner {
+            timeout: std::time::Duration::from_secs(timeout_secs),
+            dir: state.map(|s| s.join("plans")),
+        }
+    }
+
+    /// The plan directory, made private (0700) if it is not.
+    fn plans_dir(&self) -> Result<&Path, String> {
+        use std::os::unix::fs::{DirBuilderExt, PermissionsExt};
+        let dir = self
+            .dir
+            .as_deref()
+            .map_err(|e| format!("no place to keep plans: {e}"))?;
+        std::fs::DirBuilder::new()
+            .recursive(true)
+            .mode(0o700)
+            .create(dir)
+            .and_then(|()| std::fs::set_permissions(dir, std::fs::Permissions::from_mode(0o700)))
+            .map_err(|e| format!("cannot create {}: {e}", dir.display()))?;
+        Ok(dir)
+    }
+
+    /// Removes plan files guard wrote in its own plan directory (and nothing else).
+    pub fn remove(&self, files: &[PathBuf]) {
+        let Ok(dir) = self.dir.as_deref() else {
+            return;
+        };
+        for f in files.iter().filter(|f| f.starts_with(dir)) {
+            let _ = std::fs::remove_file(f);
+        }
+    }
+}
+
+impl Runner for ProcessRunner {
+    fn capture(&self, argv: &[OsString], env: &[(String, String)]) -> Result<Vec<u8>, String> {
+        crate::exec::capture(argv, env, self.timeout)
+    }
+
+    fn read(&self, path: &Path) -> Result<Vec<u8>, String> {
+        std::fs::read(path).map_err(|e| format!("cannot read {}: {e}", path.display()))
+    }
+
+    fn plan_path(&self) -> Result<PathBuf, String> {
+        let name = crate::hex::random_id().map_err(|e| format!("no randomness: {e}"))?;
+        Ok(self.plans_dir()?.join(format!("{name}.tfplan")))
+    }
+
+    fn save(&self, bytes: &[u8], name: &str) -> Result<PathBuf, String> {
+        use std::io::Write;
+        use std::os::unix::fs::OpenOptionsExt;
+        let path = self.plans_dir()?.join(name);
+        let tmp = path.with_extension("tmp");
+        let _ = std::fs::remove_file(&tmp);
+        std::fs::OpenOptions::new()
+            .write(true)
+            .create_new(true)
+            .mode(0o600)
+            .open(&tmp)
+            .and_then(|mut f| f.write_all(bytes))
+            .and_then(|()| std::fs::rename(&tmp, &path))
+            .map_err(|e| format!("cannot save the plan to {}: {e}", path.display()))?;
+        Ok(path)
+    }
+}

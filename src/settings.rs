@@ -1,0 +1,95 @@
+//! The settings the config layers resolve to, beyond rules: `[approvals]`, `[audit]`,
+//! `[plans]` and `[breaker]`, with their defaults. Plain data, resolved once by
+//! `config` (which decides what each layer may say) and read by the layers below it. A
+//! leaf.
+
+use std::path::PathBuf;
+
+/// Everything but the rules.
+#[derive(Debug, Clone, Default)]
+pub struct Settings {
+    pub approvals: Approvals,
+    pub audit: Audit,
+    pub plans: Plans,
+    pub breaker: BreakerLimits,
+}
+
+/// `[approvals]` after every layer, with defaults.
+#[derive(Debug, Clone)]
+pub struct Approvals {
+    pub allowed_signers: Option<PathBuf>,
+    pub principal: Option<String>,
+    /// Seconds a new request stays approvable.
+    pub lifetime: u64,
+    pub max_lifetime: u64,
+    pub required: usize,
+    pub key: Option<PathBuf>,
+    pub ledger: Option<PathBuf>,
+    pub token_confirms: bool,
+    pub break_glass: bool,
+}
+
+impl Default for Approvals {
+    fn default() -> Self {
+        Approvals {
+            allowed_signers: None,
+            principal: None,
+            lifetime: 15 * 60,
+            max_lifetime: 60 * 60,
+            required: 1,
+            key: None,
+            ledger: None,
+            token_confirms: false,
+            break_glass: false,
+        }
+    }
+}
+
+/// `[audit]`: where the trail goes.
+#[derive(Debug, Clone, Default)]
+pub struct Audit {
+    /// The log file, when a config names one.
+    pub path: Option<PathBuf>,
+    /// Whether records also go to syslog.
+    pub syslog: bool,
+    /// The syslog socket (default `/dev/log`).
+    pub syslog_socket: Option<PathBuf>,
+}
+
+/// `[plans]` after every layer, with defaults.
+#[derive(Debug, Clone)]
+pub struct Plans {
+    pub plan_first: bool,
+    /// Seconds reading a plan may take.
+    pub timeout: u64,
+}
+
+impl Default for Plans {
+    fn default() -> Self {
+        Plans {
+            plan_first: false,
+            timeout: 120,
+        }
+    }
+}
+
+/// `[breaker]`, resolved.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct BreakerLimits {
+    pub enabled: bool,
+    pub max_refusals: usize,
+    pub max_destructive: usize,
+    /// Seconds.
+    pub window: u64,
+}
+
+impl Default for BreakerLimits {
+    fn default() -> Self {
+        BreakerLimits {
+            enabled: true,
+            max_refusals: 5,
+            max_destructive: 10,
+            window: 15 * 60,
+        }
+    }
+}

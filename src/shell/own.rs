@@ -1,0 +1,158 @@
+//! guard's own command line, met inside a shell string (`guard -qc '…'`, `guard --config
+//! f -- terraform destroy`): what it would run. guard's grammar is data here, like every
+//! other tool's: which global options take a value, which are flags, which words are
+//! subcommands. A test in `cli` keeps these lists equal to the clap definition, so every
+//! spelling guard accepts is read, and a command line guard would reject runs nothing.
+
+/// Global options that take a value (`--config FILE`, `--config=FILE`).
+pub const VALUE_OPTIONS: &[&str] = &["--config", "--approval", "--approval-file", "--break-glass"];
+/// Global options that take none.
+pub const FLAGS: &[&str] = &["--non-interactive", "--quiet", "--help", "--version"];
+/// Short flags, which may be clustered (`-qc STRING`).
+pub const SHORT_FLAGS: &[char] = &['q', 'h', 'V'];
+/// Subcommands that run nothing of the caller's.
+pub const SUBCOMMANDS: &[&str] = &[
+    "check",
+    "rules",
+    "request",
+    "hook",
+    "install",
+    "uninstall",
+    "shim",
+    "breaker",
+    "doctor",
+    "completions",
+    "man",
+    "log",
+    "approve",
+    "help",
+];
+
+/// What a guard command line runs.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Runs {
+    /// `guard [OPTIONS] -- PROGRAM ARGS...`
+    Argv(Vec<String>),
+    /// `guard [OPTIONS] -c STRING`
+    Shell(String),
+    /// A subcommand, or a command line guard rejects.
+    Nothing,
+}
+
+/// Reads guard's arguments (after the program name) the way guard's own parser does.
+pub fn read(args: &[String]) -> Runs {
+    let mut shell: Option<String> = None;
+    let mut i = 0;
+    while let Some(a) = args.get(i) {
+        i += 1;
+        if a == "--" {
+            let rest = args[i..].to_vec();
+            return match shell {
+                None if !rest.is_empty() => Runs::Argv(rest),
+                _ => Runs::Nothing,
+            };
+        }
+        if let Some(long) = a.strip_prefix("--") {
+            let name = format!("--{}", long.split('=').next().unwrap_or_default());
+            if VALUE_OPTIONS.contains(&name.as_str()) {
+                if !long.contains('=') {
+                    i += 1;
+                }
+            } else if !FLAGS.contains(&name.as_str()) || long.contains('=') {
+                return Runs::Nothing;
+            }
+            continue;
+        }
+        if let Some(cluster) = a.strip_prefix('-').filter(|c| !c.is_empty()) {
+            match short_cluster(cluster, args.get(i)) {
+                Some((value, used_next)) => {
+                    if value.is_some() {
+                        if shell.is_some() {
+                            return Runs::Nothing;
+                        }
+                        shell = value;
+                    }
+                    i += usize::from(used_next);
+                }
+                None => return Runs::Nothing,
+            }
+            continue;
+        }
+        // A subcommand, or a word guard does not take.
+        return Runs::Nothing;
+    }
+    shell.map_or(Runs::Nothing, Runs::Shell)
+}
+
+/// A cluster of short options: flags, possibly ending in `c` with its value attached
+/// (`-qcSTRING`) or in the next word. Returns `-c`'s value, if there is one, and whether
+/// the next word was taken; `None` when an option is not guard's.
+fn short_cluster(cluster: &str, next: Option<&String>) -> Option<(Option<String>, bool)> {
+    for (at, c) in cluster.char_indices() {
+        if c == 'c' {
+            let attached = &cluster[at + 1..];
+            return if attached.is_empty() {
+                next.map(|n| (Some(n.clone()), true))
+            } else {
+                Some((Some(attached.to_string()), false))
+            };
+        }
+        if !SHORT_FLAGS.contains(&c) {
+            return None;
+        }
+    }
+    Some((None, false))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn read_words(line: &str) -> Runs {
+        let words: Vec<String> = line.split(' ').map(String::from).collect();
+        read(&words)
+    }
+
+    #[test]
+    fn every_spelling_of_what_guard_runs() {
+        assert_eq!(
+            read_words("-- terraform destroy"),
+            Runs::Argv(vec!["terraform".into(), "destroy".into()])
+        );
+        assert_eq!(
+            read_words("--config f.toml -- rm x"),
+            Runs::Argv(vec!["rm".into(), "x".into()])
+        );
+        assert_eq!(
+            read_words("--config=f.toml -q -- rm"),
+            Runs::Argv(vec!["rm".into()])
+        );
+        assert_eq!(
+            read(&["-qc".into(), "rm -rf /".into()]),
+            Runs::Shell("rm -rf /".into())
+        );
+        assert_eq!(read(&["-crm".into()]), Runs::Shell("rm".into()));
+        assert_eq!(
+            read(&["-c".into(), "x".into(), "--quiet".into()]),
+            Runs::Shell("x".into())
+        );
+    }
+
+    #[test]
+    fn subcommands_and_rejected_lines_run_nothing() {
+        assert_eq!(read_words("check -- terraform destroy"), Runs::Nothing);
+        assert_eq!(
+            read_words("--config check -- terraform destroy"),
+            Runs::Argv(vec!["terraform".into(), "destroy".into()])
+        );
+        assert_eq!(read_words("rules list"), Runs::Nothing);
+        assert_eq!(read_words("--frobnicate -- rm"), Runs::Nothing);
+        assert_eq!(read_words("-x -- rm"), Runs::Nothing);
+        assert_eq!(read_words("terraform destroy"), Runs::Nothing);
+        assert_eq!(
+            read(&["-c".into(), "a".into(), "--".into(), "rm".into()]),
+            Runs::Nothing
+        );
+        assert_eq!(read(&[]), Runs::Nothing);
+    }
+}

@@ -1,0 +1,126 @@
+//! Where guard's state is kept, behind one small trait per kind of state: the audit
+//! trail (append, read, verify), the one-time ledger of spent approvals, and the circuit
+//! breaker's counts (read-modify-write under a lock). Files are the embedded backend
+//! ([`files`]); a shared database can implement the same traits.
+//!
+//! The invariant every backend keeps: a decision is committed in one step. The decision
+//! record is written and the approval's nonce spent together, or neither is, so an
+//! approval is never burned by a record that could not be written, and never spent
+//! without its record.
+
+pub mod files;
+mod syslog;
+
+use crate::audit::Record;
+use crate::audit::verify::{Broken, Summary};
+use crate::breaker::{Limits, State};
+use std::path::PathBuf;
+
+/// Why the store could not do what was asked. Every variant renders as one line that
+/// says what and where.
+#[derive(Debug, thiserror::Error)]
+pub enum StoreError {
+    /// A file or directory could not be read, written, created or locked.
+    #[error("cannot {action} {what} {}: {source}", path.display())]
+    Io {
+        action: &'static str,
+        what: &'static str,
+        path: PathBuf,
+        source: std::io::Error,
+    },
+    /// Stored state is there but cannot be read as what it should be.
+    #[error("{what} {} is damaged: {why}", path.display())]
+    Damaged {
+        what: &'static str,
+        path: PathBuf,
+        why: String,
+    },
+    /// There is no safe place to keep guard's state.
+    #[error("{0}")]
+    NoPlace(String),
+    /// The approval's nonce was spent before.
+    #[error(
+        "this approval was already used at {} (Unix time {used_at}) for `{command}`; each approval runs a command once: ask for a new one",
+        crate::time::format_time(*used_at)
+    )]
+    Spent { used_at: u64, command: String },
+    /// What the backend cannot do at all.
+    #[error("{0}")]
+    Unsupported(String),
+}
+
+impl StoreError {
+    pub(crate) fn io(
+        action: &'static str,
+        what: &'static str,
+        path: &std::path::Path,
+    ) -> impl FnOnce(std::io::Error) -> StoreError {
+        let path = path.to_path_buf();
+        move |source| StoreError::Io {
+            action,
+            what,
+            path,
+            source,
+        }
+    }
+}
+
+/// An approval's nonce to spend with a decision.
+#[derive(Debug, Clone, Copy)]
+pub struct Spend<'a> {
+    pub nonce: &'a str,
+    /// The command it is spent on, as shown.
+    pub command: &'a str,
+    pub now: u64,
+}
+
+/// The audit trail.
+pub trait AuditTrail {
+    /// Appends one record, chained to the one before it; returns it as written. A
+    /// decision record is durable before this returns.
+    fn append(&self, record: Record) -> Result<Record, StoreError>;
+    /// The whole trail in order, oldest first; empty when nothing was recorded yet.
+    fn records(&self) -> Result<Vec<Record>, StoreError>;
+    /// Walks the hash chain.
+    fn verify(&self) -> Result<Result<Summary, Broken>, StoreError>;
+    /// Where the trail is, for messages.
+    fn location(&self) -> String;
+}
+
+/// The one-time ledger, committed with the decision record.
+pub trait Ledger {
+    /// When and for what the nonce was spent, if it was (a look, not a spend).
+    fn spent(&self, nonce: &str) -> Result<Option<(u64, String)>, StoreError>;
+    /// Writes `record` and, when given, spends the approval's nonce: both or neither. A
+    /// nonce spent before is refused with [`StoreError::Spent`] and nothing is written.
+    fn commit(&self, record: Record, spend: Option<Spend>) -> Result<Record, StoreError>;
+}
+
+/// The circuit breaker's state, changed under a lock so parallel guards count exactly.
+pub trait Breaker {
+    /// Runs `f` on the state under the lock and keeps what it changed. A state that is
+    /// missing or damaged is rebuilt from the audit trail; when that is impossible too,
+    /// `f` sees a state open for everyone (fail closed), which is never kept.
+    fn update(&self, limits: &Limits, f: &mut dyn FnMut(&mut State)) -> Result<(), StoreError>;
+}
+
+/// Everything guard keeps.
+pub trait Store: AuditTrail + Ledger + Breaker {}
+
+impl<T: AuditTrail + Ledger + Breaker> Store for T {}
+
+/// Runs `f` on the breaker state and returns what it computed.
+pub fn with_breaker<T>(
+    store: &dyn Store,
+    limits: &Limits,
+    f: impl FnOnce(&mut State) -> T,
+) -> Result<T, StoreError> {
+    let mut f = Some(f);
+    let mut out = None;
+    store.update(limits, &mut |s| {
+        if let Some(f) = f.take() {
+            out = Some(f(s));
+        }
+    })?;
+    out.ok_or_else(|| StoreError::Unsupported("the breaker's state was never read".into()))
+}

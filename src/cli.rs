@@ -411,3 +411,59 @@ pub struct InstallArgs {
     #[arg(long)]
     pub dry_run: bool,
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use clap::CommandFactory;
+
+    /// The shell reads `guard …` inside a string with `shell::own`'s lists; they must be
+    /// exactly guard's own options and subcommands, or a spelling guard accepts would be
+    /// missed there.
+    #[test]
+    fn the_shells_reading_of_guards_command_line_matches_clap() {
+        use crate::shell::own;
+        let mut cmd = Cli::command();
+        cmd.build();
+        let mut values = Vec::new();
+        let mut flags = Vec::new();
+        let mut shorts = Vec::new();
+        for arg in cmd.get_arguments().filter(|a| !a.is_positional()) {
+            let takes_value = arg.get_action().takes_values();
+            if let Some(long) = arg.get_long() {
+                let long = format!("--{long}");
+                if takes_value {
+                    values.push(long);
+                } else {
+                    flags.push(long);
+                }
+            }
+            if let Some(short) = arg.get_short() {
+                if takes_value {
+                    assert_eq!(short, 'c', "only -c takes a value among the short options");
+                } else {
+                    shorts.push(short);
+                }
+            }
+        }
+        values.sort();
+        flags.sort();
+        shorts.sort();
+        let sorted = |l: &[&str]| {
+            let mut v: Vec<String> = l.iter().map(|s| s.to_string()).collect();
+            v.sort();
+            v
+        };
+        assert_eq!(values, sorted(own::VALUE_OPTIONS));
+        assert_eq!(flags, sorted(own::FLAGS));
+        let mut own_shorts = own::SHORT_FLAGS.to_vec();
+        own_shorts.sort();
+        assert_eq!(shorts, own_shorts);
+        let mut subs: Vec<String> = cmd
+            .get_subcommands()
+            .map(|s| s.get_name().to_string())
+            .collect();
+        subs.sort();
+        assert_eq!(subs, sorted(own::SUBCOMMANDS));
+    }
+}

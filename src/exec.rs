@@ -124,6 +124,26 @@ pub fn on_path<'a>(
     })
 }
 
+/// What the first `name` on PATH is: a guard shim, another program, or nothing.
+pub enum FirstOnPath {
+    Shim(PathBuf),
+    Program(PathBuf),
+    Missing,
+}
+
+pub fn first_on_path(name: &str) -> FirstOnPath {
+    let path = std::env::var_os("PATH");
+    for (candidate, m) in on_path(OsStr::new(name), path.as_deref()) {
+        if crate::binary::is_guard_binary(&m) {
+            return FirstOnPath::Shim(candidate);
+        }
+        if is_executable(&m) {
+            return FirstOnPath::Program(candidate);
+        }
+    }
+    FirstOnPath::Missing
+}
+
 /// A regular file someone may execute.
 pub fn is_executable(m: &std::fs::Metadata) -> bool {
     m.is_file() && m.permissions().mode() & 0o111 != 0

@@ -117,6 +117,18 @@ impl Hook {
         }
     }
 
+    /// A shell call of `command` as the agent sends it (for `guard doctor`'s simulation).
+    pub fn sample(&self, command: &str) -> Value {
+        json!({
+            "session_id": "guard-doctor",
+            "transcript_path": null,
+            "cwd": std::env::current_dir().unwrap_or_default(),
+            "hook_event_name": self.event,
+            "tool_name": self.shell_tools[0],
+            "tool_input": { "command": command },
+        })
+    }
+
     /// The user's settings file: under the agent's home variable when set, else `~`.
     pub fn user_settings(&self, home: Option<PathBuf>) -> Option<PathBuf> {
         if let Some((var, file)) = self.settings_home {

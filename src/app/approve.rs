@@ -1,6 +1,6 @@
 //! `guard request` and `guard approve`.
 
-use super::evaluate;
+use super::wiring::evaluate;
 use crate::analysis::{Evaluation, Input};
 use crate::approval::request::{self, Origin, describe, how_to_approve};
 use crate::approval::{Request, Token};

@@ -15,7 +15,7 @@ use crate::store::{self, AuditTrail, Store};
 use crate::time::{duration, rfc3339};
 
 pub fn command(inv: &Invocation, cmd: BreakerCmd) -> Result<i32, Error> {
-    let files = super::store(inv);
+    let files = super::wiring::store(inv);
     match cmd {
         BreakerCmd::Status { json } => status(&files, &inv.settings.breaker, json),
         BreakerCmd::Reset => reset(inv, &files),

@@ -1,6 +1,6 @@
 //! `guard check`: decide and explain, never run, never ask. With `--stdin`, many inputs.
 
-use super::{evaluate, process_env, runner};
+use super::wiring::{evaluate, process_env, runner};
 use crate::analysis::{self, Evaluation, Input};
 use crate::cli::CheckArgs;
 use crate::config::Invocation;

@@ -361,7 +361,7 @@ fn breaker(r: &mut Report, limits: &crate::breaker::Limits, files: &Files) {
 }
 
 fn shims(r: &mut Report, set: &RuleSet) {
-    use super::shim::{FirstOnPath, first_on_path};
+    use crate::exec::{FirstOnPath, first_on_path};
     let mut shimmed = Vec::new();
     let mut direct = Vec::new();
     for tool in set.tools() {
@@ -513,7 +513,7 @@ fn simulate(agent: &Agent, hook: &Hook, command: &str) -> Result<(), String> {
                 .unwrap_or_default()
         ));
     }
-    let payload = super::hook::sample(hook, "terraform destroy -auto-approve");
+    let payload = hook.sample("terraform destroy -auto-approve");
     let file = crate::exec::input_file(payload.to_string().as_bytes())
         .map_err(|e| format!("cannot be simulated: {e}"))?;
     // The simulation's refusal must not count on the person's circuit breaker.

@@ -2,7 +2,7 @@
 //! record how the run ended.
 
 use super::terminal::Terminal;
-use super::{evaluate, runner, store};
+use super::wiring::{evaluate, runner, store};
 use crate::analysis::{Evaluation, Input};
 use crate::audit::Record;
 use crate::config::Invocation;
@@ -78,14 +78,14 @@ fn run_child(
     run_id: String,
 ) -> Result<i32, Error> {
     // What passed the gate here is not asked about again by a shim in the child.
-    let passed = super::shim::passed_value(
+    let passed = super::passed::passed_value(
         o.findings
             .iter()
             .filter(|f| f.severity >= Decision::Confirm)
             .map(|f| f.argv.as_slice()),
     );
     let env: Vec<(&str, String)> = passed
-        .map(|v| (super::shim::PASSED_VAR, v))
+        .map(|v| (super::passed::PASSED_VAR, v))
         .into_iter()
         .collect();
     let start = std::time::Instant::now();

@@ -25,7 +25,7 @@ use crate::error::Error;
 use crate::finding::Finding;
 use crate::gate::{self, Case, Confirmation, Deps, Frontend, How, Refusal, Refused};
 use crate::report;
-use serde_json::{Value, json};
+use serde_json::Value;
 use std::io::Read;
 
 /// Exit status that makes every supported agent block the call (stderr is the reason).
@@ -130,7 +130,7 @@ pub fn run(name: &str, global: &GlobalArgs) -> Result<i32, Error> {
             )));
         }
     }
-    let inv = match super::resolve(&global) {
+    let inv = match super::wiring::resolve(&global) {
         Ok(inv) => inv,
         Err(e) => return Ok(block(&format!("guard: {e}"))),
     };
@@ -190,7 +190,7 @@ fn gate_call(
         ci: inv.context.ci,
         non_interactive: true,
     };
-    let files = super::store(inv);
+    let files = super::wiring::store(inv);
     let deps = Deps {
         store: &files,
         settings: &inv.settings,
@@ -277,8 +277,8 @@ fn runs_through_shim(findings: &[Finding]) -> bool {
         .filter_map(|c| c.argv.into_iter().next())
         .any(|program| {
             matches!(
-                super::shim::first_on_path(&program),
-                super::shim::FirstOnPath::Shim(_)
+                crate::exec::first_on_path(&program),
+                crate::exec::FirstOnPath::Shim(_)
             )
         })
 }
@@ -331,15 +331,4 @@ fn decide_in_child(
         return Err(format!("the check failed ({status})"));
     }
     serde_json::from_slice(&stdout).map_err(|e| format!("the check's answer was unreadable: {e}"))
-}
-/// A shell call of `command` as the hook sends it (for `guard doctor`'s simulation).
-pub fn sample(p: &Hook, command: &str) -> Value {
-    json!({
-        "session_id": "guard-doctor",
-        "transcript_path": null,
-        "cwd": std::env::current_dir().unwrap_or_default(),
-        "hook_event_name": p.event,
-        "tool_name": p.shell_tools[0],
-        "tool_input": { "command": command },
-    })
 }

@@ -8,7 +8,7 @@ use crate::exit_code::ExitCode;
 use std::path::{Path, PathBuf};
 
 pub fn run(inv: &Invocation, args: &LogArgs) -> Result<i32, Error> {
-    let files = super::store(inv);
+    let files = super::wiring::store(inv);
     let path = files.audit_path()?.to_path_buf();
     match &args.verify {
         Some(LogCmd::Verify { files }) if files.is_empty() => {

@@ -1,6 +1,9 @@
 //! What each subcommand does, wired from the parsed CLI to the library: one file per
-//! subcommand. The only layer besides `main`, `exec` and the front ends that touches the
-//! process (stdout, stderr, the terminal).
+//! subcommand, dispatched from here; below them the pieces they share (the terminal
+//! front end, `GUARD_PASSED`, signing, the wiring to config and the store). The only
+//! layer besides `main` and `exec` that touches the process (stdout, stderr, the
+//! terminal). Subcommands never call each other, except that a shim is a guarded run and
+//! doctor reads what install writes (`tests/layers.rs` keeps the order).
 
 mod approve;
 mod breaker;
@@ -11,18 +14,17 @@ mod guarded;
 mod hook;
 mod install;
 mod log;
+pub mod passed;
 mod rules_cmd;
 pub mod shim;
 pub mod sign;
 mod terminal;
+mod wiring;
 
-use crate::analysis::{self, Evaluation, Input};
-use crate::cli::{Cli, GlobalArgs, Sub};
-use crate::config::{self, Invocation};
+use crate::analysis::Input;
+use crate::cli::{Cli, Sub};
 use crate::error::Error;
-use crate::plan;
-use crate::plan::process::ProcessRunner;
-use crate::store::files::Files;
+use wiring::resolve;
 
 /// Runs the parsed command line; returns the exit status.
 pub fn run(cli: Cli) -> Result<i32, Error> {
@@ -61,77 +63,4 @@ pub fn run(cli: Cli) -> Result<i32, Error> {
             guarded::run(&resolve(&cli.global)?, &input)
         }
     }
-}
-
-/// The global options as config resolution takes them.
-fn config_args(global: &GlobalArgs) -> config::Args {
-    config::Args {
-        config: global.config.clone(),
-        non_interactive: global.non_interactive,
-        quiet: global.quiet,
-        approvals: global.approval.clone(),
-        approval_file: global.approval_file.clone(),
-        break_glass: global.break_glass.clone(),
-    }
-}
-
-/// Resolves the command line, the environment and the config layers, once.
-fn resolve(global: &GlobalArgs) -> Result<Invocation, Error> {
-    config::resolve(&config_args(global))
-}
-
-/// The store the settings name.
-fn store(inv: &Invocation) -> Files {
-    Files::new(&inv.settings)
-}
-
-/// Looks a variable up in guard's own environment, which the child inherits.
-fn process_env(name: &str) -> Option<String> {
-    std::env::var(name).ok()
-}
-
-/// The plan stage's runner, bounded by `[plans] timeout`.
-fn runner(inv: &Invocation) -> ProcessRunner {
-    ProcessRunner::new(
-        inv.settings.plans.timeout,
-        crate::store::files::state_dir().map_err(|e| e.to_string()),
-    )
-}
-
-/// Decides on one input, loading only the packs it needs. `mode` says whether the plan
-/// stage may make a plan (a run) or only read one (a check).
-fn evaluate(inv: &Invocation, input: &Input, mode: plan::Mode) -> Result<Evaluation, Error> {
-    let mut script = match input.read() {
-        Ok(script) => script,
-        Err(e) => return Ok(analysis::unreadable(input.shown(), &e)),
-    };
-    // `yes | guard -- terraform apply`: the command reads guard's own stdin, and a pipe
-    // or a file there answers its prompts without a person.
-    if matches!(mode, plan::Mode::Run { .. }) && matches!(input, Input::Argv(_)) && stdin_is_given()
-    {
-        if let Some(first) = script.commands.first_mut() {
-            first.stdin_given = true;
-        }
-    }
-    let set = inv.rules(analysis::programs(&script).as_deref())?;
-    Ok(analysis::evaluate(
-        input,
-        &script,
-        &set,
-        mode,
-        &process_env,
-        &runner(inv),
-    ))
-}
-
-/// Whether guard's own standard input is a pipe or a file (not a terminal, not
-/// `/dev/null`): what the child reads there was written by someone, not typed now.
-fn stdin_is_given() -> bool {
-    use nix::sys::stat::{SFlag, fstat};
-    use std::os::fd::AsFd;
-    let stdin = std::io::stdin();
-    fstat(stdin.as_fd()).is_ok_and(|st| {
-        let kind = SFlag::from_bits_truncate(st.st_mode) & SFlag::S_IFMT;
-        kind == SFlag::S_IFIFO || kind == SFlag::S_IFREG
-    })
 }

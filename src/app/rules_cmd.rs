@@ -15,8 +15,8 @@ use std::path::{Path, PathBuf};
 
 pub fn run(global: &GlobalArgs, cmd: RulesCmd) -> Result<i32, Error> {
     match cmd {
-        RulesCmd::List { json } => list(&super::resolve(global)?.rules(None)?, json),
-        RulesCmd::Show { id } => show(&super::resolve(global)?.rules(None)?, &id),
+        RulesCmd::List { json } => list(&super::wiring::resolve(global)?.rules(None)?, json),
+        RulesCmd::Show { id } => show(&super::wiring::resolve(global)?.rules(None)?, &id),
         RulesCmd::Test { files } => test(&files),
         RulesCmd::Lint { files } => lint(&files),
     }

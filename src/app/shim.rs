@@ -17,13 +17,7 @@ use crate::error::Error;
 use crate::exec;
 use crate::sanitize::sanitize;
 use std::ffi::{OsStr, OsString};
-use std::os::unix::ffi::OsStrExt;
 use std::path::{Path, PathBuf};
-
-/// The variable that carries the digests of commands a parent guard passed.
-pub const PASSED_VAR: &str = "GUARD_PASSED";
-/// At most this many digests are handed down.
-const MAX_PASSED: usize = 64;
 
 /// The program a shim stands for, when guard was started under another name.
 pub fn invoked_as(arg0: &OsStr) -> Option<OsString> {
@@ -36,105 +30,12 @@ pub fn invoked_as(arg0: &OsStr) -> Option<OsString> {
 /// Runs as the shim for `argv[0]`: the whole guarded flow, unless a parent guard has
 /// already passed exactly this command.
 pub fn run(argv: Vec<OsString>) -> Result<i32, Error> {
-    if let Some(parent) = passed_by_parent(&argv) {
-        record_pass(&argv, parent);
+    if let Some(parent) = super::passed::by_parent(&argv) {
+        super::passed::record(&argv, parent);
         return exec::run(&argv, &[]);
     }
-    let inv = super::resolve(&GlobalArgs::default())?;
+    let inv = super::wiring::resolve(&GlobalArgs::default())?;
     super::guarded::run(&inv, &crate::analysis::Input::Argv(argv))
-}
-
-/// The digest of one argv, as handed down in `GUARD_PASSED`.
-pub fn digest<S: AsRef<[u8]>>(argv: &[S]) -> String {
-    use sha2::{Digest, Sha256};
-    let mut h = Sha256::new();
-    for w in argv {
-        h.update(w.as_ref());
-        h.update([0]);
-    }
-    h.finalize()[..12]
-        .iter()
-        .map(|b| format!("{b:02x}"))
-        .collect()
-}
-
-/// `GUARD_PASSED` for a child: this guard's pid, then the digests of these argvs. A shim
-/// honours it only while this guard is its ancestor.
-pub fn passed_value<'a>(argvs: impl Iterator<Item = &'a [String]>) -> Option<String> {
-    let mut all: Vec<String> = Vec::new();
-    for argv in argvs.filter(|a| !a.is_empty()) {
-        let d = digest(argv);
-        if !all.contains(&d) {
-            all.push(d);
-        }
-    }
-    all.truncate(MAX_PASSED);
-    (!all.is_empty()).then(|| format!("{} {}", std::process::id(), all.join(" ")))
-}
-
-/// The pid of the ancestor guard that passed exactly `argv`, if one did: the value names
-/// a process that is an ancestor of this one and is the guard binary, and lists the
-/// argv's digest.
-fn passed_by_parent(argv: &[OsString]) -> Option<u32> {
-    let list = std::env::var(PASSED_VAR).ok()?;
-    let mut words = list.split_whitespace();
-    let pid: u32 = words.next()?.parse().ok()?;
-    let d = digest(&argv.iter().map(|a| a.as_bytes()).collect::<Vec<_>>());
-    if !words.any(|x| x == d) || !is_guard_ancestor(pid) {
-        return None;
-    }
-    Some(pid)
-}
-
-/// Whether `pid` is an ancestor of this process and runs the guard binary.
-fn is_guard_ancestor(pid: u32) -> bool {
-    let mut current = std::os::unix::process::parent_id();
-    for _ in 0..64 {
-        if current == pid {
-            return std::fs::metadata(format!("/proc/{pid}/exe"))
-                .is_ok_and(|m| crate::binary::is_guard_binary(&m));
-        }
-        if current <= 1 {
-            return false;
-        }
-        // The parent is the 4th field of /proc/PID/stat, after the `(comm)` field.
-        let Some(parent) = std::fs::read_to_string(format!("/proc/{current}/stat"))
-            .ok()
-            .and_then(|stat| {
-                let after = stat.rsplit_once(')')?.1;
-                after.split_whitespace().nth(1)?.parse().ok()
-            })
-        else {
-            return false;
-        };
-        current = parent;
-    }
-    false
-}
-
-/// A pass on a parent's decision is still on the record.
-fn record_pass(argv: &[OsString], parent: u32) {
-    use crate::store::AuditTrail;
-    let Ok(inv) = super::resolve(&GlobalArgs::default()) else {
-        return;
-    };
-    let (user, host) = (crate::identity::user(), crate::identity::host());
-    let record = crate::audit::Record {
-        kind: "decision".into(),
-        run: crate::hex::random_id().unwrap_or_default(),
-        time: crate::time::rfc3339(crate::time::now()),
-        requester: crate::gate::requester(&inv.settings),
-        host,
-        user,
-        cwd: crate::identity::cwd(),
-        command: crate::audit::redact(&crate::analysis::Input::Argv(argv.to_vec()).shown()),
-        gate: "passed".into(),
-        detail: format!("already decided by the guard run that started it (pid {parent})"),
-        ..crate::audit::Record::default()
-    };
-    if let Err(why) = super::store(&inv).append(record) {
-        eprintln!("guard: warning: {why}; the command runs without its audit record");
-    }
 }
 
 /// The default shim directory: `$XDG_DATA_HOME/guard/shims`, else
@@ -150,26 +51,6 @@ pub fn default_dir() -> Result<PathBuf, Error> {
 /// Whether `path` is a guard shim (a file that is the guard binary).
 pub fn is_shim(path: &Path) -> bool {
     std::fs::metadata(path).is_ok_and(|m| crate::binary::is_guard_binary(&m))
-}
-
-/// What the first `name` on PATH is: a guard shim, another program, or nothing.
-pub enum FirstOnPath {
-    Shim(PathBuf),
-    Program(PathBuf),
-    Missing,
-}
-
-pub fn first_on_path(name: &str) -> FirstOnPath {
-    let path = std::env::var_os("PATH");
-    for (candidate, m) in exec::on_path(OsStr::new(name), path.as_deref()) {
-        if crate::binary::is_guard_binary(&m) {
-            return FirstOnPath::Shim(candidate);
-        }
-        if exec::is_executable(&m) {
-            return FirstOnPath::Program(candidate);
-        }
-    }
-    FirstOnPath::Missing
 }
 
 /// The real program a shim named `name` runs.
@@ -195,7 +76,7 @@ fn install(global: &GlobalArgs, dir: Option<PathBuf>, programs: Vec<String>) -> 
     let names: Vec<String> = if explicit {
         programs
     } else {
-        let set = super::resolve(global)?.rules(None)?;
+        let set = super::wiring::resolve(global)?.rules(None)?;
         set.tools()
             .into_iter()
             .filter(|t| real_program(t).is_some())
@@ -306,10 +187,12 @@ fn list(dir: Option<PathBuf>) -> Result<i32, Error> {
     println!("shims in {}:", dir.display());
     for name in &names {
         let real = real_program(name).map_or("(not on PATH)".into(), |p| p.display().to_string());
-        let first = match first_on_path(name) {
-            FirstOnPath::Shim(_) => "guarded".to_string(),
-            FirstOnPath::Program(p) => format!("NOT guarded: {} comes first on PATH", p.display()),
-            FirstOnPath::Missing => "NOT guarded: not on PATH".to_string(),
+        let first = match exec::first_on_path(name) {
+            exec::FirstOnPath::Shim(_) => "guarded".to_string(),
+            exec::FirstOnPath::Program(p) => {
+                format!("NOT guarded: {} comes first on PATH", p.display())
+            }
+            exec::FirstOnPath::Missing => "NOT guarded: not on PATH".to_string(),
         };
         println!(
             "  {:<12} -> {}  ({})",

@@ -11,7 +11,9 @@
 //! that change set. Without it (and in `guard check`, which makes nothing) the argument
 //! rules stand.
 
-use super::{Action, Arg, Change, Format, Reader, Refined, Runner, Scope, os, split_args};
+use super::{
+    Action, Arg, Change, Format, Reader, Refined, Runner, Scope, Unreadable, os, split_args,
+};
 use crate::matcher::args::Grammar;
 use crate::shell::Command;
 
@@ -34,7 +36,7 @@ pub(super) fn reader(
     scope: Scope,
     runner: &dyn Runner,
     out: &mut Refined,
-) -> Option<Result<Reader, String>> {
+) -> Option<Result<Reader, Unreadable>> {
     let args = split_args(grammar, &cmd.argv[1..]);
     let positionals: Vec<&str> = args
         .iter()
@@ -88,9 +90,9 @@ pub(super) fn reader(
         ["cloudformation", "execute-change-set"]
     ) || (scope.plan_first && positionals == ["cloudformation", "deploy"]);
     if let (true, Some(n)) = (applies, repeated) {
-        return Some(Err(format!(
+        return Some(Err(Unreadable::NotRun(format!(
             "{n} is given more than once: which one the AWS CLI uses is not clear"
-        )));
+        ))));
     }
     match positionals.as_slice() {
         ["cloudformation", "execute-change-set"] => Some(Ok(describe(
@@ -109,9 +111,9 @@ pub(super) fn reader(
             let printed = match runner.capture(&os(make), &cmd.assignments) {
                 Ok(text) => text,
                 Err(why) => {
-                    return Some(Err(format!(
+                    return Some(Err(Unreadable::Tool(format!(
                         "plan_first: making the change set failed ({why})"
-                    )));
+                    ))));
                 }
             };
             out.plan_text.extend(printed.iter().copied());
@@ -139,14 +141,16 @@ pub(super) fn reader(
 }
 
 /// The resource changes in `describe-change-set` output.
-pub(super) fn changes(stdout: &[u8]) -> Result<Vec<Change>, String> {
+pub(super) fn changes(stdout: &[u8]) -> Result<Vec<Change>, Unreadable> {
     let v: serde_json::Value = serde_json::from_slice(stdout)
-        .map_err(|e| format!("not a change set description ({e})"))?;
-    let list = v["Changes"]
-        .as_array()
-        .ok_or("no `Changes` list in the change set description")?;
+        .map_err(|e| Unreadable::Format(format!("not a change set description ({e})")))?;
+    let list = v["Changes"].as_array().ok_or_else(|| {
+        Unreadable::Format("no `Changes` list in the change set description".into())
+    })?;
     if v["NextToken"].as_str().is_some_and(|t| !t.is_empty()) {
-        return Err("the change set has more changes than one page holds".into());
+        return Err(Unreadable::Format(
+            "the change set has more changes than one page holds".into(),
+        ));
     }
     let id = v["ChangeSetId"].as_str().unwrap_or_default();
     let mut out = Vec::new();
@@ -154,7 +158,7 @@ pub(super) fn changes(stdout: &[u8]) -> Result<Vec<Change>, String> {
         let rc = &c["ResourceChange"];
         let logical = rc["LogicalResourceId"]
             .as_str()
-            .ok_or("a change without a `LogicalResourceId`")?;
+            .ok_or_else(|| Unreadable::Format("a change without a `LogicalResourceId`".into()))?;
         let kind = rc["ResourceType"].as_str().unwrap_or("?");
         let address = match rc["PhysicalResourceId"].as_str() {
             Some(p) if !p.is_empty() => format!("{logical} ({kind} {p})"),

@@ -38,6 +38,24 @@ pub mod ids {
     pub const UNPINNED: &str = "plan.unpinned";
 }
 
+/// Why a plan could not be read. Every one leaves the argument rules in place, raised to
+/// at least confirm with the reason: failure is never permission.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum Unreadable {
+    /// guard does not run the tool here (a path, other commands first, terragrunt).
+    #[error("{0}")]
+    NotRun(String),
+    /// The tool could not start, failed or ran out of time.
+    #[error("{0}")]
+    Tool(String),
+    /// What it printed is not a plan guard understands.
+    #[error("{0}")]
+    Format(String),
+    /// A plan file could not be read, copied or kept.
+    #[error("{0}")]
+    File(String),
+}
+
 /// What a plan does to one resource.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
 pub enum Action {
@@ -101,13 +119,13 @@ pub trait Runner {
     /// Runs `argv`, with `env` added to its environment (the command's own `NAME=value`
     /// words: the profile or stack they select is the one the plan must come from), and
     /// returns its standard output, or why it failed.
-    fn capture(&self, argv: &[OsString], env: &[(String, String)]) -> Result<Vec<u8>, String>;
+    fn capture(&self, argv: &[OsString], env: &[(String, String)]) -> Result<Vec<u8>, Unreadable>;
     /// Reads a file (a saved plan, to hash it).
-    fn read(&self, path: &std::path::Path) -> Result<Vec<u8>, String>;
+    fn read(&self, path: &std::path::Path) -> Result<Vec<u8>, Unreadable>;
     /// A fresh path to save a plan to (plan_first), in a directory only this user reads.
-    fn plan_path(&self) -> Result<PathBuf, String>;
+    fn plan_path(&self) -> Result<PathBuf, Unreadable>;
     /// Saves `bytes` as `name` in that directory; returns the path.
-    fn save(&self, bytes: &[u8], name: &str) -> Result<PathBuf, String>;
+    fn save(&self, bytes: &[u8], name: &str) -> Result<PathBuf, Unreadable>;
 }
 
 /// What a tool's reader may do for one command.
@@ -206,12 +224,12 @@ pub fn refine(
         // The tools are run by name from PATH, never from a path the input names, and
         // only when nothing else in the input runs first.
         let guard_ok = if cmd.argv[0].contains('/') {
-            Err(format!(
+            Err(Unreadable::NotRun(format!(
                 "guard runs plan tools only by name, found on PATH (`{}` is a path)",
                 cmd.argv[0]
-            ))
+            )))
         } else if !single {
-            Err("other commands in the same input could make or change the plan before it is applied; guard reads a plan only when the apply is the whole command".to_string())
+            Err(Unreadable::NotRun("other commands in the same input could make or change the plan before it is applied; guard reads a plan only when the apply is the whole command".to_string()))
         } else {
             Ok(())
         };
@@ -248,7 +266,7 @@ pub fn refine(
 }
 
 /// The plan, read and hashed.
-fn read(reader: &Reader, runner: &dyn Runner) -> Result<Plan, String> {
+fn read(reader: &Reader, runner: &dyn Runner) -> Result<Plan, Unreadable> {
     let stdout = runner.capture(&reader.argv, &reader.env)?;
     let changes = match reader.format {
         Format::Terraform => terraform::changes(&stdout)?,
@@ -364,7 +382,7 @@ fn tool_reader(
     env: &dyn Fn(&str) -> Option<String>,
     runner: &dyn Runner,
     out: &mut Refined,
-) -> Option<Result<Reader, String>> {
+) -> Option<Result<Reader, Unreadable>> {
     match grammar.name.as_str() {
         "terraform" => terraform::reader(cmd, grammar, scope, env, runner, out),
         "terragrunt" => terraform::terragrunt(cmd, grammar),
@@ -397,7 +415,7 @@ fn is_whole(argv: &[OsString], cmd: &Command) -> bool {
             .all(|(a, b)| a.to_str() == Some(b.as_str()))
 }
 
-fn unreadable(cmd: &Command, reader: Option<&Reader>, why: &str) -> Finding {
+fn unreadable(cmd: &Command, reader: Option<&Reader>, why: &Unreadable) -> Finding {
     let source = reader.map_or_else(String::new, |r| format!("`{}`: ", shown_argv(&r.argv)));
     finding(
         cmd,

@@ -1,7 +1,7 @@
 //! The real [`Runner`]: the tools' read-only commands run as child processes bounded in
 //! time, and saved plans kept in guard's own plan directory, readable by this user only.
 
-use super::Runner;
+use super::{Runner, Unreadable};
 use std::ffi::OsString;
 use std::path::{Path, PathBuf};
 
@@ -22,18 +22,18 @@ impl ProcessRunner {
     }
 
     /// The plan directory, made private (0700) if it is not.
-    fn plans_dir(&self) -> Result<&Path, String> {
+    fn plans_dir(&self) -> Result<&Path, Unreadable> {
         use std::os::unix::fs::{DirBuilderExt, PermissionsExt};
         let dir = self
             .dir
             .as_deref()
-            .map_err(|e| format!("no place to keep plans: {e}"))?;
+            .map_err(|e| Unreadable::File(format!("no place to keep plans: {e}")))?;
         std::fs::DirBuilder::new()
             .recursive(true)
             .mode(0o700)
             .create(dir)
             .and_then(|()| std::fs::set_permissions(dir, std::fs::Permissions::from_mode(0o700)))
-            .map_err(|e| format!("cannot create {}: {e}", dir.display()))?;
+            .map_err(|e| Unreadable::File(format!("cannot create {}: {e}", dir.display())))?;
         Ok(dir)
     }
 
@@ -49,20 +49,22 @@ impl ProcessRunner {
 }
 
 impl Runner for ProcessRunner {
-    fn capture(&self, argv: &[OsString], env: &[(String, String)]) -> Result<Vec<u8>, String> {
-        crate::exec::capture(argv, env, self.timeout)
+    fn capture(&self, argv: &[OsString], env: &[(String, String)]) -> Result<Vec<u8>, Unreadable> {
+        crate::exec::capture(argv, env, self.timeout).map_err(Unreadable::Tool)
     }
 
-    fn read(&self, path: &Path) -> Result<Vec<u8>, String> {
-        std::fs::read(path).map_err(|e| format!("cannot read {}: {e}", path.display()))
+    fn read(&self, path: &Path) -> Result<Vec<u8>, Unreadable> {
+        std::fs::read(path)
+            .map_err(|e| Unreadable::File(format!("cannot read {}: {e}", path.display())))
     }
 
-    fn plan_path(&self) -> Result<PathBuf, String> {
-        let name = crate::hex::random_id().map_err(|e| format!("no randomness: {e}"))?;
+    fn plan_path(&self) -> Result<PathBuf, Unreadable> {
+        let name = crate::hex::random_id()
+            .map_err(|e| Unreadable::File(format!("no randomness for a plan's name: {e}")))?;
         Ok(self.plans_dir()?.join(format!("{name}.tfplan")))
     }
 
-    fn save(&self, bytes: &[u8], name: &str) -> Result<PathBuf, String> {
+    fn save(&self, bytes: &[u8], name: &str) -> Result<PathBuf, Unreadable> {
         use std::io::Write;
         use std::os::unix::fs::OpenOptionsExt;
         let path = self.plans_dir()?.join(name);
@@ -75,7 +77,9 @@ impl Runner for ProcessRunner {
             .open(&tmp)
             .and_then(|mut f| f.write_all(bytes))
             .and_then(|()| std::fs::rename(&tmp, &path))
-            .map_err(|e| format!("cannot save the plan to {}: {e}", path.display()))?;
+            .map_err(|e| {
+                Unreadable::File(format!("cannot save the plan to {}: {e}", path.display()))
+            })?;
         Ok(path)
     }
 }

@@ -50,18 +50,29 @@ fn is_yes_cluster(a: &Arg) -> bool {
 }
 
 /// The steps in `pulumi preview --json` output, one change per resource.
-pub(super) fn changes(stdout: &[u8]) -> Result<Vec<Change>, String> {
-    let v: serde_json::Value =
-        serde_json::from_slice(stdout).map_err(|e| format!("not pulumi's preview JSON ({e})"))?;
+pub(super) fn changes(stdout: &[u8]) -> Result<Vec<Change>, super::Unreadable> {
+    let v: serde_json::Value = serde_json::from_slice(stdout)
+        .map_err(|e| super::Unreadable::Format(format!("not pulumi's preview JSON ({e})")))?;
     let steps = match v.get("steps") {
-        Some(s) => s.as_array().ok_or("`steps` is not a list")?.clone(),
+        Some(s) => s
+            .as_array()
+            .ok_or_else(|| super::Unreadable::Format("`steps` is not a list".into()))?
+            .clone(),
         None if v.get("changeSummary").is_some() => Vec::new(),
-        None => return Err("no `steps` in the preview".into()),
+        None => {
+            return Err(super::Unreadable::Format(
+                "no `steps` in the preview".into(),
+            ));
+        }
     };
     let mut out: Vec<Change> = Vec::new();
     for step in &steps {
-        let op = step["op"].as_str().ok_or("a step without an `op`")?;
-        let urn = step["urn"].as_str().ok_or("a step without a `urn`")?;
+        let op = step["op"]
+            .as_str()
+            .ok_or_else(|| super::Unreadable::Format("a step without an `op`".into()))?;
+        let urn = step["urn"]
+            .as_str()
+            .ok_or_else(|| super::Unreadable::Format("a step without a `urn`".into()))?;
         let change = Change {
             address: urn.to_string(),
             action: action(op),

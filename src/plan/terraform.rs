@@ -6,7 +6,9 @@
 //! removes from state. With `plan_first`, an apply without a plan file is planned to a
 //! saved file first and the apply is rewritten to apply exactly that file.
 
-use super::{Action, Arg, Change, Format, Reader, Refined, Runner, Scope, os, split_args};
+use super::{
+    Action, Arg, Change, Format, Reader, Refined, Runner, Scope, Unreadable, os, split_args,
+};
 use crate::matcher::args::Grammar;
 use crate::shell::Command;
 use std::path::PathBuf;
@@ -33,7 +35,7 @@ pub(super) fn reader(
     env: &dyn Fn(&str) -> Option<String>,
     runner: &dyn Runner,
     out: &mut Refined,
-) -> Option<Result<Reader, String>> {
+) -> Option<Result<Reader, Unreadable>> {
     let args = split_args(grammar, &cmd.argv[1..]);
     let sub = args.iter().position(|a| matches!(a, Arg::Positional(_)))?;
     if !matches!(&args[sub], Arg::Positional(p) if p == "apply") {
@@ -50,9 +52,9 @@ pub(super) fn reader(
     }
     let chdirs: Vec<&Arg> = globals.iter().filter(|a| is(a, &["-chdir"])).collect();
     if chdirs.len() > 1 {
-        return Some(Err(
+        return Some(Err(Unreadable::NotRun(
             "-chdir is given more than once: which directory terraform uses is not clear".into(),
-        ));
+        )));
     }
     // Terraform adds TF_CLI_ARGS and TF_CLI_ARGS_apply to the command line: a plan file
     // given there is applied without being named here.
@@ -64,9 +66,9 @@ pub(super) fn reader(
             .unwrap_or_default();
         let words = crate::matcher::args::split_env_words(&value);
         if let Some(w) = words.iter().find(|w| !w.starts_with('-')) {
-            return Some(Err(format!(
+            return Some(Err(Unreadable::NotRun(format!(
                 "{var} gives `{w}` as an argument; guard reads only a plan file named on the command line"
-            )));
+            ))));
         }
     }
     let program = cmd.argv[0].clone();
@@ -89,7 +91,9 @@ pub(super) fn reader(
         };
         // A pipe or a device gives whatever its writer sends, each time it is read.
         if std::fs::metadata(&path).is_ok_and(|m| !m.is_file()) {
-            return Some(Err(format!("`{file}` is not a regular file")));
+            return Some(Err(Unreadable::File(format!(
+                "`{file}` is not a regular file"
+            ))));
         }
         let show_file = if scope.whole {
             // A run reads the plan once, into a copy only this user can write, and
@@ -150,7 +154,11 @@ pub(super) fn reader(
     );
     match runner.capture(&os(plan), &cmd.assignments) {
         Ok(text) => out.plan_text.extend(text),
-        Err(why) => return Some(Err(format!("plan_first: the plan failed ({why})"))),
+        Err(why) => {
+            return Some(Err(Unreadable::Tool(format!(
+                "plan_first: the plan failed ({why})"
+            ))));
+        }
     }
     let mut apply = vec![program.clone()];
     apply.extend(global_words.iter().cloned());
@@ -176,7 +184,7 @@ pub(super) fn reader(
 
 /// `terragrunt apply PLANFILE` (also `run apply`, `run-all apply`): guard does not read
 /// terragrunt's plans, so a saved plan it applies is unreadable, at least confirm.
-pub(super) fn terragrunt(cmd: &Command, grammar: &Grammar) -> Option<Result<Reader, String>> {
+pub(super) fn terragrunt(cmd: &Command, grammar: &Grammar) -> Option<Result<Reader, Unreadable>> {
     let positionals: Vec<String> = split_args(grammar, &cmd.argv[1..])
         .into_iter()
         .filter_map(|a| match a {
@@ -186,39 +194,41 @@ pub(super) fn terragrunt(cmd: &Command, grammar: &Grammar) -> Option<Result<Read
         .collect();
     let apply = positionals.iter().position(|p| p == "apply")?;
     (positionals.len() > apply + 1).then(|| {
-        Err("guard does not read terragrunt plans; review it with `terragrunt show` and apply it with terraform through guard".into())
+        Err(Unreadable::NotRun("guard does not read terragrunt plans; review it with `terragrunt show` and apply it with terraform through guard".into()))
     })
 }
 
 /// Copies the plan file into guard's own plan directory, named by its digest.
-fn copy_plan(path: &std::path::Path, runner: &dyn Runner) -> Result<PathBuf, String> {
+fn copy_plan(path: &std::path::Path, runner: &dyn Runner) -> Result<PathBuf, Unreadable> {
     let bytes = runner.read(path)?;
     runner.save(&bytes, &format!("{}.tfplan", super::sha256(&bytes)))
 }
 
 /// The resource changes in `terraform show -json` output.
-pub(super) fn changes(stdout: &[u8]) -> Result<Vec<Change>, String> {
-    let v: serde_json::Value =
-        serde_json::from_slice(stdout).map_err(|e| format!("not the JSON plan format ({e})"))?;
+pub(super) fn changes(stdout: &[u8]) -> Result<Vec<Change>, Unreadable> {
+    let v: serde_json::Value = serde_json::from_slice(stdout)
+        .map_err(|e| Unreadable::Format(format!("not the JSON plan format ({e})")))?;
     let version = v["format_version"].as_str().unwrap_or_default();
     if !version.starts_with("1.") {
-        return Err(format!(
+        return Err(Unreadable::Format(format!(
             "format_version `{version}` is not one guard reads (1.x)"
-        ));
+        )));
     }
     let Some(list) = v.get("resource_changes") else {
         // A plan with nothing to change may leave the list out.
         return Ok(Vec::new());
     };
-    let list = list.as_array().ok_or("`resource_changes` is not a list")?;
+    let list = list
+        .as_array()
+        .ok_or_else(|| Unreadable::Format("`resource_changes` is not a list".into()))?;
     list.iter()
         .map(|rc| {
-            let address = rc["address"]
-                .as_str()
-                .ok_or("a resource change without an `address`")?;
+            let address = rc["address"].as_str().ok_or_else(|| {
+                Unreadable::Format("a resource change without an `address`".into())
+            })?;
             let actions: Vec<&str> = rc["change"]["actions"]
                 .as_array()
-                .ok_or_else(|| format!("`{address}` has no `change.actions`"))?
+                .ok_or_else(|| Unreadable::Format(format!("`{address}` has no `change.actions`")))?
                 .iter()
                 .map(|a| a.as_str().unwrap_or("?"))
                 .collect();

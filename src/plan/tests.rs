@@ -12,13 +12,13 @@ fn fixture(rel: &str) -> Vec<u8> {
 
 /// Answers every command with one output; records the commands.
 struct Fake {
-    answer: Result<Vec<u8>, String>,
+    answer: Result<Vec<u8>, Unreadable>,
     file: Vec<u8>,
     ran: RefCell<Vec<String>>,
 }
 
 impl Fake {
-    fn new(answer: Result<Vec<u8>, String>) -> Fake {
+    fn new(answer: Result<Vec<u8>, Unreadable>) -> Fake {
         Fake {
             answer,
             file: b"plan file bytes".to_vec(),
@@ -28,20 +28,20 @@ impl Fake {
 }
 
 impl Runner for Fake {
-    fn capture(&self, argv: &[OsString], _: &[(String, String)]) -> Result<Vec<u8>, String> {
+    fn capture(&self, argv: &[OsString], _: &[(String, String)]) -> Result<Vec<u8>, Unreadable> {
         self.ran.borrow_mut().push(shown_argv(argv));
         if argv.iter().any(|a| a == "plan") {
             return Ok(b"Plan: 1 to add\n".to_vec());
         }
         self.answer.clone()
     }
-    fn read(&self, _: &std::path::Path) -> Result<Vec<u8>, String> {
+    fn read(&self, _: &std::path::Path) -> Result<Vec<u8>, Unreadable> {
         Ok(self.file.clone())
     }
-    fn plan_path(&self) -> Result<PathBuf, String> {
+    fn plan_path(&self) -> Result<PathBuf, Unreadable> {
         Ok(PathBuf::from("/state/plans/p1.tfplan"))
     }
-    fn save(&self, _: &[u8], name: &str) -> Result<PathBuf, String> {
+    fn save(&self, _: &[u8], name: &str) -> Result<PathBuf, Unreadable> {
         self.ran.borrow_mut().push(format!("save {name}"));
         Ok(PathBuf::from("/state/plans").join(name))
     }
@@ -104,11 +104,13 @@ fn terraform_plans_read_every_documented_action() {
     assert!(
         read("malformed")
             .unwrap_err()
+            .to_string()
             .contains("not the JSON plan format")
     );
     assert!(
         read("unknown-format")
             .unwrap_err()
+            .to_string()
             .contains("format_version `2.0`")
     );
 }
@@ -273,7 +275,7 @@ fn a_plan_is_trusted_only_when_its_apply_is_the_whole_input() {
 fn an_unreadable_plan_keeps_the_argument_rules_and_is_at_least_confirm() {
     let set = rules();
     for answer in [
-        Err("timed out after 120s".to_string()),
+        Err(Unreadable::Tool("timed out after 120s".to_string())),
         Ok(fixture("terraform/malformed.json")),
         Ok(fixture("terraform/unknown-format.json")),
     ] {

@@ -9,10 +9,12 @@
 mod launchers;
 pub mod own;
 mod parse;
+mod piped;
 mod plain;
 mod runners;
 mod setup;
 mod simple;
+mod syntax;
 mod unwrap;
 mod words;
 

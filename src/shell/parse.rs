@@ -15,6 +15,7 @@
 //! Bounds: input over [`MAX_INPUT`] bytes, nesting over [`MAX_DEPTH`] levels or more than
 //! [`MAX_COMMANDS`] commands is an error, so no input makes guard hang or overflow.
 
+use super::syntax::{check_brackets, parse_program, to_syntax_error};
 use super::{Command, SyntaxError};
 use brush_parser::ast;
 use std::collections::HashMap;
@@ -35,7 +36,7 @@ pub(super) const MAX_VALUE: usize = 64 * 1024;
 /// Most positional parameters guard keeps.
 const MAX_VALUE_WORDS: usize = 1024;
 /// Deepest bracket nesting handed to the parser (its grammar recurses).
-const MAX_BRACKETS: usize = 96;
+pub(super) const MAX_BRACKETS: usize = 96;
 
 /// Something guard cannot see through.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -244,118 +245,6 @@ pub fn from_argv(argv: &[String]) -> Result<Script, SyntaxError> {
     let mut w = Walker::new("");
     w.emit(argv.to_vec(), Vec::new(), false, &[], &Stdin::Inherited)?;
     Ok(w.out)
-}
-
-pub(super) fn parse_program(text: &str) -> Result<ast::Program, SyntaxError> {
-    check_brackets(text)?;
-    let mut parser = brush_parser::Parser::new(
-        std::io::Cursor::new(text),
-        &brush_parser::ParserOptions::default(),
-    );
-    parser
-        .parse_program()
-        .map_err(|e| to_syntax_error(text, &e))
-}
-
-fn to_syntax_error(text: &str, e: &brush_parser::ParseError) -> SyntaxError {
-    let offset = match e {
-        brush_parser::ParseError::ParsingNear(p) => char_to_byte(text, p.index),
-        brush_parser::ParseError::Tokenizing {
-            position: Some(p), ..
-        } => char_to_byte(text, p.index),
-        _ => text.len(),
-    };
-    SyntaxError {
-        message: e.to_string(),
-        offset,
-    }
-}
-
-/// Refuses what the parser cannot be trusted with: bracket nesting deep enough to exhaust
-/// its stack, and a heredoc delimiter written as a command substitution (`<<$(  `),
-/// on which brush-parser 0.4's tokenizer allocates without end.
-fn check_brackets(text: &str) -> Result<(), SyntaxError> {
-    let bytes = text.as_bytes();
-    let mut at = 0;
-    while let Some(found) = text[at..].find("<<") {
-        // A run of `<`: two is a heredoc, three a here-string, more is `<<<` then `<<`.
-        let i = at + found;
-        let run = bytes[i..].iter().take_while(|&&b| b == b'<').count();
-        at = i + run;
-        // `\<` is a literal `<`: it does not count toward the operator.
-        let escaped = usize::from(i > 0 && bytes[i - 1] == b'\\');
-        if run - escaped == 3 {
-            continue;
-        }
-        let after = text[i + run..]
-            .trim_start_matches('-')
-            .trim_start_matches([' ', '\t']);
-        // A quoted delimiter runs to its closing quote; an unclosed one is refused.
-        let quoted = after.chars().next().filter(|c| *c == '"' || *c == '\'');
-        let delimiter = match quoted {
-            // The word goes on after the closing quote (`'F'$(...)`): check all of it.
-            Some(q) => match after[1..].find(q) {
-                Some(end) => after
-                    .split([' ', '\t', '\n'])
-                    .next()
-                    .filter(|w| w.len() > end + 2)
-                    .unwrap_or(&after[1..=end]),
-                None => "$(",
-            },
-            None => after
-                .split([' ', '\t', '\n', ';', '|', '&', ')', '<', '>'])
-                .next()
-                .unwrap_or_default(),
-        };
-        let word: String = delimiter
-            .chars()
-            .filter(|c| !matches!(c, '\'' | '"' | '\\'))
-            .collect();
-        // Inside a substitution, a heredoc whose closing line never comes sends the
-        // tokenizer into the same endless loop.
-        let in_substitution = text[..i].contains("$(") || text[..i].contains('`');
-        let closed = text[i..]
-            .lines()
-            .skip(1)
-            .any(|l| l.trim_start_matches('\t') == word);
-        if word.is_empty()
-            || delimiter.contains("$(")
-            || delimiter.contains('`')
-            || delimiter.contains("${")
-            || (in_substitution && !closed)
-        {
-            return Err(SyntaxError {
-                                message: "a heredoc with no delimiter, or one written as an expansion: guard does not read it".into(),
-                offset: i,
-            });
-        }
-    }
-    let mut depth: usize = 0;
-    for (i, c) in text.char_indices() {
-        match c {
-            '(' | '{' | '[' | '`' => {
-                depth += 1;
-                if depth > MAX_BRACKETS {
-                    return Err(SyntaxError {
-                        message: format!("nested more than {MAX_BRACKETS} brackets deep"),
-                        offset: i,
-                    });
-                }
-            }
-            ')' | '}' | ']' => depth = depth.saturating_sub(1),
-            _ => {}
-        }
-    }
-    Ok(())
-}
-
-pub(super) fn char_to_byte(text: &str, chars: usize) -> usize {
-    if text.is_ascii() {
-        return chars.min(text.len());
-    }
-    text.char_indices()
-        .nth(chars)
-        .map_or(text.len(), |(b, _)| b)
 }
 
 impl<'t> Walker<'t> {

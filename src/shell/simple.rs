@@ -1,7 +1,9 @@
 //! Simple commands: words, assignments, redirections, aliases, function calls, and what
 //! a command's wrappers run in turn. Part of the walk in `parse.rs`.
 
-use super::parse::{Concern, MAX_COMMANDS, MAX_DEPTH, Stdin, Walker, char_to_byte};
+use super::parse::{Concern, MAX_COMMANDS, MAX_DEPTH, Stdin, Walker};
+use super::piped::{known_or_not, literal_output};
+use super::syntax::char_to_byte;
 use super::unwrap::{self, Inner};
 use super::words::{self, Expanded};
 use super::{Command, SyntaxError};
@@ -523,85 +525,5 @@ impl Walker<'_> {
             source: source.to_string(),
             origin,
         });
-    }
-}
-
-/// Text whose value guard knows, or an unknown source when it depends on expansions.
-fn known_or_not(e: Expanded, what: &str) -> Stdin {
-    // A heredoc with `$HOME` in it is still mostly known: the commands in it are
-    // read; a body that is nothing but an expansion (`<<< "$X"`) is not.
-    let only_expansions = !e.literal && e.fixed == 0;
-    if only_expansions {
-        Stdin::Unknown(format!("{what} holding a value only known when it runs"))
-    } else {
-        Stdin::text(e.text)
-    }
-}
-
-/// What `echo`, `printf`, `cat` and `tee` of literal text write, so `echo 'cmd' | sh`
-/// can be read.
-fn literal_output(argv: &[String], words: &[Expanded], stdin: &Stdin) -> Stdin {
-    let unknown = || Stdin::Unknown(format!("the output of {}", argv[0]));
-    // A tool's own setup code (`pyenv init -`, `kubectl completion bash`): known harmless.
-    if words.iter().all(|w| w.literal) && super::setup::prints_setup_code(argv) {
-        return Stdin::text(String::new());
-    }
-    if !words.iter().all(|w| w.literal) {
-        return unknown();
-    }
-    match argv[0].as_str() {
-        "echo" => {
-            let mut args = &argv[1..];
-            let mut escapes = false;
-            while let Some(flag) = args.first().filter(|a| {
-                a.len() > 1 && a.starts_with('-') && a[1..].chars().all(|c| "neE".contains(c))
-            }) {
-                escapes |= flag.contains('e');
-                args = &args[1..];
-            }
-            let text = args.join(" ");
-            // dash's echo (the /bin/sh of Debian and Ubuntu) always reads escapes, bash's
-            // only with -e: text with a backslash may be read either way, so both
-            // readings are what it writes.
-            if !escapes && text.contains('\\') {
-                let decoded = words::decode_echo(&text);
-                return Stdin::text(if decoded == text {
-                    text + "\n"
-                } else {
-                    format!("{text}\n{decoded}\n")
-                });
-            }
-            Stdin::text(
-                if escapes {
-                    words::decode_ansi_c(&text)
-                } else {
-                    text
-                } + "\n",
-            )
-        }
-        "printf" => {
-            let Some(format) = argv.get(1) else {
-                return unknown();
-            };
-            let mut text = words::decode_ansi_c(format);
-            for arg in &argv[2..] {
-                match ["%s", "%b", "%d"].iter().filter_map(|p| text.find(p)).min() {
-                    // `%b` reads escapes in its argument; `%s` and `%d` do not.
-                    Some(at) if text[at..].starts_with("%b") => {
-                        text.replace_range(at..at + 2, &words::decode_printf_b(arg))
-                    }
-                    Some(at) => text.replace_range(at..at + 2, arg),
-                    None => {
-                        text.push(' ');
-                        text.push_str(arg);
-                    }
-                }
-            }
-            Stdin::text(text)
-        }
-        // `cat`, `cat -` and `tee FILE...` pass their input through.
-        "cat" if argv[1..].iter().all(|a| a == "-") => stdin.clone(),
-        "tee" => stdin.clone(),
-        _ => unknown(),
     }
 }

@@ -38,10 +38,6 @@ impl Team {
         std::fs::write(keys.join("allowed_signers"), signers).unwrap();
         std::fs::create_dir_all(s.path("home/.ssh")).unwrap();
         std::fs::copy(keys.join("alice.pub"), s.path("home/.ssh/id_ed25519.pub")).unwrap();
-        s.user_config(&format!(
-            "[approvals]\nallowed_signers = {:?}\nprincipal = \"alice@test\"\n{extra_config}",
-            keys.join("allowed_signers")
-        ));
         // A stand-in terraform that records it ran.
         s.write(
             "bin/terraform",
@@ -52,7 +48,17 @@ impl Team {
             .arg(s.path("bin/terraform"))
             .status()
             .unwrap();
-        Team { s, keys }
+        let t = Team { s, keys };
+        t.config(extra_config);
+        t
+    }
+
+    /// Writes alice's user config: the approvers file, her principal, and `extra`.
+    fn config(&self, extra: &str) {
+        self.s.user_config(&format!(
+            "[approvals]\nallowed_signers = {:?}\nprincipal = \"alice@test\"\n{extra}",
+            self.keys.join("allowed_signers")
+        ));
     }
 
     fn path_env(&self) -> String {
@@ -125,6 +131,28 @@ fn without_a_token_the_refusal_carries_the_request() {
     assert!(err.contains("guard approve guard-request-v1."), "{err}");
     assert!(err.contains("requester: alice@test"), "{err}");
     assert_eq!(t.ran(), "", "nothing ran");
+}
+
+/// The decision record and the spent approval are committed together: a record that
+/// cannot be written refuses the command and leaves the approval unspent, to be used
+/// once the log is fixed (before, the nonce was spent first and the approval burned).
+#[test]
+fn an_unwritable_decision_record_leaves_the_approval_unspent() {
+    // (The breaker is off: it would fail closed on the unreadable log first.)
+    let t = Team::new("[audit]\npath = \"/dev/null/audit.jsonl\"\n[breaker]\nenabled = false\n");
+    let token = t.approve("bob", &t.code(DESTROY));
+    t.run_with(&[&token], DESTROY)
+        .expect_code(77)
+        .stderr_has("the audit record could not be written first")
+        .stderr_has("the approval was not spent");
+    assert_eq!(t.ran(), "", "nothing ran");
+    t.config("");
+    t.run_with(&[&token], DESTROY).expect_code(0);
+    assert_eq!(t.ran(), "destroy\n");
+    t.run_with(&[&token], DESTROY)
+        .expect_code(77)
+        .stderr_has("already used");
+    assert_eq!(t.ran(), "destroy\n", "once");
 }
 
 #[test]

@@ -284,3 +284,43 @@ fn the_hook_decides_with_the_config_it_was_given() {
     assert_eq!(d, "deny", "{reason}");
     assert!(reason.contains("deployctl"), "{reason}");
 }
+
+/// A hook's denial is on the audit trail (it used to be counted on the breaker only),
+/// so a breaker rebuilt from the trail counts it too; an `ask` is on the record but is
+/// the agent's prompt, not guard's pass, and never counts.
+#[test]
+fn hook_denials_are_on_the_record_and_a_rebuilt_breaker_counts_them() {
+    let s = Sandbox::new();
+    s.user_config("[breaker]\nmax_refusals = 1\n");
+    let (_, out, _) = hook(&s, &bash("terraform destroy -auto-approve"));
+    assert_eq!(decision(&out).0, "deny");
+    let (_, out, _) = hook(&s, &bash("git push --force origin main"));
+    assert_eq!(decision(&out).0, "ask");
+    let log = std::fs::read_to_string(s.path("home/.local/state/guard/audit.jsonl")).unwrap();
+    let records: Vec<serde_json::Value> = log
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    let denied = records
+        .iter()
+        .find(|r| r["command"] == "terraform destroy -auto-approve")
+        .unwrap_or_else(|| panic!("no record of the denial: {log}"));
+    assert_eq!(denied["gate"], "refused");
+    assert_eq!(denied["decision"], "two-person");
+    assert_eq!(denied["agent"], "claude-code");
+    assert_eq!(denied["key"], "agent:claude-code/abc123");
+    let asked = records
+        .iter()
+        .find(|r| r["command"] == "git push --force origin main")
+        .unwrap_or_else(|| panic!("no record of the ask: {log}"));
+    assert_eq!(asked["gate"], "asked");
+    // The state is lost; rebuilt from the trail, one refusal is still counted (and the
+    // ask is not), so one more opens the breaker.
+    std::fs::remove_file(s.path("home/.local/state/guard/breaker.json")).unwrap();
+    let (_, out, _) = hook(&s, &bash("terraform destroy -auto-approve"));
+    assert_eq!(decision(&out).0, "deny");
+    let (_, out, _) = hook(&s, &bash("git push --force origin main"));
+    let (d, reason) = decision(&out);
+    assert_eq!(d, "deny", "{reason}");
+    assert!(reason.contains("circuit breaker is open"), "{reason}");
+}

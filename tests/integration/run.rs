@@ -215,3 +215,27 @@ fn child_killed_by_forwarded_sigterm_makes_guard_exit_143() {
     let out = child.wait_with_output().unwrap();
     assert_eq!(out.status.code(), Some(143));
 }
+
+/// With neither HOME nor XDG_STATE_HOME, guard's state has no safe place: it is never put
+/// in a shared directory such as /tmp. An allowed command still runs (with a warning);
+/// reading the state is an I/O error that says why.
+#[test]
+fn without_home_the_state_has_no_place_and_never_goes_to_tmp() {
+    let s = Sandbox::new();
+    let no_home = |mut c: crate::util::Cmd| {
+        c.0.env_remove("HOME").env_remove("XDG_STATE_HOME");
+        c
+    };
+    no_home(s.guard().args(["--", "true"]))
+        .run()
+        .expect_code(0)
+        .stderr_has("no safe place")
+        .stderr_has("runs without its audit record");
+    no_home(s.guard().args(["breaker", "status"]))
+        .run()
+        .expect_code(77)
+        .stderr_has("neither HOME nor XDG_STATE_HOME is set");
+    no_home(s.guard().args(["-c", "git push --force origin main"]))
+        .run()
+        .expect_code(77);
+}

@@ -245,7 +245,7 @@ fn a_forged_pass_is_refused() {
     let shims = s.path("shims");
     install(&s, &shims, &["git"]);
     let argv = ["git", "push", "--force", "origin", "main"];
-    let d = guard::app::shim::digest(&argv);
+    let d = guard::app::passed::digest(&argv);
     for value in [
         format!("1 {d}"),
         format!("{} {d}", std::process::id()),

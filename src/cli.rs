@@ -15,8 +15,8 @@ Examples:
   guard rules list                        the rules in force
 
 Exit codes: the child's own status when it ran (128+N if killed by signal N);
-77 refused by policy, 78 bad configuration, 64 usage error, 126 cannot execute,
-127 program not found.";
+77 refused by policy, 78 bad configuration, 64 usage error, 74 a file or guard's
+state could not be read or written, 126 cannot execute, 127 program not found.";
 
 /// Stands between you and the tools that can destroy infrastructure: reads what is about
 /// to run, decides how dangerous it is, asks the right people, and runs it.

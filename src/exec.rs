@@ -49,6 +49,19 @@ fn install(signal: Signal, handler: extern "C" fn(c_int)) {
     let _ = unsafe { sigaction(signal, &action) };
 }
 
+/// A child process of `program`: every child guard starts is made here, so every one
+/// gives up guard's group before it runs (see `privilege`).
+pub fn command(program: impl AsRef<OsStr>) -> Command {
+    let mut cmd = Command::new(program);
+    // SAFETY: between fork and exec the child only calls setresgid(2) and setrlimit(2),
+    // which are async-signal-safe, and touches no memory shared with the parent.
+    #[allow(unsafe_code)]
+    unsafe {
+        cmd.pre_exec(crate::privilege::drop_in_child);
+    }
+    cmd
+}
+
 /// Finds `program` the way a shell does: a name with a `/` is a path, anything else is
 /// searched for in `PATH` (an empty entry is the current directory).
 pub fn resolve(program: &OsStr, path_var: Option<&OsStr>) -> Result<PathBuf, Error> {
@@ -161,7 +174,7 @@ pub fn capture(
         return Err("nothing to run".into());
     };
     let path = resolve(program, std::env::var_os("PATH").as_deref()).map_err(|e| e.to_string())?;
-    let mut cmd = Command::new(&path);
+    let mut cmd = command(&path);
     cmd.arg0(program)
         .args(args)
         .envs(env.iter().map(|(k, v)| (k, v)));
@@ -266,7 +279,7 @@ pub fn run_path(
     if early != 0 {
         return Ok(128 + early);
     }
-    let mut child = Command::new(path)
+    let mut child = command(path)
         .arg0(arg0)
         .args(args)
         .envs(env.iter().map(|(k, v)| (k, v)))

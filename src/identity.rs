@@ -37,13 +37,14 @@ fn home() -> Option<PathBuf> {
 }
 
 /// The public keys in the requester's `~/.ssh`: a token signed with one of them is a
-/// self-approval, whatever principal the approvers file gives the key.
-pub fn own_keys() -> Vec<KeyData> {
+/// self-approval, whatever principal the approvers file gives the key. (The keys the
+/// requester's SSH agent holds are added by the caller, which may run `ssh-add`.)
+pub fn own_key_files() -> Vec<KeyData> {
     let account_home = nix::unistd::User::from_uid(nix::unistd::getuid())
         .ok()
         .flatten()
         .map(|u| u.dir);
-    let mut texts: Vec<String> = [home(), account_home]
+    let texts: Vec<String> = [home(), account_home]
         .into_iter()
         .flatten()
         .filter_map(|h| std::fs::read_dir(h.join(".ssh")).ok())
@@ -51,20 +52,6 @@ pub fn own_keys() -> Vec<KeyData> {
         .filter(|p| p.extension().is_some_and(|x| x == "pub"))
         .filter_map(|p| std::fs::read_to_string(p).ok())
         .collect();
-    // Keys the requester's SSH agent holds are theirs too.
-    if std::env::var_os("SSH_AUTH_SOCK").is_some() {
-        let listed = std::process::Command::new("ssh-add")
-            .arg("-L")
-            .stderr(std::process::Stdio::null())
-            .output();
-        if let Ok(out) = listed {
-            texts.extend(
-                String::from_utf8_lossy(&out.stdout)
-                    .lines()
-                    .map(str::to_string),
-            );
-        }
-    }
     texts
         .iter()
         .filter_map(|t| PublicKey::from_openssh(t.trim()).ok())

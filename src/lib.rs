@@ -37,6 +37,7 @@ pub mod identity;
 pub mod matcher;
 pub mod plan;
 pub mod policy;
+pub mod privilege;
 pub mod report;
 pub mod rules;
 pub mod sanitize;

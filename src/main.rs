@@ -5,6 +5,8 @@ use guard::error::Error;
 use guard::exit_code::ExitCode;
 
 fn main() {
+    // Before anything else: whether guard runs with its own group, and no core dumps if so.
+    guard::privilege::init();
     restore_sigpipe();
     // Started through a shim (a link named after the program): NAME ARGS is the command.
     let mut args = std::env::args_os();

@@ -5,6 +5,12 @@
 
 use std::path::PathBuf;
 
+/// The system config: root's, the only layer a protected install trusts for where state
+/// lives and who is who.
+pub const SYSTEM_CONFIG: &str = "/etc/guard/config.toml";
+/// A protected install's state directory (group `guard`, closed to everyone else).
+pub const PROTECTED_STATE: &str = "/var/lib/guard";
+
 /// Everything but the rules.
 #[derive(Debug, Clone, Default)]
 pub struct Settings {
@@ -12,13 +18,21 @@ pub struct Settings {
     pub audit: Audit,
     pub plans: Plans,
     pub breaker: BreakerLimits,
+    /// guard runs protected: installed setgid to its group, with a system config. State
+    /// paths and identities then come only from the system config and fixed defaults.
+    pub protected: bool,
 }
 
 /// `[approvals]` after every layer, with defaults.
 #[derive(Debug, Clone)]
 pub struct Approvals {
     pub allowed_signers: Option<PathBuf>,
+    /// The requester's principal: in a protected install, the system config's
+    /// `[principals]` entry for the account; else `[approvals] principal`.
     pub principal: Option<String>,
+    /// In a protected install, the account that has no `[principals]` entry: its
+    /// approvals cannot be told apart from its own signature, so none verifies.
+    pub unmapped: Option<String>,
     /// Seconds a new request stays approvable.
     pub lifetime: u64,
     pub max_lifetime: u64,
@@ -34,6 +48,7 @@ impl Default for Approvals {
         Approvals {
             allowed_signers: None,
             principal: None,
+            unmapped: None,
             lifetime: 15 * 60,
             max_lifetime: 60 * 60,
             required: 1,

@@ -55,8 +55,9 @@ const LAYERS: &[&[&str]] = &[
         "binary",
         "exit_code",
         "finding",
+        "time",
     ],
-    &["decision", "glob", "hex", "time", "sanitize", "style"],
+    &["decision", "glob", "hex", "privilege", "sanitize", "style"],
 ];
 
 fn rank(module: &str) -> Option<usize> {
@@ -191,6 +192,21 @@ fn every_import_points_down_the_flow() {
         found.is_empty(),
         "imports against the flow:\n  {}",
         found.join("\n  ")
+    );
+}
+
+/// Every child guard starts is made by `exec::command`, which gives up guard's group in
+/// the child: a `Command::new` anywhere else would run a program with it.
+#[test]
+fn only_exec_makes_child_processes() {
+    let spawning: Vec<String> = sources()
+        .into_iter()
+        .filter(|(m, text)| m != "exec" && code(text).contains("Command::new"))
+        .map(|(m, _)| m)
+        .collect();
+    assert!(
+        spawning.is_empty(),
+        "Command::new outside exec: {spawning:?}"
     );
 }
 

@@ -488,7 +488,7 @@ fn hooks(r: &mut Report, agent: &Agent, hook: &Hook) {
 /// Runs an installed hook command as the agent would, on a `terraform destroy` call,
 /// and checks that it is refused.
 fn simulate(agent: &Agent, hook: &Hook, command: &str) -> Result<(), String> {
-    use std::process::{Command, Stdio};
+    use std::process::Stdio;
     // Only guard's own hook command is run: a settings file (a project's, say) could
     // name anything, and doctor must not run it.
     let words =
@@ -521,7 +521,7 @@ fn simulate(agent: &Agent, hook: &Hook, command: &str) -> Result<(), String> {
         "guard-doctor-{}",
         crate::hex::random_id().unwrap_or_default()
     ));
-    let out = Command::new(&path)
+    let out = crate::exec::command(&path)
         .args(["hook", name])
         .env("XDG_STATE_HOME", &state)
         .stdin(Stdio::from(file))

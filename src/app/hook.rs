@@ -303,9 +303,8 @@ fn decide_in_child(
     time: std::time::Duration,
 ) -> Result<Checked, String> {
     use std::os::unix::process::CommandExt;
-    use std::process::Command;
     let exe = std::env::current_exe().map_err(|e| format!("cannot find its own binary: {e}"))?;
-    let mut cmd = Command::new(exe);
+    let mut cmd = crate::exec::command(exe);
     cmd.args(["check", "--json"]);
     // The same config the hook was given.
     if let Some(config) = &global.config {

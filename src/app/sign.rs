@@ -3,14 +3,14 @@
 //! all work exactly as they do for signing git commits.
 
 use std::path::Path;
-use std::process::{Command, Stdio};
+use std::process::Stdio;
 
 /// Signs `message` in guard's namespace with the key at `key`; returns the armored
 /// signature.
 pub fn sign(key: &Path, message: &str) -> Result<String, String> {
     let input = crate::exec::input_file(message.as_bytes())
         .map_err(|e| format!("cannot give ssh-keygen the request: {e}"))?;
-    let out = Command::new("ssh-keygen")
+    let out = crate::exec::command("ssh-keygen")
         .args(["-q", "-Y", "sign", "-n", crate::approval::NAMESPACE, "-f"])
         .arg(key)
         .stdin(Stdio::from(input))

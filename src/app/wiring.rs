@@ -40,7 +40,7 @@ pub fn process_env(name: &str) -> Option<String> {
 pub fn runner(inv: &Invocation) -> ProcessRunner {
     ProcessRunner::new(
         inv.settings.plans.timeout,
-        crate::store::files::state_dir().map_err(|e| e.to_string()),
+        crate::store::files::state_dir_for(&inv.settings).map_err(|e| e.to_string()),
     )
 }
 

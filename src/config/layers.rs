@@ -54,11 +54,13 @@ pub struct LoadOptions {
 
 impl LoadOptions {
     /// The standard locations. `GUARD_SYSTEM_CONFIG` moves the system file, in debug
-    /// builds only, so tests can exercise it without touching `/etc`.
+    /// builds only and never when guard runs with its own group, so tests can exercise
+    /// it without touching `/etc`.
     pub fn standard(explicit: Option<PathBuf>) -> Self {
+        let moved = cfg!(debug_assertions) && !crate::privilege::elevated();
         let system = match std::env::var_os("GUARD_SYSTEM_CONFIG") {
-            Some(p) if cfg!(debug_assertions) => PathBuf::from(p),
-            _ => PathBuf::from("/etc/guard/config.toml"),
+            Some(p) if moved => PathBuf::from(p),
+            _ => PathBuf::from(crate::settings::SYSTEM_CONFIG),
         };
         let config_home = std::env::var_os("XDG_CONFIG_HOME")
             .filter(|v| !v.is_empty())

@@ -52,8 +52,7 @@ pub struct Invocation {
 /// does not parse or validate is an error: nothing runs.
 pub fn resolve(args: &Args) -> Result<Invocation, Error> {
     let layers = layers::read_layers(&LoadOptions::standard(args.config.clone()))?;
-    let mut warnings = Vec::new();
-    let settings = sections::resolve(&layers, &mut warnings)?;
+    let (settings, warnings) = settings(&layers)?;
     print_warnings(&warnings);
     let mut token_texts = args.approvals.clone();
     if let Ok(v) = std::env::var("GUARD_APPROVAL") {
@@ -73,8 +72,15 @@ pub fn resolve(args: &Args) -> Result<Invocation, Error> {
 /// The settings the layers resolve to, with what resolving them had to say.
 pub fn settings(layers: &[Layer]) -> Result<(Settings, layers::Warnings), Error> {
     let mut warnings = Vec::new();
-    let settings = sections::resolve(layers, &mut warnings)?;
+    let settings = sections::resolve(layers, protected(), &crate::identity::user(), &mut warnings)?;
     Ok((settings, warnings))
+}
+
+/// Whether guard runs protected: with its own group (installed setgid by `guard setup`)
+/// and a system config. Then state paths and identities come only from the system
+/// config and fixed defaults, never from the environment or the user's files.
+pub fn protected() -> bool {
+    crate::privilege::elevated() && std::path::Path::new(crate::settings::SYSTEM_CONFIG).is_file()
 }
 
 fn print_warnings(warnings: &[String]) {

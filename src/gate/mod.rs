@@ -319,9 +319,15 @@ fn refusal_text(case: &Case, why: &str, request: Option<String>) -> String {
     msg
 }
 
-/// The principal the requester acts as: the configured one, else `USER@HOST`.
+/// The principal the requester acts as: in a protected install the system config's
+/// `[principals]` entry for the account (the account's name when it has none); else the
+/// configured one, else `USER@HOST`.
 pub fn requester(settings: &Settings) -> String {
-    crate::identity::principal(settings.approvals.principal.as_deref())
+    let a = &settings.approvals;
+    match (&a.principal, &a.unmapped) {
+        (None, Some(user)) => user.clone(),
+        (p, _) => crate::identity::principal(p.as_deref()),
+    }
 }
 
 /// The decision record, before the gate says how it was passed.
@@ -331,12 +337,7 @@ fn decision_record(case: &Case, deps: &Deps, terminal: bool) -> Record {
         kind: "decision".into(),
         run: crate::hex::random_id().unwrap_or_default(),
         time: crate::time::rfc3339(crate::time::now()),
-        requester: deps
-            .settings
-            .approvals
-            .principal
-            .clone()
-            .unwrap_or_else(|| format!("{user}@{host}")),
+        requester: requester(deps.settings),
         host,
         user,
         agent: deps.context.agent.clone(),

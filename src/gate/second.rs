@@ -131,6 +131,12 @@ pub fn verify_for(
     deps: &Deps,
 ) -> Result<verify::Verified, String> {
     let a = &deps.settings.approvals;
+    if let Some(user) = &a.unmapped {
+        return Err(format!(
+            "your account ({user}) has no principal under [principals] in {}, so guard cannot tell your own signature from an approver's: ask an administrator to add `{user} = \"you@example.com\"` there, as your principal in the approvers file",
+            crate::settings::SYSTEM_CONFIG
+        ));
+    }
     let Some(path) = &a.allowed_signers else {
         return Err("no approvers file is configured: set `allowed_signers` under [approvals] in ~/.config/guard/config.toml or /etc/guard/config.toml".into());
     };
@@ -142,7 +148,7 @@ pub fn verify_for(
     warn_if_writable(path);
     let (cwd, host) = (crate::identity::cwd(), crate::identity::host());
     let requester = super::requester(deps.settings);
-    let own_keys = crate::identity::own_keys();
+    let own_keys = own_keys();
     let expect = verify::Expect {
         command: subject,
         cwd: &cwd,
@@ -155,7 +161,27 @@ pub fn verify_for(
         signers_path: &shown_path,
         plan,
     };
-    verify::verify(tokens, &signers, &expect)
+    verify::verify(tokens, &signers, &expect).map_err(|e| e.to_string())
+}
+
+/// The requester's own public keys: those in `~/.ssh`, and those their SSH agent holds.
+fn own_keys() -> Vec<ssh_key::public::KeyData> {
+    let mut keys = crate::identity::own_key_files();
+    if std::env::var_os("SSH_AUTH_SOCK").is_some() {
+        let listed = crate::exec::command("ssh-add")
+            .arg("-L")
+            .stderr(std::process::Stdio::null())
+            .output();
+        if let Ok(out) = listed {
+            keys.extend(
+                String::from_utf8_lossy(&out.stdout)
+                    .lines()
+                    .filter_map(|l| ssh_key::PublicKey::from_openssh(l.trim()).ok())
+                    .map(|k| k.key_data().clone()),
+            );
+        }
+    }
+    keys
 }
 
 /// An approvers file the requester can write makes the second person theatre.

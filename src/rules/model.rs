@@ -46,6 +46,10 @@ pub struct RuleFile {
     /// The circuit breaker (user and system layers only).
     #[serde(default)]
     pub breaker: Option<BreakerSpec>,
+    /// Unix user name -> principal as written in the approvers file (system layer only):
+    /// who the requester is, from the kernel's user id rather than any variable.
+    #[serde(default)]
+    pub principals: BTreeMap<String, String>,
 }
 
 /// `[breaker]`: when an agent that keeps pushing against the guard is stopped.

@@ -279,9 +279,51 @@ fn plans_and_breaker_sections_are_checked_and_trusted_by_layer() {
     let out = s.guard().args(["breaker", "status", "--json"]).run();
     assert_eq!(out.json()["enabled"], true);
     assert!(
-        out.stderr().contains("[breaker] ignored"),
+        out.stderr()
+            .contains("[breaker], [plans] plan_first = false ignored"),
         "{}",
         out.stderr()
     );
-    assert!(out.stderr().contains("plan_first = false ignored"));
+}
+
+/// With the system config locked, the user file may only tighten, in every section: it
+/// cannot move the audit log, turn the breaker off, loosen its limits or shorten its
+/// window, turn plan_first off or change the plan timeout, or name approvers; it can
+/// lower a limit and turn syslog forwarding on.
+#[test]
+fn a_locked_system_config_lets_the_user_file_only_tighten_every_section() {
+    let s = Sandbox::new();
+    s.system_config(
+        "lock = true\n[breaker]\nmax_refusals = 4\nwindow = \"30m\"\n[plans]\nplan_first = true\n",
+    );
+    s.user_config(&format!(
+        "[audit]\npath = {:?}\n[breaker]\nenabled = false\nmax_refusals = 9\nmax_destructive = 3\nwindow = \"1m\"\n[plans]\nplan_first = false\ntimeout = \"1s\"\n[approvals]\nallowed_signers = \"/tmp/mine\"\ntoken_confirms = true\n",
+        s.path("elsewhere.jsonl")
+    ));
+    let out = s
+        .guard()
+        .args(["breaker", "status", "--json"])
+        .run()
+        .expect_code(0);
+    let v = out.json();
+    assert_eq!(v["enabled"], true);
+    assert_eq!(v["max_refusals"], 4, "raising a limit weakens it");
+    assert_eq!(v["max_destructive"], 3, "lowering one tightens it");
+    assert_eq!(v["window"], "30m");
+    for what in [
+        "[audit] path",
+        "[breaker] enabled = false",
+        "[breaker] max_refusals",
+        "[breaker] window",
+        "[plans] plan_first = false",
+        "[plans] timeout",
+        "[approvals] allowed_signers",
+        "[approvals] token_confirms",
+    ] {
+        assert!(out.stderr().contains(what), "{what}: {}", out.stderr());
+    }
+    // The audit log stayed where it was.
+    s.guard().args(["--", "true"]).run().expect_code(0);
+    assert!(!s.path("elsewhere.jsonl").exists());
+    assert!(s.path("home/.local/state/guard/audit.jsonl").exists());
 }

@@ -18,7 +18,16 @@ use std::path::{Path, PathBuf};
 
 pub use audit::rotate;
 
-/// guard's state directory: `$XDG_STATE_HOME/guard`, else `~/.local/state/guard`.
+/// guard's state directory: a protected install's (`/var/lib/guard`), else
+/// `$XDG_STATE_HOME/guard`, else `~/.local/state/guard`.
+pub fn state_dir_for(settings: &Settings) -> Result<PathBuf, StoreError> {
+    if settings.protected {
+        return Ok(PathBuf::from(crate::settings::PROTECTED_STATE));
+    }
+    state_dir()
+}
+
+/// The user's own state directory: `$XDG_STATE_HOME/guard`, else `~/.local/state/guard`.
 pub fn state_dir() -> Result<PathBuf, StoreError> {
     std::env::var_os("XDG_STATE_HOME")
         .filter(|v| !v.is_empty())
@@ -48,7 +57,7 @@ pub struct Files {
 impl Files {
     /// The files the settings name, else those in the state directory.
     pub fn new(settings: &Settings) -> Files {
-        let state = state_dir().map_err(|e| e.to_string());
+        let state = state_dir_for(settings).map_err(|e| e.to_string());
         let at = |configured: &Option<PathBuf>, name: &str| match configured {
             Some(p) => Ok(p.clone()),
             None => state.as_ref().map(|d| d.join(name)).map_err(Clone::clone),

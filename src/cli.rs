@@ -149,6 +149,18 @@ Examples:
     #[command(subcommand)]
     Breaker(BreakerCmd),
 
+    /// The protected install (as root): guard's group, the setgid binary, /etc/guard and
+    /// /var/lib/guard, so the account guard runs for cannot undo what guard keeps
+    #[command(after_help = "\
+Examples:
+  sudo guard setup                        installs /usr/local/bin/guard setgid `guard`
+  sudo guard setup --bin-dir /opt/bin
+  guard setup --check                     lists every mode and owner that is wrong
+
+Idempotent: creates what is missing, fixes modes and owners, and leaves an existing
+config or approvers file as it is.")]
+    Setup(SetupArgs),
+
     /// Check the setup end to end: config, approvers, audit log, shims, agent hooks
     #[command(after_help = "\
 Each line is OK, WARN or FAIL with what to fix; the exit status is 1 when anything FAILs.
@@ -193,6 +205,17 @@ Examples:
 
 The token alone goes to stdout; everything else to stderr.")]
     Approve(ApproveArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct SetupArgs {
+    /// Only look: list what is wrong, with the command that fixes it; change nothing
+    #[arg(long)]
+    pub check: bool,
+
+    /// Where the setgid binary goes
+    #[arg(long, value_name = "DIR", default_value = "/usr/local/bin")]
+    pub bin_dir: Option<std::path::PathBuf>,
 }
 
 #[derive(Debug, Args)]

@@ -23,6 +23,7 @@ const LAYERS: &[&[&str]] = &[
         "app::log",
         "app::rules_cmd",
         "app::docs",
+        "app::setup",
     ],
     &["app::guarded", "app::install"],
     &["app::passed"],
@@ -74,6 +75,8 @@ fn module_of(rel: &Path) -> Option<String> {
         [file] => Some(stem(file)),
         ["app", "mod.rs"] => Some("app".into()),
         ["app", file] => Some(format!("app::{}", stem(file))),
+        // A subcommand in a directory of its own (`app/doctor/`) is one module.
+        ["app", dir, ..] => Some(format!("app::{dir}")),
         [dir, ..] => Some((*dir).to_string()),
         [] => None,
     }

@@ -52,6 +52,9 @@ _guard() {
             guard,rules)
                 cmd="guard__subcmd__rules"
                 ;;
+            guard,setup)
+                cmd="guard__subcmd__setup"
+                ;;
             guard,shim)
                 cmd="guard__subcmd__shim"
                 ;;
@@ -111,6 +114,9 @@ _guard() {
                 ;;
             guard__subcmd__help,rules)
                 cmd="guard__subcmd__help__subcmd__rules"
+                ;;
+            guard__subcmd__help,setup)
+                cmd="guard__subcmd__help__subcmd__setup"
                 ;;
             guard__subcmd__help,shim)
                 cmd="guard__subcmd__help__subcmd__shim"
@@ -230,7 +236,7 @@ _guard() {
 
     case "${cmd}" in
         guard)
-            opts="-q -c -h -V --config --non-interactive --quiet --approval --approval-file --break-glass --help --version check rules request hook install uninstall shim breaker doctor completions man log approve help"
+            opts="-q -c -h -V --config --non-interactive --quiet --approval --approval-file --break-glass --help --version check rules request hook install uninstall shim breaker setup doctor completions man log approve help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 1 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -514,7 +520,7 @@ _guard() {
             return 0
             ;;
         guard__subcmd__help)
-            opts="check rules request hook install uninstall shim breaker doctor completions man log approve help"
+            opts="check rules request hook install uninstall shim breaker setup doctor completions man log approve help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -796,6 +802,20 @@ _guard() {
         guard__subcmd__help__subcmd__rules__subcmd__test)
             opts=""
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        guard__subcmd__help__subcmd__setup)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
             fi
@@ -1342,6 +1362,36 @@ _guard() {
                 return 0
             fi
             case "${prev}" in
+                --config)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --approval)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --approval-file)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        guard__subcmd__setup)
+            opts="-q -h --check --bin-dir --config --non-interactive --quiet --approval --approval-file --help"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --bin-dir)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 --config)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0

@@ -12,10 +12,11 @@ mod docs;
 mod doctor;
 mod guarded;
 mod hook;
-mod install;
+pub mod install;
 mod log;
 pub mod passed;
 mod rules_cmd;
+pub mod setup;
 pub mod shim;
 pub mod sign;
 mod terminal;
@@ -51,6 +52,7 @@ pub fn run(cli: Cli) -> Result<i32, Error> {
         Some(Sub::Hook { agent }) => hook::run(&agent, &cli.global),
         Some(Sub::Approve(args)) => approve::approve(&resolve(&cli.global)?, &args),
         Some(Sub::Shim(cmd)) => shim::command(&cli.global, cmd),
+        Some(Sub::Setup(args)) => setup::run(&args),
         Some(Sub::Doctor) => doctor::run(&cli.global),
         Some(Sub::Breaker(cmd)) => breaker::command(&resolve(&cli.global)?, cmd),
         Some(Sub::Completions { shell }) => docs::print(&docs::completions(shell)),

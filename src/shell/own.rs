@@ -25,6 +25,7 @@ pub const SUBCOMMANDS: &[&str] = &[
     "man",
     "log",
     "approve",
+    "setup",
     "help",
 ];
 

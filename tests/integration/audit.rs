@@ -312,3 +312,45 @@ fn a_rotated_log_continues_the_chain() {
         .run()
         .expect_code(1);
 }
+
+/// The log is anchored: `guard log verify` finds records cut from either end, an
+/// emptied log and a removed one, which the chain alone cannot show; and a breaker
+/// rebuilt without its log, where the anchor says there was one, fails closed.
+#[test]
+fn records_cut_from_either_end_or_the_whole_log_are_found() {
+    let s = Sandbox::new();
+    for _ in 0..3 {
+        s.guard().args(["--", "true"]).run().expect_code(0);
+    }
+    let log = s.path("home/.local/state/guard/audit.jsonl");
+    let whole = std::fs::read_to_string(&log).unwrap();
+    let lines: Vec<&str> = whole.lines().collect();
+    assert_eq!(lines.len(), 6, "a decision and an exit record each");
+    s.guard().args(["log", "verify"]).run().expect_code(0);
+    let cut = |keep: &[&str]| {
+        let text: String = keep.iter().map(|l| format!("{l}\n")).collect();
+        std::fs::write(&log, text).unwrap();
+        s.guard().args(["log", "verify"]).run()
+    };
+    cut(&lines[..4])
+        .expect_code(1)
+        .stdout_has("cut from the end");
+    cut(&lines[2..])
+        .expect_code(1)
+        .stdout_has("cut from the start");
+    cut(&[]).expect_code(1);
+    std::fs::remove_file(&log).unwrap();
+    s.guard()
+        .args(["log", "verify"])
+        .run()
+        .expect_code(1)
+        .stdout_has("it was removed");
+    // The breaker's state and the log both gone: the anchor still says there was a log.
+    let _ = std::fs::remove_file(s.path("home/.local/state/guard/breaker.json"));
+    s.guard()
+        .env("GUARD_AGENT", "test")
+        .args(["-c", "git push --force origin main"])
+        .run()
+        .expect_code(77)
+        .stderr_has("its anchor says it held 6 records");
+}

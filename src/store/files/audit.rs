@@ -1,11 +1,13 @@
 //! The audit trail as one JSON Lines file: appended under an exclusive lock, chained to
 //! the last record, a decision flushed to disk before its command starts; rotated by
-//! renaming, the new file continuing the chain.
+//! renaming, the new file continuing the chain. Next to it, `PATH.head` anchors it: the
+//! record count and last hash after every append (see `audit::verify::Head`). In a
+//! protected install both sit where the account guard runs as cannot write.
 
-use super::lock::open_locked;
+use super::safe::open_locked;
+use crate::audit::verify::Head;
 use crate::audit::{GENESIS, Record};
 use crate::store::StoreError;
-use nix::fcntl::{Flock, FlockArg};
 use std::fs::OpenOptions;
 use std::io::{Read, Seek, SeekFrom, Write};
 use std::path::{Path, PathBuf};
@@ -39,20 +41,75 @@ pub fn append_locked(
     if record.kind != "exit" {
         f.sync_data().map_err(StoreError::io("flush", WHAT, path))?;
     }
+    // The anchor follows the record; a crash between the two leaves a log one record
+    // longer than its anchor, which verification accepts.
+    let head = match read_head(path)? {
+        Some(h) if h.last == record.prev => Head {
+            records: h.records + 1,
+            last: record.hash.clone(),
+            first_prev: h.first_prev,
+        },
+        _ => count(f, path, &record)?,
+    };
+    write_head(path, &head)?;
     Ok(record)
+}
+
+/// The anchor from the whole file, when there is none yet (or it does not follow).
+fn count(f: &mut std::fs::File, path: &Path, last: &Record) -> Result<Head, StoreError> {
+    let mut text = String::new();
+    f.seek(SeekFrom::Start(0))
+        .and_then(|_| f.read_to_string(&mut text))
+        .map_err(StoreError::io("read", WHAT, path))?;
+    let first_prev = text
+        .lines()
+        .next()
+        .and_then(|l| serde_json::from_str::<Record>(l).ok())
+        .map_or_else(|| GENESIS.to_string(), |r| r.prev);
+    Ok(Head {
+        records: text.lines().count(),
+        last: last.hash.clone(),
+        first_prev,
+    })
+}
+
+/// Where a log's anchor is kept.
+pub fn head_path(path: &Path) -> PathBuf {
+    let mut name = path.file_name().unwrap_or_default().to_os_string();
+    name.push(".head");
+    path.with_file_name(name)
+}
+
+/// A log's anchor, if it has one.
+pub fn read_head(path: &Path) -> Result<Option<Head>, StoreError> {
+    let hp = head_path(path);
+    match super::safe::read(&hp, "the audit log's anchor")? {
+        None => Ok(None),
+        Some(text) => serde_json::from_str(&text)
+            .map(Some)
+            .map_err(|e| StoreError::Damaged {
+                what: "the audit log's anchor",
+                path: hp,
+                why: e.to_string(),
+            }),
+    }
+}
+
+fn write_head(path: &Path, head: &Head) -> Result<(), StoreError> {
+    let text = serde_json::to_string(head).unwrap_or_default() + "\n";
+    super::safe::replace(&head_path(path), "the audit log's anchor", &text)
 }
 
 /// Starts a new log file: the current one is renamed `PATH.UNIXTIME`, and the new file's
 /// first record continues the chain from the old file's last hash. Returns the old file's
 /// new name.
 pub fn rotate(path: &Path, now: u64) -> Result<PathBuf, StoreError> {
-    let file = OpenOptions::new()
-        .read(true)
-        .append(true)
-        .open(path)
-        .map_err(StoreError::io("open", WHAT, path))?;
-    let mut f = Flock::lock(file, FlockArg::LockExclusive)
-        .map_err(|(_, e)| StoreError::io("lock", WHAT, path)(e.into()))?;
+    if super::safe::read(path, WHAT)?.is_none() {
+        return Err(StoreError::io("open", WHAT, path)(
+            std::io::ErrorKind::NotFound.into(),
+        ));
+    }
+    let mut f = open_locked(path, WHAT)?;
     let last = last_hash(&mut f, path)?;
     let old = path.with_file_name(format!(
         "{}.{now}",
@@ -78,6 +135,14 @@ pub fn rotate(path: &Path, now: u64) -> Result<PathBuf, StoreError> {
     new.write_all(line.as_bytes())
         .and_then(|()| new.sync_data())
         .map_err(StoreError::io("write", WHAT, path))?;
+    write_head(
+        path,
+        &Head {
+            records: 1,
+            last: first.hash.clone(),
+            first_prev: first.prev.clone(),
+        },
+    )?;
     drop(f);
     Ok(old)
 }

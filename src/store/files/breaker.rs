@@ -4,8 +4,8 @@
 //! is open for everyone (fail closed) with a message saying why, and that fail-safe state
 //! is never written: once the log can be read again, the next run rebuilds from it.
 
-use super::lock::open_locked;
-use crate::audit::{self, Record};
+use super::safe::{self, open_locked};
+use crate::audit::Record;
 use crate::breaker::{Limits, Opened, State};
 use crate::store::StoreError;
 use std::path::Path;
@@ -32,10 +32,7 @@ pub fn update(
     f(&mut state);
     let changed = state != before || rebuilt;
     if changed && !(failsafe && state.all.is_some()) {
-        let tmp = state_path.with_extension("json.tmp");
-        std::fs::write(&tmp, state.to_text())
-            .and_then(|()| std::fs::rename(&tmp, state_path))
-            .map_err(StoreError::io("write", WHAT, state_path))?;
+        safe::replace(state_path, WHAT, &state.to_text())?;
     }
     Ok(())
 }
@@ -43,13 +40,13 @@ pub fn update(
 /// The state on disk, or rebuilt from the audit log when missing or corrupt (then
 /// `true`).
 fn load(state_path: &Path, audit_path: &Path, limits: &Limits) -> (State, bool) {
-    let problem = match std::fs::read_to_string(state_path) {
-        Ok(text) => match State::parse(&text) {
+    let problem = match safe::read(state_path, WHAT) {
+        Ok(Some(text)) => match State::parse(&text) {
             Ok(s) => return (s, false),
             Err(why) => format!("is corrupt ({why})"),
         },
-        Err(e) if e.kind() == std::io::ErrorKind::NotFound => "is missing".to_string(),
-        Err(e) => format!("cannot be read ({e})"),
+        Ok(None) => "is missing".to_string(),
+        Err(e) => format!("cannot be used ({e})"),
     };
     let now = crate::time::now();
     let failsafe = |why: String| State {
@@ -62,8 +59,19 @@ fn load(state_path: &Path, audit_path: &Path, limits: &Limits) -> (State, bool) 
         }),
         ..State::new()
     };
-    let state = match std::fs::read_to_string(audit_path) {
-        Ok(text) => match audit::verify::verify(&text) {
+    let head = match super::audit::read_head(audit_path) {
+        Ok(h) => h,
+        Err(e) => return (failsafe(e.to_string()), true),
+    };
+    let log = safe::read(audit_path, "the audit log");
+    let state = match log {
+        // No log, yet its anchor says records were written: it was removed.
+        Ok(None) if head.as_ref().is_some_and(|h| h.records > 0) => failsafe(format!(
+            "{} is missing, but its anchor says it held {} records",
+            audit_path.display(),
+            head.as_ref().map_or(0, |h| h.records)
+        )),
+        Ok(Some(text)) => match super::verify_anchored(&text, head.as_ref()) {
             Ok(_) => {
                 let records: Vec<Record> = text
                     .lines()
@@ -77,8 +85,8 @@ fn load(state_path: &Path, audit_path: &Path, limits: &Limits) -> (State, bool) 
             )),
         },
         // No log yet: nothing has happened to remember.
-        Err(e) if e.kind() == std::io::ErrorKind::NotFound => State::new(),
-        Err(e) => failsafe(format!("{}: {e}", audit_path.display())),
+        Ok(None) => State::new(),
+        Err(e) => failsafe(e.to_string()),
     };
     (state, true)
 }

@@ -6,7 +6,7 @@
 //! length it had, so the approval stays unspent. A crash between the two leaves the
 //! nonce spent without a record: the approval is lost, never replayable.
 
-use super::lock::open_locked;
+use super::safe::open_locked;
 use crate::store::{Spend, StoreError};
 use serde::{Deserialize, Serialize};
 use std::fs::File;
@@ -63,10 +63,12 @@ pub fn spend_with<T>(
 /// When and for what `nonce` was spent, if it was; a ledger that does not exist yet has
 /// spent nothing.
 pub fn spent(path: &Path, nonce: &str) -> Result<Option<(u64, String)>, StoreError> {
-    let mut f = match File::open(path) {
+    let mut f = match super::safe::open(path, WHAT, false) {
         Ok(f) => f,
-        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(None),
-        Err(e) => return Err(StoreError::io("open", WHAT, path)(e)),
+        Err(StoreError::Io { source, .. }) if source.kind() == std::io::ErrorKind::NotFound => {
+            return Ok(None);
+        }
+        Err(e) => return Err(e),
     };
     match check_unspent(&mut f, path, nonce) {
         Ok(()) => Ok(None),

@@ -7,7 +7,7 @@
 mod audit;
 mod breaker;
 pub mod ledger;
-pub mod lock;
+pub mod safe;
 
 use super::{AuditTrail, Breaker, Ledger, Spend, StoreError};
 use crate::audit::Record;
@@ -16,7 +16,7 @@ use crate::breaker::{Limits, State};
 use crate::settings::Settings;
 use std::path::{Path, PathBuf};
 
-pub use audit::rotate;
+pub use audit::{head_path, read_head, rotate};
 
 /// guard's state directory: a protected install's (`/var/lib/guard`), else
 /// `$XDG_STATE_HOME/guard`, else `~/.local/state/guard`.
@@ -122,8 +122,9 @@ impl AuditTrail for Files {
     }
 
     fn verify(&self) -> Result<Result<Summary, Broken>, StoreError> {
-        let text = read_text(self.audit_path()?)?.unwrap_or_default();
-        Ok(crate::audit::verify::verify(&text))
+        let path = self.audit_path()?;
+        let text = read_text(path)?.unwrap_or_default();
+        Ok(verify_anchored(&text, audit::read_head(path)?.as_ref()))
     }
 
     fn location(&self) -> String {
@@ -134,13 +135,21 @@ impl AuditTrail for Files {
     }
 }
 
+/// Walks a log's chain and holds it to its anchor, when it has one.
+pub fn verify_anchored(
+    text: &str,
+    head: Option<&crate::audit::verify::Head>,
+) -> Result<Summary, Broken> {
+    let summary = crate::audit::verify::verify(text)?;
+    if let Some(h) = head {
+        crate::audit::verify::check_head(text, h)?;
+    }
+    Ok(summary)
+}
+
 /// A file's text, or `None` when it does not exist.
 pub fn read_text(path: &Path) -> Result<Option<String>, StoreError> {
-    match std::fs::read_to_string(path) {
-        Ok(t) => Ok(Some(t)),
-        Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(None),
-        Err(e) => Err(StoreError::io("read", "the audit log", path)(e)),
-    }
+    safe::read(path, "the audit log")
 }
 
 impl Ledger for Files {

@@ -34,6 +34,37 @@ impl Context {
     }
 }
 
+impl Context {
+    /// The context with what the process tree says added: when guard runs under an
+    /// agent's executable, or under guard's own supervisor, that is an agent whatever
+    /// variables were unset on the way (`env -u CLAUDECODE script -qec '…'` still has
+    /// Claude Code above it). Read from `/proc` only when a person might be asked.
+    pub fn with_tree(mut self) -> Context {
+        if self.agent.is_none() {
+            self.agent = agent_in_tree();
+        }
+        self
+    }
+}
+
+/// The agent whose process tree guard runs in: the nearest ancestor that is an agent's
+/// executable, or guard's own supervisor.
+pub fn agent_in_tree() -> Option<String> {
+    crate::procs::ancestors().find_map(|pid| {
+        let argv = crate::procs::argv(pid);
+        let exe = crate::procs::exe(pid);
+        if let Some(a) = crate::agents::by_process(exe.as_deref(), &argv) {
+            return Some(a.name.to_string());
+        }
+        let supervisor = argv.get(1).is_some_and(|a| a == "supervise")
+            && exe
+                .as_deref()
+                .and_then(|e| std::fs::metadata(e).ok())
+                .is_some_and(|m| crate::binary::is_guard_binary(&m));
+        supervisor.then(|| "guard supervise".to_string())
+    })
+}
+
 /// Whether the process has a controlling terminal that guard can open to ask a person.
 pub fn has_terminal() -> bool {
     std::fs::OpenOptions::new()

@@ -38,6 +38,7 @@ pub mod matcher;
 pub mod plan;
 pub mod policy;
 pub mod privilege;
+pub mod procs;
 pub mod report;
 pub mod rules;
 pub mod sanitize;

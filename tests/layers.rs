@@ -47,7 +47,8 @@ const LAYERS: &[&[&str]] = &[
     &["error"],
     &["store"],
     &["breaker"],
-    &["audit", "context"],
+    &["audit"],
+    &["context"],
     // Leaves.
     &[
         "agents",
@@ -57,6 +58,7 @@ const LAYERS: &[&[&str]] = &[
         "exit_code",
         "finding",
         "time",
+        "procs",
     ],
     &["decision", "glob", "hex", "privilege", "sanitize", "style"],
 ];

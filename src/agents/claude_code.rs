@@ -10,6 +10,8 @@ use serde_json::Value;
 pub static AGENT: Agent = Agent {
     name: "claude-code",
     markers: &["CLAUDECODE"],
+    executables: &["claude", "claude.exe"],
+    install_paths: &["@anthropic-ai/claude-code"],
     hook: Some(Hook {
         event: "PreToolUse",
         shell_tools: &["Bash"],

@@ -11,7 +11,16 @@ use serde_json::Value;
 
 pub static AGENT: Agent = Agent {
     name: "codex",
-    markers: &["CODEX_SANDBOX", "CODEX_SANDBOX_NETWORK_DISABLED"],
+    // With its sandbox off, Codex sets neither sandbox variable, but still names its
+    // thread and session.
+    markers: &[
+        "CODEX_SANDBOX",
+        "CODEX_SANDBOX_NETWORK_DISABLED",
+        "CODEX_THREAD_ID",
+        "CODEX_SESSION_ID",
+    ],
+    executables: &["codex", "codex-linux-sandbox", "codex-exec"],
+    install_paths: &["@openai/codex"],
     hook: Some(Hook {
         event: "PreToolUse",
         // `Bash` is the canonical name; the others are Codex's own names for its shell

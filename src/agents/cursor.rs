@@ -6,5 +6,7 @@ use super::Agent;
 pub static AGENT: Agent = Agent {
     name: "cursor",
     markers: &["CURSOR_AGENT"],
+    executables: &["cursor-agent"],
+    install_paths: &[],
     hook: None,
 };

@@ -10,6 +10,8 @@ use serde_json::Value;
 pub static AGENT: Agent = Agent {
     name: "gemini",
     markers: &["GEMINI_CLI"],
+    executables: &["gemini"],
+    install_paths: &["@google/gemini-cli"],
     hook: Some(Hook {
         event: "BeforeTool",
         shell_tools: &["run_shell_command"],

@@ -19,6 +19,11 @@ pub struct Agent {
     pub name: &'static str,
     /// Variables the agent sets in the commands it runs; any value marks it.
     pub markers: &'static [&'static str],
+    /// Names its executable goes by (the process's executable, or the script a runtime
+    /// such as node runs), and fragments of the paths it is installed under: a process
+    /// tree with one of them above guard is the agent's, whatever variables it unset.
+    pub executables: &'static [&'static str],
+    pub install_paths: &'static [&'static str],
     /// Its pre-tool-use hook, when guard can answer one.
     pub hook: Option<Hook>,
 }
@@ -78,6 +83,31 @@ pub fn hook_names() -> Vec<&'static str> {
         .filter(|a| a.hook.is_some())
         .map(|a| a.name)
         .collect()
+}
+
+/// Runtimes that run an agent's script: the agent is then named by the script.
+const RUNTIMES: &[&str] = &["node", "nodejs", "bun", "deno"];
+
+/// The agent a process is, from its executable and argv.
+pub fn by_process(exe: Option<&std::path::Path>, argv: &[String]) -> Option<&'static Agent> {
+    let base = |p: &str| p.rsplit('/').next().unwrap_or(p).to_string();
+    let mut names: Vec<String> = exe
+        .and_then(|e| e.file_name())
+        .map(|n| n.to_string_lossy().into_owned())
+        .into_iter()
+        .collect();
+    names.extend(argv.first().map(|a| base(a)));
+    let runtime = names.iter().any(|n| RUNTIMES.contains(&n.as_str()));
+    if runtime {
+        names.extend(argv.get(1).map(|a| base(a)));
+    }
+    let paths: Vec<&str> = argv.iter().take(2).map(String::as_str).collect();
+    ALL.iter().copied().find(|a| {
+        names.iter().any(|n| a.executables.contains(&n.as_str()))
+            || paths
+                .iter()
+                .any(|p| a.install_paths.iter().any(|frag| p.contains(frag)))
+    })
 }
 
 /// The agent an environment marks, if any (`var` looks a variable up).
@@ -153,5 +183,30 @@ mod tests {
         let marks = |k: &str| (k == "CODEX_SANDBOX_NETWORK_DISABLED").then(|| "1".to_string());
         assert_eq!(detect(&marks).map(|a| a.name), Some("codex"));
         assert!(detect(&|_| Some(String::new())).is_none());
+    }
+
+    #[test]
+    fn agents_are_known_by_their_processes() {
+        let argv = |a: &[&str]| a.iter().map(|s| s.to_string()).collect::<Vec<_>>();
+        let p = |exe: &str, a: &[&str]| {
+            by_process(Some(std::path::Path::new(exe)), &argv(a)).map(|a| a.name)
+        };
+        assert_eq!(
+            p("/usr/bin/node", &["node", "/opt/npm/bin/gemini", "-p"]),
+            Some("gemini")
+        );
+        assert_eq!(
+            p("/x/claude.exe", &["claude", "-p", "hi"]),
+            Some("claude-code")
+        );
+        assert_eq!(
+            p(
+                "/usr/bin/node",
+                &["node", "/n/node_modules/@openai/codex/bin/codex.js"]
+            ),
+            Some("codex")
+        );
+        assert_eq!(p("/usr/bin/bash", &["bash", "-c", "claude"]), None);
+        assert_eq!(p("/usr/bin/node", &["node", "server.js"]), None);
     }
 }

@@ -61,7 +61,7 @@ pub fn approve(inv: &Invocation, args: &ApproveArgs) -> Result<i32, Error> {
             s
         }
     };
-    if let Some(agent) = &inv.context.agent {
+    if let Some(agent) = inv.context.clone().with_tree().agent {
         return Err(Error::Refused(format!(
             "an agent ({agent}) cannot approve: approving is a person's decision, at their own terminal"
         )));

@@ -114,6 +114,7 @@ fn prompt(state: &State) -> String {
 
 fn reset(inv: &Invocation, files: &crate::store::files::Files) -> Result<i32, Error> {
     let limits = &inv.settings.breaker;
+    let context = inv.context.clone().with_tree();
     let shown = "guard breaker reset";
     let findings = [reset_finding()];
     let case = Case {
@@ -131,21 +132,24 @@ fn reset(inv: &Invocation, files: &crate::store::files::Files) -> Result<i32, Er
     settings.approvals.token_confirms = true;
     let tokens = inv.tokens()?;
     let has_tokens = !tokens.is_empty();
-    if !has_tokens
-        && crate::policy::cannot_ask(&inv.context, crate::context::has_terminal).is_some()
-    {
-        return Err(nobody_to_ask(inv, &case));
+    let root = nix::unistd::getuid().is_root();
+    // In a protected install the account guard runs for cannot reset it by typing at a
+    // terminal it may not own: an approver's token, or root.
+    let protected = inv.settings.protected && !root;
+    let nobody = crate::policy::cannot_ask(&context, crate::context::has_terminal).is_some();
+    if !has_tokens && (protected || nobody) {
+        return Err(nobody_to_ask(inv, &context, &case, protected));
     }
     let tokens = Ok(tokens);
     let deps = Deps {
         store: files,
         settings: &settings,
-        context: &inv.context,
+        context: &context,
         tokens,
         break_glass: None,
         quiet: inv.quiet,
     };
-    let mut fe = Terminal::new(&inv.context);
+    let mut fe = Terminal::new(&context);
     if !has_tokens {
         fe.prompt = Some(prompt(&snapshot(files, limits)?));
     }
@@ -190,7 +194,12 @@ fn reset(inv: &Invocation, files: &crate::store::files::Files) -> Result<i32, Er
 
 /// The refusal when nobody here can reset it and no token was given: the request an
 /// approver signs.
-fn nobody_to_ask(inv: &Invocation, case: &Case) -> Error {
+fn nobody_to_ask(
+    inv: &Invocation,
+    context: &crate::context::Context,
+    case: &Case,
+    protected: bool,
+) -> Error {
     let req = crate::approval::request::new(
         case.subject.clone(),
         &[],
@@ -202,11 +211,11 @@ fn nobody_to_ask(inv: &Invocation, case: &Case) -> Error {
         Ok(r) => r,
         Err(e) => return Error::Refused(format!("no randomness for the request's nonce: {e}")),
     };
-    let who = inv
-        .context
-        .agent
-        .as_deref()
-        .map_or_else(|| "here".to_string(), |ag| format!("by an agent ({ag})"));
+    let who = match (&context.agent, protected) {
+        (Some(ag), _) => format!("by an agent ({ag})"),
+        (None, true) => "at a terminal in a protected install (only an approver's token or root resets it there)".to_string(),
+        (None, false) => "here".to_string(),
+    };
     Error::Refused(format!(
         "only a person resets the circuit breaker, and none can be asked {who}: run `guard breaker reset` at your own terminal, or have an approver sign this request:\n{}",
         reset_refusal(&crate::approval::request::how_to_approve(&req))

@@ -48,6 +48,12 @@ fn gate_run(
 ) -> Result<String, Error> {
     let principal = gate::requester(&inv.settings);
     let session = std::env::var("GUARD_AGENT_SESSION").ok();
+    // Who is asking, from the process tree too, when a person might be asked.
+    let context = if o.decision > Decision::Allow {
+        inv.context.clone().with_tree()
+    } else {
+        inv.context.clone()
+    };
     let case = Case {
         subject: subject.subject(),
         shown: &o.shown,
@@ -55,17 +61,17 @@ fn gate_run(
         decision: o.decision,
         plan: o.plan.as_deref(),
         saved_plan: o.exec_is_subject,
-        keys: gate::keys(inv.context.agent.as_deref(), session.as_deref(), &principal),
+        keys: gate::keys(context.agent.as_deref(), session.as_deref(), &principal),
     };
     let deps = Deps {
         store: files,
         settings: &inv.settings,
-        context: &inv.context,
+        context: &context,
         tokens: inv.tokens().map_err(|e| e.to_string()),
         break_glass: inv.break_glass.as_deref(),
         quiet: inv.quiet,
     };
-    gate::pass(&case, &mut Terminal::new(&inv.context), &deps)
+    gate::pass(&case, &mut Terminal::new(&context), &deps)
         .map(|p| p.run)
         .map_err(|r| Error::Refused(r.message))
 }

@@ -58,28 +58,9 @@ pub fn by_parent(argv: &[OsString]) -> Option<u32> {
 
 /// Whether `pid` is an ancestor of this process and runs the guard binary.
 fn is_guard_ancestor(pid: u32) -> bool {
-    let mut current = std::os::unix::process::parent_id();
-    for _ in 0..64 {
-        if current == pid {
-            return std::fs::metadata(format!("/proc/{pid}/exe"))
-                .is_ok_and(|m| crate::binary::is_guard_binary(&m));
-        }
-        if current <= 1 {
-            return false;
-        }
-        // The parent is the 4th field of /proc/PID/stat, after the `(comm)` field.
-        let Some(parent) = std::fs::read_to_string(format!("/proc/{current}/stat"))
-            .ok()
-            .and_then(|stat| {
-                let after = stat.rsplit_once(')')?.1;
-                after.split_whitespace().nth(1)?.parse().ok()
-            })
-        else {
-            return false;
-        };
-        current = parent;
-    }
-    false
+    crate::procs::ancestors().any(|a| a == pid)
+        && std::fs::metadata(format!("/proc/{pid}/exe"))
+            .is_ok_and(|m| crate::binary::is_guard_binary(&m))
 }
 
 /// A pass on a parent's decision is still on the record.

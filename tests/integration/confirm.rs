@@ -90,3 +90,33 @@ fn an_agent_at_a_terminal_is_still_refused() {
     p.exp_string("exit=77").unwrap();
     assert!(!s.work().join("target-file").exists());
 }
+
+/// The pty trick: an agent runs guard inside `script` (a terminal it holds) with its own
+/// variable unset and types the answer. guard sees the agent's executable above it in
+/// the process tree and asks nobody.
+#[test]
+fn a_terminal_inside_an_agents_process_tree_confirms_nothing() {
+    let s = Sandbox::new();
+    s.user_config(RULE);
+    // `claude` here is bash under the agent's name (exec -a), as Claude Code would be.
+    let line = format!(
+        "exec -a claude bash -c \"printf 'target-file\\n' | env -u CLAUDECODE script -qec '{GUARD} -- touch target-file' /dev/null; echo exit=\\$?\""
+    );
+    let out = s.command("bash").args(["-c", &line]).output().unwrap();
+    let text =
+        String::from_utf8_lossy(&out.stdout).to_string() + &String::from_utf8_lossy(&out.stderr);
+    assert!(
+        text.contains("an agent (claude-code) cannot confirm"),
+        "{text}"
+    );
+    assert!(text.contains("exit=77"), "{text}");
+    assert!(!s.work().join("target-file").exists(), "nothing ran");
+    // The same without the agent above it: the person's answer runs it.
+    let line = format!(
+        "printf 'target-file\\n' | script -qec '{GUARD} -- touch target-file' /dev/null; echo exit=$?"
+    );
+    let out = s.command("bash").args(["-c", &line]).output().unwrap();
+    let text = String::from_utf8_lossy(&out.stdout).to_string();
+    assert!(text.contains("exit=0"), "{text}");
+    assert!(s.work().join("target-file").exists());
+}

@@ -81,6 +81,11 @@ pub struct GlobalArgs {
     /// recorded loudly with the reason (never for agents)
     #[arg(long, value_name = "REASON")]
     pub break_glass: Option<String>,
+
+    /// At most this many seconds to read a plan (only ever shortens [plans] timeout): what
+    /// the hook gives its check, to answer within its own bound
+    #[arg(long, global = true, hide = true, value_name = "SECS")]
+    pub plan_timeout_cap: Option<u64>,
 }
 
 #[derive(Debug, Subcommand)]
@@ -430,6 +435,14 @@ pub struct InstallArgs {
     /// The user's settings (the default)
     #[arg(long, conflicts_with = "project")]
     pub user: bool,
+    /// The agent's system-wide settings (as root): managed hooks the user cannot edit or
+    /// switch off
+    #[arg(long, conflicts_with_all = ["project", "user"])]
+    pub system: bool,
+    /// The guard binary the hook runs (default: the protected install, else `guard` on
+    /// PATH; never a build tree)
+    #[arg(long, value_name = "PATH")]
+    pub guard: Option<std::path::PathBuf>,
     /// Show the new settings without writing them
     #[arg(long)]
     pub dry_run: bool,

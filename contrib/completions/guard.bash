@@ -236,7 +236,7 @@ _guard() {
 
     case "${cmd}" in
         guard)
-            opts="-q -c -h -V --config --non-interactive --quiet --approval --approval-file --break-glass --help --version check rules request hook install uninstall shim breaker setup doctor completions man log approve help"
+            opts="-q -c -h -V --config --non-interactive --quiet --approval --approval-file --break-glass --plan-timeout-cap --help --version check rules request hook install uninstall shim breaker setup doctor completions man log approve help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 1 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -258,6 +258,10 @@ _guard() {
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
+                --plan-timeout-cap)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 -c)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
@@ -270,7 +274,7 @@ _guard() {
             return 0
             ;;
         guard__subcmd__approve)
-            opts="-q -h --file --key --yes --config --non-interactive --quiet --approval --approval-file --help"
+            opts="-q -h --file --key --yes --config --non-interactive --quiet --approval --approval-file --plan-timeout-cap --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -296,6 +300,10 @@ _guard() {
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
+                --plan-timeout-cap)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 *)
                     COMPREPLY=()
                     ;;
@@ -304,7 +312,7 @@ _guard() {
             return 0
             ;;
         guard__subcmd__breaker)
-            opts="-q -h --config --non-interactive --quiet --approval --approval-file --help status reset help"
+            opts="-q -h --config --non-interactive --quiet --approval --approval-file --plan-timeout-cap --help status reset help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -319,6 +327,10 @@ _guard() {
                     return 0
                     ;;
                 --approval-file)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --plan-timeout-cap)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -386,7 +398,7 @@ _guard() {
             return 0
             ;;
         guard__subcmd__breaker__subcmd__reset)
-            opts="-q -h --config --non-interactive --quiet --approval --approval-file --help"
+            opts="-q -h --config --non-interactive --quiet --approval --approval-file --plan-timeout-cap --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -401,6 +413,10 @@ _guard() {
                     return 0
                     ;;
                 --approval-file)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --plan-timeout-cap)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -412,7 +428,7 @@ _guard() {
             return 0
             ;;
         guard__subcmd__breaker__subcmd__status)
-            opts="-q -h --json --config --non-interactive --quiet --approval --approval-file --help"
+            opts="-q -h --json --config --non-interactive --quiet --approval --approval-file --plan-timeout-cap --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -430,6 +446,10 @@ _guard() {
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
+                --plan-timeout-cap)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 *)
                     COMPREPLY=()
                     ;;
@@ -438,7 +458,7 @@ _guard() {
             return 0
             ;;
         guard__subcmd__check)
-            opts="-c -q -h --json --stdin --config --non-interactive --quiet --approval --approval-file --help"
+            opts="-c -q -h --json --stdin --config --non-interactive --quiet --approval --approval-file --plan-timeout-cap --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -460,6 +480,10 @@ _guard() {
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
+                --plan-timeout-cap)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 *)
                     COMPREPLY=()
                     ;;
@@ -468,7 +492,7 @@ _guard() {
             return 0
             ;;
         guard__subcmd__completions)
-            opts="-q -h --config --non-interactive --quiet --approval --approval-file --help bash elvish fish powershell zsh"
+            opts="-q -h --config --non-interactive --quiet --approval --approval-file --plan-timeout-cap --help bash elvish fish powershell zsh"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -483,6 +507,10 @@ _guard() {
                     return 0
                     ;;
                 --approval-file)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --plan-timeout-cap)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -494,7 +522,7 @@ _guard() {
             return 0
             ;;
         guard__subcmd__doctor)
-            opts="-q -h --config --non-interactive --quiet --approval --approval-file --help"
+            opts="-q -h --config --non-interactive --quiet --approval --approval-file --plan-timeout-cap --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -509,6 +537,10 @@ _guard() {
                     return 0
                     ;;
                 --approval-file)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --plan-timeout-cap)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -898,7 +930,7 @@ _guard() {
             return 0
             ;;
         guard__subcmd__hook)
-            opts="-q -h --config --non-interactive --quiet --approval --approval-file --help claude-code codex gemini"
+            opts="-q -h --config --non-interactive --quiet --approval --approval-file --plan-timeout-cap --help claude-code codex gemini"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -913,6 +945,10 @@ _guard() {
                     return 0
                     ;;
                 --approval-file)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --plan-timeout-cap)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -924,12 +960,16 @@ _guard() {
             return 0
             ;;
         guard__subcmd__install)
-            opts="-q -h --project --user --dry-run --config --non-interactive --quiet --approval --approval-file --help claude-code codex gemini"
+            opts="-q -h --project --user --system --guard --dry-run --config --non-interactive --quiet --approval --approval-file --plan-timeout-cap --help claude-code codex gemini"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
             fi
             case "${prev}" in
+                --guard)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 --config)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
@@ -942,6 +982,10 @@ _guard() {
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
+                --plan-timeout-cap)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 *)
                     COMPREPLY=()
                     ;;
@@ -950,7 +994,7 @@ _guard() {
             return 0
             ;;
         guard__subcmd__log)
-            opts="-n -q -h --since --decision --rule --grep --limit --json --file --config --non-interactive --quiet --approval --approval-file --help verify rotate help"
+            opts="-n -q -h --since --decision --rule --grep --limit --json --file --config --non-interactive --quiet --approval --approval-file --plan-timeout-cap --help verify rotate help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -993,6 +1037,10 @@ _guard() {
                     return 0
                     ;;
                 --approval-file)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --plan-timeout-cap)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -1060,7 +1108,7 @@ _guard() {
             return 0
             ;;
         guard__subcmd__log__subcmd__rotate)
-            opts="-q -h --config --non-interactive --quiet --approval --approval-file --help"
+            opts="-q -h --config --non-interactive --quiet --approval --approval-file --plan-timeout-cap --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1075,6 +1123,10 @@ _guard() {
                     return 0
                     ;;
                 --approval-file)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --plan-timeout-cap)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -1086,7 +1138,7 @@ _guard() {
             return 0
             ;;
         guard__subcmd__log__subcmd__verify)
-            opts="-q -h --config --non-interactive --quiet --approval --approval-file --help"
+            opts="-q -h --config --non-interactive --quiet --approval --approval-file --plan-timeout-cap --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1104,6 +1156,10 @@ _guard() {
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
+                --plan-timeout-cap)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 *)
                     COMPREPLY=()
                     ;;
@@ -1112,7 +1168,7 @@ _guard() {
             return 0
             ;;
         guard__subcmd__man)
-            opts="-q -h --config --non-interactive --quiet --approval --approval-file --help"
+            opts="-q -h --config --non-interactive --quiet --approval --approval-file --plan-timeout-cap --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1130,6 +1186,10 @@ _guard() {
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
+                --plan-timeout-cap)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 *)
                     COMPREPLY=()
                     ;;
@@ -1138,7 +1198,7 @@ _guard() {
             return 0
             ;;
         guard__subcmd__request)
-            opts="-c -q -h --json --config --non-interactive --quiet --approval --approval-file --help"
+            opts="-c -q -h --json --config --non-interactive --quiet --approval --approval-file --plan-timeout-cap --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1160,6 +1220,10 @@ _guard() {
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
+                --plan-timeout-cap)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 *)
                     COMPREPLY=()
                     ;;
@@ -1168,7 +1232,7 @@ _guard() {
             return 0
             ;;
         guard__subcmd__rules)
-            opts="-q -h --config --non-interactive --quiet --approval --approval-file --help list show test lint help"
+            opts="-q -h --config --non-interactive --quiet --approval --approval-file --plan-timeout-cap --help list show test lint help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1183,6 +1247,10 @@ _guard() {
                     return 0
                     ;;
                 --approval-file)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --plan-timeout-cap)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -1278,7 +1346,7 @@ _guard() {
             return 0
             ;;
         guard__subcmd__rules__subcmd__lint)
-            opts="-q -h --config --non-interactive --quiet --approval --approval-file --help"
+            opts="-q -h --config --non-interactive --quiet --approval --approval-file --plan-timeout-cap --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1293,6 +1361,10 @@ _guard() {
                     return 0
                     ;;
                 --approval-file)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --plan-timeout-cap)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -1304,7 +1376,7 @@ _guard() {
             return 0
             ;;
         guard__subcmd__rules__subcmd__list)
-            opts="-q -h --json --config --non-interactive --quiet --approval --approval-file --help"
+            opts="-q -h --json --config --non-interactive --quiet --approval --approval-file --plan-timeout-cap --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1319,6 +1391,10 @@ _guard() {
                     return 0
                     ;;
                 --approval-file)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --plan-timeout-cap)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -1330,7 +1406,7 @@ _guard() {
             return 0
             ;;
         guard__subcmd__rules__subcmd__show)
-            opts="-q -h --config --non-interactive --quiet --approval --approval-file --help"
+            opts="-q -h --config --non-interactive --quiet --approval --approval-file --plan-timeout-cap --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1345,6 +1421,10 @@ _guard() {
                     return 0
                     ;;
                 --approval-file)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --plan-timeout-cap)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -1356,7 +1436,7 @@ _guard() {
             return 0
             ;;
         guard__subcmd__rules__subcmd__test)
-            opts="-q -h --config --non-interactive --quiet --approval --approval-file --help"
+            opts="-q -h --config --non-interactive --quiet --approval --approval-file --plan-timeout-cap --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1374,6 +1454,10 @@ _guard() {
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
+                --plan-timeout-cap)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 *)
                     COMPREPLY=()
                     ;;
@@ -1382,7 +1466,7 @@ _guard() {
             return 0
             ;;
         guard__subcmd__setup)
-            opts="-q -h --check --bin-dir --config --non-interactive --quiet --approval --approval-file --help"
+            opts="-q -h --check --bin-dir --config --non-interactive --quiet --approval --approval-file --plan-timeout-cap --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1404,6 +1488,10 @@ _guard() {
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
+                --plan-timeout-cap)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 *)
                     COMPREPLY=()
                     ;;
@@ -1412,7 +1500,7 @@ _guard() {
             return 0
             ;;
         guard__subcmd__shim)
-            opts="-q -h --config --non-interactive --quiet --approval --approval-file --help install list remove help"
+            opts="-q -h --config --non-interactive --quiet --approval --approval-file --plan-timeout-cap --help install list remove help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1427,6 +1515,10 @@ _guard() {
                     return 0
                     ;;
                 --approval-file)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --plan-timeout-cap)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -1508,7 +1600,7 @@ _guard() {
             return 0
             ;;
         guard__subcmd__shim__subcmd__install)
-            opts="-q -h --dir --config --non-interactive --quiet --approval --approval-file --help"
+            opts="-q -h --dir --config --non-interactive --quiet --approval --approval-file --plan-timeout-cap --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1527,6 +1619,10 @@ _guard() {
                     return 0
                     ;;
                 --approval-file)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --plan-timeout-cap)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -1538,7 +1634,7 @@ _guard() {
             return 0
             ;;
         guard__subcmd__shim__subcmd__list)
-            opts="-q -h --dir --config --non-interactive --quiet --approval --approval-file --help"
+            opts="-q -h --dir --config --non-interactive --quiet --approval --approval-file --plan-timeout-cap --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1557,6 +1653,10 @@ _guard() {
                     return 0
                     ;;
                 --approval-file)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --plan-timeout-cap)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -1568,7 +1668,7 @@ _guard() {
             return 0
             ;;
         guard__subcmd__shim__subcmd__remove)
-            opts="-q -h --dir --config --non-interactive --quiet --approval --approval-file --help"
+            opts="-q -h --dir --config --non-interactive --quiet --approval --approval-file --plan-timeout-cap --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1590,6 +1690,10 @@ _guard() {
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
+                --plan-timeout-cap)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 *)
                     COMPREPLY=()
                     ;;
@@ -1598,12 +1702,16 @@ _guard() {
             return 0
             ;;
         guard__subcmd__uninstall)
-            opts="-q -h --project --user --dry-run --config --non-interactive --quiet --approval --approval-file --help claude-code codex gemini"
+            opts="-q -h --project --user --system --guard --dry-run --config --non-interactive --quiet --approval --approval-file --plan-timeout-cap --help claude-code codex gemini"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
             fi
             case "${prev}" in
+                --guard)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 --config)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
@@ -1613,6 +1721,10 @@ _guard() {
                     return 0
                     ;;
                 --approval-file)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --plan-timeout-cap)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;

@@ -20,6 +20,10 @@ pub static AGENT: Agent = Agent {
         answer: Answer::HookSpecificOutput,
         settings_file: ".claude/settings.json",
         settings_home: None,
+        // Managed settings (https://code.claude.com/docs/en/settings): hooks there run
+        // whatever the user's own settings say.
+        system_settings: "/etc/claude-code/managed-settings.json",
+        timeout_in_ms: false,
         matcher: "Bash",
         named_entry: false,
         hooks_off,

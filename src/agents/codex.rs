@@ -31,6 +31,10 @@ pub static AGENT: Agent = Agent {
         answer: Answer::HookSpecificOutput,
         settings_file: ".codex/hooks.json",
         settings_home: Some(("CODEX_HOME", "hooks.json")),
+        // The system config layer (/etc/codex): its hooks are managed — trusted and
+        // enabled whatever the user's config says (codex-rs/hooks/src/engine/discovery.rs).
+        system_settings: "/etc/codex/hooks.json",
+        timeout_in_ms: false,
         matcher: "Bash",
         named_entry: false,
         hooks_off,

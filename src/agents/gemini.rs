@@ -21,6 +21,9 @@ pub static AGENT: Agent = Agent {
         answer: Answer::TopLevel,
         settings_file: ".gemini/settings.json",
         settings_home: None,
+        // System settings override the user's (https://geminicli.com/docs/cli/configuration).
+        system_settings: "/etc/gemini-cli/settings.json",
+        timeout_in_ms: true,
         matcher: "run_shell_command",
         named_entry: true,
         hooks_off,

@@ -45,6 +45,11 @@ pub struct Hook {
     pub settings_file: &'static str,
     /// A variable that moves the user's settings directory, and the file's name there.
     pub settings_home: Option<(&'static str, &'static str)>,
+    /// The system-wide settings file (root's), whose hooks the agent treats as managed:
+    /// the user cannot edit or switch them off.
+    pub system_settings: &'static str,
+    /// Whether the entry's `timeout` is in milliseconds (else seconds).
+    pub timeout_in_ms: bool,
     /// The tool matcher of guard's entry.
     pub matcher: &'static str,
     /// Whether guard's entry carries `"name": "guard"` (Gemini lists hooks by name).

@@ -31,6 +31,25 @@ use std::io::Read;
 /// Exit status that makes every supported agent block the call (stderr is the reason).
 const BLOCK: i32 = 2;
 
+/// The hook's whole run is bounded by this: past it, guard answers "block" itself, well
+/// before any agent's own hook timeout (`guard install` writes a longer one), so a slow
+/// plan, a held lock or a stalled disk never lets a call through by timing out.
+pub const BOUND: std::time::Duration = std::time::Duration::from_secs(25);
+
+/// Blocks the call from a watchdog thread when the hook runs past [`BOUND`].
+fn watchdog() {
+    let _ = std::thread::Builder::new()
+        .name("guard-hook-bound".into())
+        .spawn(|| {
+            std::thread::sleep(BOUND);
+            eprintln!(
+                "guard: the decision took longer than {}s; the call is blocked",
+                BOUND.as_secs()
+            );
+            std::process::exit(BLOCK);
+        });
+}
+
 /// The shell command a tool call carries.
 enum Carried {
     /// Not a shell tool: not guard's to judge.
@@ -96,6 +115,7 @@ pub fn run(name: &str, global: &GlobalArgs) -> Result<i32, Error> {
         eprintln!("guard: internal error ({info}); the call is blocked");
         std::process::exit(BLOCK);
     }));
+    watchdog();
     let Some((agent, p)) = crate::agents::by_name(name).and_then(|a| Some((a, a.hook.as_ref()?)))
     else {
         return Ok(block(&format!(
@@ -137,7 +157,7 @@ pub fn run(name: &str, global: &GlobalArgs) -> Result<i32, Error> {
     // The decision is made in a child guard, bounded in memory and time (longer than a
     // plan may take to read): whatever goes wrong there (a parser that never stops, a
     // crash) blocks the call here.
-    let time = std::time::Duration::from_secs(inv.settings.plans.timeout + 15);
+    let time = BOUND.saturating_sub(std::time::Duration::from_secs(3));
     let checked = match decide_in_child(&input, &global, time) {
         Ok(c) => c,
         Err(why) => return Ok(block(&format!("guard: {why}; the call is blocked"))),
@@ -305,7 +325,12 @@ fn decide_in_child(
     use std::os::unix::process::CommandExt;
     let exe = std::env::current_exe().map_err(|e| format!("cannot find its own binary: {e}"))?;
     let mut cmd = crate::exec::command(exe);
-    cmd.args(["check", "--json"]);
+    // Its plans are read within the hook's bound, so the check answers inside it.
+    let plans = time
+        .saturating_sub(std::time::Duration::from_secs(4))
+        .as_secs()
+        .max(1);
+    cmd.args(["--plan-timeout-cap", &plans.to_string(), "check", "--json"]);
     // The same config the hook was given.
     if let Some(config) = &global.config {
         cmd.env("GUARD_CONFIG", config);

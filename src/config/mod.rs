@@ -33,6 +33,8 @@ pub struct Args {
     pub approvals: Vec<String>,
     pub approval_file: Option<PathBuf>,
     pub break_glass: Option<String>,
+    /// Reading a plan may take at most this long (seconds): only ever shortens.
+    pub plan_timeout_cap: Option<u64>,
 }
 
 /// Everything one run of guard decides from, resolved once.
@@ -52,8 +54,11 @@ pub struct Invocation {
 /// does not parse or validate is an error: nothing runs.
 pub fn resolve(args: &Args) -> Result<Invocation, Error> {
     let layers = layers::read_layers(&LoadOptions::standard(args.config.clone()))?;
-    let (settings, warnings) = settings(&layers)?;
+    let (mut settings, warnings) = settings(&layers)?;
     print_warnings(&warnings);
+    if let Some(cap) = args.plan_timeout_cap {
+        settings.plans.timeout = settings.plans.timeout.min(cap.max(1));
+    }
     let mut token_texts = args.approvals.clone();
     if let Ok(v) = std::env::var("GUARD_APPROVAL") {
         token_texts.push(v);

@@ -5,7 +5,13 @@
 //! spelling guard accepts is read, and a command line guard would reject runs nothing.
 
 /// Global options that take a value (`--config FILE`, `--config=FILE`).
-pub const VALUE_OPTIONS: &[&str] = &["--config", "--approval", "--approval-file", "--break-glass"];
+pub const VALUE_OPTIONS: &[&str] = &[
+    "--config",
+    "--approval",
+    "--approval-file",
+    "--break-glass",
+    "--plan-timeout-cap",
+];
 /// Global options that take none.
 pub const FLAGS: &[&str] = &["--non-interactive", "--quiet", "--help", "--version"];
 /// Short flags, which may be clustered (`-qc STRING`).

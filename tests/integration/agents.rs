@@ -186,7 +186,7 @@ fn gemini_install_round_trips_and_the_installed_hook_refuses() {
     let s = Sandbox::new();
     let file = s.write("home/.gemini/settings.json", GEMINI_SETTINGS);
     s.guard()
-        .args(["install", "gemini"])
+        .args(["install", "gemini", "--guard", crate::util::GUARD])
         .run()
         .expect_code(0)
         .stderr_has("BeforeTool");
@@ -197,7 +197,10 @@ fn gemini_install_round_trips_and_the_installed_hook_refuses() {
     assert_eq!(list[1]["matcher"], "run_shell_command");
     assert_eq!(list[1]["hooks"][0]["name"], "guard");
     let cmd = list[1]["hooks"][0]["command"].as_str().unwrap().to_string();
-    assert!(cmd.ends_with("hook gemini"), "{cmd}");
+    assert!(
+        cmd.starts_with("/bin/sh -c ") && cmd.contains("hook gemini"),
+        "{cmd}"
+    );
     let keys: Vec<&str> = v.as_object().unwrap().keys().map(String::as_str).collect();
     assert_eq!(keys, ["theme", "hooks", "tools"]);
     // The installed command, run as Gemini CLI runs it, refuses a destroy.
@@ -218,9 +221,16 @@ fn codex_install_writes_hooks_json_in_the_project_or_codex_home() {
     let s = Sandbox::new();
     // No file yet: install creates it, uninstall leaves guard's list empty.
     s.guard()
-        .args(["install", "codex", "--project"])
+        .args([
+            "install",
+            "codex",
+            "--project",
+            "--guard",
+            crate::util::GUARD,
+        ])
         .run()
-        .expect_code(0);
+        .expect_code(1)
+        .stderr_has("Codex runs a user hook only once it is trusted");
     let file = s.work().join(".codex/hooks.json");
     let v: Value = serde_json::from_str(&std::fs::read_to_string(&file).unwrap()).unwrap();
     assert_eq!(v["hooks"]["PreToolUse"][0]["matcher"], "Bash");
@@ -228,7 +238,7 @@ fn codex_install_writes_hooks_json_in_the_project_or_codex_home() {
         v["hooks"]["PreToolUse"][0]["hooks"][0]["command"]
             .as_str()
             .unwrap()
-            .ends_with("hook codex")
+            .contains("hook codex")
     );
     s.guard()
         .args(["uninstall", "codex", "--project"])
@@ -240,10 +250,10 @@ fn codex_install_writes_hooks_json_in_the_project_or_codex_home() {
     let before = "{\"hooks\":{\"Stop\":[]},\"x\":1}\n";
     let home_file = s.write("codex-home/hooks.json", before);
     s.guard()
-        .args(["install", "codex"])
+        .args(["install", "codex", "--guard", crate::util::GUARD])
         .env("CODEX_HOME", s.path("codex-home"))
         .run()
-        .expect_code(0);
+        .expect_code(1);
     assert!(
         std::fs::read_to_string(&home_file)
             .unwrap()
@@ -283,17 +293,23 @@ fn the_example_hook_files_run_this_hook() {
         let entry = &v["hooks"][event][0];
         assert_eq!(entry["matcher"], payload["tool_name"], "{file}");
         let command = entry["hooks"][0]["command"].as_str().unwrap();
-        let args: Vec<&str> = command.split_whitespace().collect();
-        assert_eq!(args[0], "guard");
-        let s = Sandbox::new();
-        let out = s
-            .guard()
-            .args(&args[1..])
-            .run_with_input(payload.to_string().as_bytes());
+        // The wrapper guard install writes, naming the protected install's binary: run
+        // it as the agent would, with this build in that binary's place.
         assert!(
-            out.stdout().contains("\"deny\""),
+            command.ends_with(" /usr/local/bin/guard"),
+            "{file}: {command}"
+        );
+        let command = command.replace("/usr/local/bin/guard", crate::util::GUARD);
+        let s = Sandbox::new();
+        let payload = s.write("payload.json", &payload.to_string());
+        let mut sh = s.command("sh");
+        sh.arg("-c")
+            .arg(format!("{command} < {}", payload.display()));
+        let out = sh.output().unwrap();
+        assert!(
+            String::from_utf8_lossy(&out.stdout).contains("\"deny\""),
             "{file}: {}",
-            out.stdout()
+            String::from_utf8_lossy(&out.stdout)
         );
     }
 }

@@ -129,13 +129,19 @@ fn install_and_uninstall_round_trip_the_settings_file() {
     // A dry run changes nothing.
     let out = s
         .guard()
-        .args(["install", "claude-code", "--dry-run"])
+        .args([
+            "install",
+            "claude-code",
+            "--dry-run",
+            "--guard",
+            crate::util::GUARD,
+        ])
         .run()
         .expect_code(0);
     assert!(out.stdout().contains("hook claude-code"));
     assert_eq!(std::fs::read_to_string(&file).unwrap(), SETTINGS);
     s.guard()
-        .args(["install", "claude-code"])
+        .args(["install", "claude-code", "--guard", crate::util::GUARD])
         .run()
         .expect_code(0)
         .stderr_has("added to");
@@ -149,7 +155,10 @@ fn install_and_uninstall_round_trip_the_settings_file() {
     let cmd = v["hooks"]["PreToolUse"][0]["hooks"][0]["command"]
         .as_str()
         .unwrap();
-    assert!(cmd.ends_with("hook claude-code"), "{cmd}");
+    assert!(
+        cmd.starts_with("/bin/sh -c ") && cmd.contains("hook claude-code"),
+        "{cmd}"
+    );
     let keys: Vec<&str> = v.as_object().unwrap().keys().map(String::as_str).collect();
     assert_eq!(
         keys,
@@ -158,7 +167,7 @@ fn install_and_uninstall_round_trip_the_settings_file() {
     );
     // Idempotent.
     s.guard()
-        .args(["install", "claude-code"])
+        .args(["install", "claude-code", "--guard", crate::util::GUARD])
         .run()
         .expect_code(0)
         .stderr_has("already has guard's hook");
@@ -189,7 +198,13 @@ fn uninstall_after_other_edits_removes_only_guards_entry() {
     let s = Sandbox::new();
     let file = s.write("work/.claude/settings.json", SETTINGS);
     s.guard()
-        .args(["install", "claude-code", "--project"])
+        .args([
+            "install",
+            "claude-code",
+            "--project",
+            "--guard",
+            crate::util::GUARD,
+        ])
         .run()
         .expect_code(0);
     let mut v: serde_json::Value =
@@ -207,7 +222,13 @@ fn uninstall_after_other_edits_removes_only_guards_entry() {
     assert_eq!(after["hooks"]["PreToolUse"].as_array().unwrap().len(), 0);
     s.write("work/.claude/settings.json", "{broken");
     s.guard()
-        .args(["install", "claude-code", "--project"])
+        .args([
+            "install",
+            "claude-code",
+            "--project",
+            "--guard",
+            crate::util::GUARD,
+        ])
         .run()
         .expect_code(64)
         .stderr_has("is not valid JSON");
@@ -323,4 +344,54 @@ fn hook_denials_are_on_the_record_and_a_rebuilt_breaker_counts_them() {
     let (d, reason) = decision(&out);
     assert_eq!(d, "deny", "{reason}");
     assert!(reason.contains("circuit breaker is open"), "{reason}");
+}
+
+/// The hook guard installs blocks when guard itself is missing or broken (every agent
+/// lets a call through when a hook fails any other way), gives the agent a timeout
+/// longer than guard's own bound, and never names a build tree unless told to.
+#[test]
+fn the_installed_hook_blocks_when_guard_is_gone_and_never_names_a_build_tree() {
+    let s = Sandbox::new();
+    // From a build tree, with no other guard on PATH: refused, with what to do.
+    s.guard()
+        .env("PATH", "/usr/bin:/bin")
+        .args(["install", "claude-code"])
+        .run()
+        .expect_code(64)
+        .stderr_has("cargo clean")
+        .stderr_has("--guard PATH");
+    // A guard that will go missing.
+    let gone = s.path("bin/guard");
+    std::fs::create_dir_all(s.path("bin")).unwrap();
+    std::fs::copy(crate::util::GUARD, &gone).unwrap();
+    s.guard()
+        .args(["install", "claude-code", "--guard"])
+        .arg(&gone)
+        .run()
+        .expect_code(0);
+    let v: serde_json::Value = serde_json::from_str(
+        &std::fs::read_to_string(s.path("home/.claude/settings.json")).unwrap(),
+    )
+    .unwrap();
+    let h = &v["hooks"]["PreToolUse"][0]["hooks"][0];
+    assert_eq!(h["timeout"], 60, "longer than guard's own bound");
+    let cmd = h["command"].as_str().unwrap();
+    let payload = s.write("payload.json", &bash("ls"));
+    let run = || {
+        std::process::Command::new("sh")
+            .arg("-c")
+            .arg(format!("{cmd} < {}", payload.display()))
+            .env("HOME", s.path("home"))
+            .output()
+            .unwrap()
+    };
+    assert_eq!(run().status.code(), Some(0), "guard there: ls passes");
+    std::fs::remove_file(&gone).unwrap();
+    let out = run();
+    assert_eq!(
+        out.status.code(),
+        Some(2),
+        "guard gone: the call is blocked"
+    );
+    assert!(String::from_utf8_lossy(&out.stderr).contains("the call is blocked"));
 }

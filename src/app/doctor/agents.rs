@@ -10,8 +10,16 @@ use std::path::Path;
 pub(super) fn hooks(r: &mut Report, agent: &Agent, hook: &Hook) {
     let name = agent.name;
     let mut any_settings = false;
-    for project in [false, true] {
-        let Ok(path) = settings_path(hook, project) else {
+    let places = [
+        ("", settings_path(hook, false).ok()),
+        (" --project", settings_path(hook, true).ok()),
+        (
+            " --system",
+            Some(std::path::PathBuf::from(hook.system_settings)),
+        ),
+    ];
+    for (flag, path) in places {
+        let Some(path) = path else {
             continue;
         };
         if !path.exists() {
@@ -40,9 +48,8 @@ pub(super) fn hooks(r: &mut Report, agent: &Agent, hook: &Hook) {
                 Status::Warn,
                 "hooks",
                 format!(
-                    "{name}: {} has no guard hook: `guard install {name}{}`",
-                    path.display(),
-                    if project { " --project" } else { "" }
+                    "{name}: {} has no guard hook: `guard install {name}{flag}`",
+                    path.display()
                 ),
             );
             continue;
@@ -56,6 +63,19 @@ pub(super) fn hooks(r: &mut Report, agent: &Agent, hook: &Hook) {
             continue;
         }
         for command in commands {
+            if install::guard_of(agent, &command).is_some_and(|(_, bare)| bare) {
+                r.line(
+                    Status::Warn,
+                    "hooks",
+                    format!(
+                        "{name}: {} runs guard directly: if guard goes missing the agent runs every command; reinstall it (`guard install {name}`) for the wrapper that blocks instead",
+                        path.display()
+                    ),
+                );
+            }
+            if name == "codex" && path == settings_path(hook, false).unwrap_or_default() {
+                codex_trust(r, &path);
+            }
             match simulate(agent, hook, &command) {
                 Ok(()) => r.line(
                     Status::Ok,
@@ -94,13 +114,11 @@ fn simulate(agent: &Agent, hook: &Hook, command: &str) -> Result<(), String> {
     use std::process::Stdio;
     // Only guard's own hook command is run: a settings file (a project's, say) could
     // name anything, and doctor must not run it.
-    let words =
-        crate::shell::split_words(command).map_err(|e| format!("cannot be read ({e}); not run"))?;
     let name = agent.name;
-    let exe = match words.argv.as_slice() {
-        [exe, hook, a] if hook == "hook" && a == name && words.assignments.is_empty() => exe,
-        _ => return Err("is not `GUARD hook AGENT`: the hook does not run guard, so it protects nothing; not run".into()),
+    let Some((exe, _)) = install::guard_of(agent, command) else {
+        return Err("is not guard's hook command: the hook does not run guard, so it protects nothing; not run".into());
     };
+    let exe = &exe;
     let path = crate::exec::resolve(
         std::ffi::OsStr::new(exe),
         std::env::var_os("PATH").as_deref(),
@@ -149,5 +167,36 @@ fn simulate(agent: &Agent, hook: &Hook, command: &str) -> Result<(), String> {
             out.status,
             stderr.lines().next().unwrap_or_default()
         )),
+    }
+}
+
+/// Codex runs a user hook only once trusted: ask Codex itself, when it is installed.
+fn codex_trust(r: &mut Report, path: &Path) {
+    let cwd = std::env::current_dir().unwrap_or_default();
+    match install::codex::status(&cwd) {
+        Ok(hooks) if hooks.is_empty() => r.line(
+            Status::Fail,
+            "hooks",
+            format!("codex: {}: Codex does not list guard's hook", path.display()),
+        ),
+        Ok(hooks) => {
+            for (key, status) in hooks {
+                let ok = status == "trusted" || status == "managed";
+                r.line(
+                    if ok { Status::Ok } else { Status::Fail },
+                    "hooks",
+                    if ok {
+                        format!("codex: Codex runs guard's hook ({status})")
+                    } else {
+                        format!("codex: Codex skips guard's hook {key}: it is {status}; trust it in Codex's /hooks, or run `guard install codex` again")
+                    },
+                );
+            }
+        }
+        Err(why) => r.line(
+            Status::Warn,
+            "hooks",
+            format!("codex: cannot ask Codex whether it trusts guard's hook ({why}): Codex skips an untrusted user hook without a word"),
+        ),
     }
 }

@@ -67,8 +67,9 @@ pub struct Evaluation {
     pub plan: Option<String>,
     /// With plan_first: the argv that applies exactly the saved plan, run instead.
     pub exec: Option<Vec<OsString>>,
-    /// Whether an approval binds `exec` (plan_first) rather than the input.
-    pub exec_is_subject: bool,
+    /// What an approval binds when it is not the input (plan_first: the apply of the
+    /// saved plan).
+    pub subject: Option<Vec<OsString>>,
     /// What making that plan printed.
     pub plan_text: Vec<u8>,
     /// Copies of plans guard applies instead of the originals, removed after the run.
@@ -97,7 +98,7 @@ pub fn evaluate(
         findings: refined.findings,
         plan: refined.digest,
         exec: refined.exec,
-        exec_is_subject: refined.exec_is_subject,
+        subject: refined.subject,
         plan_text: refined.plan_text,
         saved: refined.saved,
     }

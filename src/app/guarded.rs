@@ -23,19 +23,21 @@ pub fn run(inv: &Invocation, input: &Input) -> Result<i32, Error> {
             eprintln!("{}", sanitize(line));
         }
     }
-    // What runs: the apply of guard's copy of the plan, or with plan_first the apply of
-    // the plan guard made, which is then also what an approval binds.
+    // What runs: the apply of guard's held copy of the plan (or with plan_first of the
+    // plan guard made); an approval binds the input, or with plan_first the apply of the
+    // saved plan, which the person runs once approved.
     let run_input = o.exec.clone().map_or_else(|| input.clone(), Input::Argv);
-    let subject = if o.exec_is_subject { &run_input } else { input };
+    let subject = o.subject.clone().map_or_else(|| input.clone(), Input::Argv);
     let files = store(inv);
-    let passed = gate_run(inv, &files, subject, &o);
+    let passed = gate_run(inv, &files, &subject, &o);
+    let ran = passed.is_ok();
     let result = passed.and_then(|run_id| run_child(&files, &o, &run_input, run_id));
-    // The copies guard applied, and a plan_first plan once it ran, are gone with the run.
-    let plans = runner(inv);
-    plans.remove(&o.saved);
-    if let Some(planned) = o.exec.as_ref().and_then(|a| a.last()) {
-        plans.remove(&[std::path::PathBuf::from(planned)]);
+    // A plan_first plan is gone once applied, and kept when refused, to apply once
+    // approved.
+    if let Some(planned) = o.subject.as_ref().and_then(|a| a.last()).filter(|_| ran) {
+        runner(inv).remove(&[std::path::PathBuf::from(planned)]);
     }
+    runner(inv).remove(&o.saved);
     result
 }
 
@@ -60,7 +62,7 @@ fn gate_run(
         findings: &o.findings,
         decision: o.decision,
         plan: o.plan.as_deref(),
-        saved_plan: o.exec_is_subject,
+        saved_plan: o.subject.is_some(),
         keys: gate::keys(context.agent.as_deref(), session.as_deref(), &principal),
     };
     let deps = Deps {

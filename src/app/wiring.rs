@@ -41,7 +41,9 @@ pub fn process_env(name: &str) -> Option<String> {
 pub fn runner(inv: &Invocation) -> ProcessRunner {
     ProcessRunner::new(
         inv.settings.plans.timeout,
-        crate::store::files::state_dir_for(&inv.settings).map_err(|e| e.to_string()),
+        // Plans a tool writes (plan_first) go where the user's tools can write; guard
+        // holds what it read of them, so nothing there is trusted after the read.
+        crate::store::files::state_dir().map_err(|e| e.to_string()),
     )
 }
 

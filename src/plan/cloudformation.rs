@@ -133,7 +133,7 @@ pub(super) fn reader(
                 arn.clone(),
             ]);
             out.exec = Some(os(exec));
-            out.exec_is_subject = true;
+            out.subject.clone_from(&out.exec);
             Some(Ok(describe(arn, None)))
         }
         _ => None,

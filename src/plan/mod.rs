@@ -126,6 +126,10 @@ pub trait Runner {
     fn plan_path(&self) -> Result<PathBuf, Unreadable>;
     /// Saves `bytes` as `name` in that directory; returns the path.
     fn save(&self, bytes: &[u8], name: &str) -> Result<PathBuf, Unreadable>;
+    /// Holds `bytes` where nobody can change them, and returns a path that opens them in
+    /// guard and in every child it starts (a sealed memory file, `/dev/fd/N`): what was
+    /// read is what is applied.
+    fn hold(&self, bytes: &[u8], name: &str) -> Result<PathBuf, Unreadable>;
 }
 
 /// What a tool's reader may do for one command.
@@ -174,9 +178,9 @@ pub struct Refined {
     /// The argv to run instead: the apply of guard's copy of a plan file, or with
     /// plan_first the apply of the plan (or change set) guard made.
     pub exec: Option<Vec<OsString>>,
-    /// Whether `exec` is what an approval binds (plan_first: the person applies that
-    /// saved plan) rather than the command as given (a copy of the given plan file).
-    pub exec_is_subject: bool,
+    /// What an approval binds when it is not the command as given: with plan_first, the
+    /// apply of the saved plan (which the person runs once it is approved).
+    pub subject: Option<Vec<OsString>>,
     /// What making the plan printed (plan_first), for the person to read first.
     pub plan_text: Vec<u8>,
     /// Copies of plan files guard applies instead of the originals: removed once the

@@ -64,6 +64,12 @@ impl Runner for ProcessRunner {
         Ok(self.plans_dir()?.join(format!("{name}.tfplan")))
     }
 
+    fn hold(&self, bytes: &[u8], name: &str) -> Result<PathBuf, Unreadable> {
+        hold(bytes, name).map_err(|e| {
+            Unreadable::File(format!("cannot hold the plan in a sealed memory file: {e}"))
+        })
+    }
+
     fn save(&self, bytes: &[u8], name: &str) -> Result<PathBuf, Unreadable> {
         use std::io::Write;
         use std::os::unix::fs::OpenOptionsExt;
@@ -81,5 +87,49 @@ impl Runner for ProcessRunner {
                 Unreadable::File(format!("cannot save the plan to {}: {e}", path.display()))
             })?;
         Ok(path)
+    }
+}
+
+/// `bytes` in a memory file sealed against every change (write, shrink, grow, and more
+/// seals), left open without close-on-exec so the children guard starts read it at the
+/// same `/dev/fd/N`. It lives until guard exits.
+fn hold(bytes: &[u8], name: &str) -> std::io::Result<PathBuf> {
+    use nix::fcntl::{FcntlArg, SealFlag, fcntl};
+    use nix::sys::memfd::{MFdFlags, memfd_create};
+    use std::io::Write;
+    use std::os::fd::IntoRawFd;
+    let name = std::ffi::CString::new(format!("guard-{name}")).unwrap_or_default();
+    let fd =
+        memfd_create(name.as_c_str(), MFdFlags::MFD_ALLOW_SEALING).map_err(std::io::Error::from)?;
+    let mut file = std::fs::File::from(fd);
+    file.write_all(bytes)?;
+    let seals = SealFlag::F_SEAL_WRITE
+        | SealFlag::F_SEAL_SHRINK
+        | SealFlag::F_SEAL_GROW
+        | SealFlag::F_SEAL_SEAL;
+    fcntl(&file, FcntlArg::F_ADD_SEALS(seals)).map_err(std::io::Error::from)?;
+    let raw = file.into_raw_fd();
+    Ok(PathBuf::from(format!("/dev/fd/{raw}")))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_held_plan_cannot_be_changed_by_anyone() {
+        let path = hold(b"plan bytes", "p.tfplan").unwrap();
+        assert_eq!(std::fs::read(&path).unwrap(), b"plan bytes");
+        // Even opened for writing through the path, as another process of the same user
+        // could through /proc, it does not change.
+        let w = std::fs::OpenOptions::new().write(true).open(&path);
+        let changed = w.and_then(|mut f| std::io::Write::write_all(&mut f, b"evil"));
+        assert!(changed.is_err(), "a sealed file takes no write");
+        let truncated = std::fs::OpenOptions::new()
+            .write(true)
+            .open(&path)
+            .and_then(|f| f.set_len(0));
+        assert!(truncated.is_err());
+        assert_eq!(std::fs::read(&path).unwrap(), b"plan bytes");
     }
 }

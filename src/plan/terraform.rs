@@ -96,8 +96,9 @@ pub(super) fn reader(
             ))));
         }
         let show_file = if scope.whole {
-            // A run reads the plan once, into a copy only this user can write, and
-            // applies that copy: the file cannot change between the check and the apply.
+            // A run reads the plan once, into a sealed copy nobody can write, and shows
+            // and applies that copy: the file cannot change between the check and the
+            // apply.
             match copy_plan(&path, runner) {
                 Ok(copy) => {
                     let mut argv = vec![program.clone()];
@@ -160,24 +161,38 @@ pub(super) fn reader(
             ))));
         }
     }
-    let mut apply = vec![program.clone()];
-    apply.extend(global_words.iter().cloned());
-    apply.push("apply".into());
-    apply.extend(
-        rest.iter()
-            .filter(|a| is(a, APPLY_WITH_PLAN))
-            .flat_map(Arg::words),
-    );
-    apply.push(saved_str.clone());
-    out.exec = Some(os(apply));
-    out.exec_is_subject = true;
+    // What the plan wrote is read once and held where nobody can change it: shown and
+    // applied from there. The approval binds the saved file's apply, which is what the
+    // person runs once approved (and reads the same bytes).
+    let held = match runner
+        .read(&saved)
+        .and_then(|bytes| runner.hold(&bytes, &format!("{}.tfplan", super::sha256(&bytes))))
+    {
+        Ok(h) => h,
+        Err(why) => return Some(Err(why)),
+    };
+    let apply_of = |plan: &str| {
+        let mut apply = vec![program.clone()];
+        apply.extend(global_words.iter().cloned());
+        apply.push("apply".into());
+        apply.extend(
+            rest.iter()
+                .filter(|a| is(a, APPLY_WITH_PLAN))
+                .flat_map(Arg::words),
+        );
+        apply.push(plan.to_string());
+        os(apply)
+    };
+    let held_str = held.display().to_string();
+    out.exec = Some(apply_of(&held_str));
+    out.subject = Some(apply_of(&saved_str));
     let mut show = vec![program];
     show.extend(global_words);
-    show.extend(["show".into(), "-json".into(), saved_str]);
+    show.extend(["show".into(), "-json".into(), held_str]);
     Some(Ok(Reader {
         argv: os(show),
         env: cmd.assignments.clone(),
-        file: Some(saved),
+        file: Some(held),
         format: Format::Terraform,
     }))
 }
@@ -198,10 +213,10 @@ pub(super) fn terragrunt(cmd: &Command, grammar: &Grammar) -> Option<Result<Read
     })
 }
 
-/// Copies the plan file into guard's own plan directory, named by its digest.
+/// Reads the plan file once and holds what was read where nobody can change it.
 fn copy_plan(path: &std::path::Path, runner: &dyn Runner) -> Result<PathBuf, Unreadable> {
     let bytes = runner.read(path)?;
-    runner.save(&bytes, &format!("{}.tfplan", super::sha256(&bytes)))
+    runner.hold(&bytes, &format!("{}.tfplan", super::sha256(&bytes)))
 }
 
 /// The resource changes in `terraform show -json` output.

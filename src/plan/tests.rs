@@ -41,6 +41,10 @@ impl Runner for Fake {
     fn plan_path(&self) -> Result<PathBuf, Unreadable> {
         Ok(PathBuf::from("/state/plans/p1.tfplan"))
     }
+    fn hold(&self, _: &[u8], name: &str) -> Result<PathBuf, Unreadable> {
+        self.ran.borrow_mut().push(format!("hold {name}"));
+        Ok(PathBuf::from("/dev/fd/9"))
+    }
     fn save(&self, _: &[u8], name: &str) -> Result<PathBuf, Unreadable> {
         self.ran.borrow_mut().push(format!("save {name}"));
         Ok(PathBuf::from("/state/plans").join(name))
@@ -187,7 +191,7 @@ fn a_plan_that_only_creates_or_updates_passes() {
         assert_eq!(ids(&r), [], "{f}");
         assert!(r.digest.is_some());
     }
-    // A run reads the plan once into its own copy, and applies that copy.
+    // A run reads the plan once into a sealed copy, and shows and applies that copy.
     let fake = Fake::new(Ok(fixture("terraform/forget.json")));
     let r = run(
         "tofu apply tf.plan",
@@ -196,11 +200,11 @@ fn a_plan_that_only_creates_or_updates_passes() {
         Mode::Run { plan_first: false },
     );
     assert_eq!(ids(&r), [(ids::FORGETS, Decision::Confirm)]);
-    let copy = format!("/state/plans/{}.tfplan", sha256(b"plan file bytes"));
+    let copy = "/dev/fd/9";
     assert_eq!(
         *fake.ran.borrow(),
         [
-            format!("save {}.tfplan", sha256(b"plan file bytes")),
+            format!("hold {}.tfplan", sha256(b"plan file bytes")),
             format!("tofu show -json {copy}")
         ]
     );
@@ -210,8 +214,8 @@ fn a_plan_that_only_creates_or_updates_passes() {
         .flatten()
         .map(|a| a.to_string_lossy().into_owned())
         .collect();
-    assert_eq!(exec, ["tofu", "apply", copy.as_str()]);
-    assert_eq!(r.saved, [PathBuf::from(&copy)]);
+    assert_eq!(exec, ["tofu", "apply", copy]);
+    assert_eq!(r.saved, [PathBuf::from(copy)]);
 }
 
 #[test]
@@ -358,7 +362,8 @@ fn plan_first_plans_then_applies_exactly_the_saved_plan() {
         *fake.ran.borrow(),
         [
             "terraform -chdir=envs/prod plan -out=/state/plans/p1.tfplan -var region=eu-west-1 -lock=false",
-            "terraform -chdir=envs/prod show -json /state/plans/p1.tfplan",
+            &format!("hold {}.tfplan", sha256(b"plan file bytes")),
+            "terraform -chdir=envs/prod show -json /dev/fd/9",
         ]
     );
     let exec: Vec<String> = r
@@ -368,8 +373,26 @@ fn plan_first_plans_then_applies_exactly_the_saved_plan() {
         .iter()
         .map(|a| a.to_string_lossy().into_owned())
         .collect();
+    // What runs is the held copy of what the plan wrote; what an approval binds is the
+    // apply of the saved file, which the person runs once approved.
     assert_eq!(
         exec,
+        [
+            "terraform",
+            "-chdir=envs/prod",
+            "apply",
+            "-lock=false",
+            "/dev/fd/9"
+        ]
+    );
+    let subject: Vec<String> = r
+        .subject
+        .iter()
+        .flatten()
+        .map(|a| a.to_string_lossy().into_owned())
+        .collect();
+    assert_eq!(
+        subject,
         [
             "terraform",
             "-chdir=envs/prod",

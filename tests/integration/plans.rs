@@ -191,22 +191,25 @@ fn an_apply_of_a_harmless_plan_runs_and_a_destroying_one_is_refused() {
     let err = out.stderr();
     assert!(err.contains("aws_db_instance.main (replace)"), "{err}");
     assert!(err.contains("guard approve guard-request-v1."));
-    // guard read the plan once into its own copy, showed and applied that copy.
-    let plans = t.s.path("home/.local/state/guard/plans");
-    let copy = |bytes: &[u8]| plans.join(format!("{}.tfplan", guard::plan::sha256(bytes)));
-    let copy = copy(b"plan bytes").display().to_string();
+    // guard read the plan once into a sealed copy (a memory file nobody can change,
+    // passed to terraform as /dev/fd/N), showed and applied that copy.
+    let calls = t.calls();
+    assert_eq!(calls.len(), 3, "the refused apply never ran: {calls:?}");
+    let copy = calls[0]
+        .strip_prefix("terraform show -json /dev/fd/")
+        .unwrap_or_else(|| panic!("{calls:?}"));
     assert_eq!(
-        t.calls(),
-        [
-            format!("terraform show -json {copy}"),
-            format!("terraform apply -auto-approve {copy}"),
-            format!("terraform show -json {copy}"),
-        ],
-        "the refused apply never ran"
+        calls[1],
+        format!("terraform apply -auto-approve /dev/fd/{copy}")
     );
     assert!(
-        std::fs::read_dir(&plans).unwrap().next().is_none(),
-        "the copies are gone with the runs"
+        calls[2].starts_with("terraform show -json /dev/fd/"),
+        "{calls:?}"
+    );
+    let plans = t.s.path("home/.local/state/guard/plans");
+    assert!(
+        std::fs::read_dir(&plans).map_or(true, |mut d| d.next().is_none()),
+        "no copy is left behind as a file"
     );
     // The audit record carries the plan digest and the resources.
     let log = t.s.guard().args(["log", "--json"]).run().stdout();
@@ -257,13 +260,22 @@ fn plan_first_plans_decides_and_applies_exactly_that_plan() {
                 .to_string()
         )
     );
+    // What the plan wrote is read once, held sealed, and shown and applied from there.
+    let held = calls[1]
+        .strip_prefix("terraform -chdir=envs/prod show -json ")
+        .unwrap_or_else(|| panic!("{calls:?}"));
+    assert!(held.starts_with("/dev/fd/"), "{calls:?}");
     assert_eq!(
         calls,
         [
             format!("terraform -chdir=envs/prod plan -out={saved} -var size=2"),
-            format!("terraform -chdir=envs/prod show -json {saved}"),
-            format!("terraform -chdir=envs/prod apply {saved}"),
+            format!("terraform -chdir=envs/prod show -json {held}"),
+            format!("terraform -chdir=envs/prod apply {held}"),
         ]
+    );
+    assert!(
+        !std::path::Path::new(&saved).exists(),
+        "applied, the plan is gone"
     );
     // A destroying plan: refused, and the way on is to apply that saved plan.
     let out = t
@@ -562,4 +574,28 @@ fn a_prompt_answered_through_guards_stdin_is_confirm() {
         .run()
         .expect_code(0)
         .stdout_has("stub terraform applied");
+}
+
+/// The copy guard decides on cannot be swapped before the apply: the stub's `show`
+/// overwrites the file it is given (as a loop run by the same user could, through
+/// /proc), and the apply still gets the bytes guard read.
+#[test]
+fn the_plan_guard_read_is_the_plan_applied_even_if_someone_writes_to_it() {
+    let t = Stubs::new();
+    t.s.write("work/tf.plan", "plan bytes");
+    let out = t
+        .guard("terraform/create.json")
+        .env("GUARD_STUB_TAMPER", "1")
+        .args(["--", "terraform", "apply", "-auto-approve", "tf.plan"])
+        .run()
+        .expect_code(0);
+    assert!(
+        out.stdout().contains("applied the plan: plan bytes"),
+        "{}",
+        out.stdout()
+    );
+    assert_eq!(
+        std::fs::read_to_string(t.s.work().join("tf.plan")).unwrap(),
+        "plan bytes"
+    );
 }

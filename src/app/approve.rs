@@ -87,6 +87,7 @@ pub fn approve(inv: &Invocation, args: &ApproveArgs) -> Result<i32, Error> {
             format_time(req.expires)
         )));
     }
+    check_approver(inv, &key, &req)?;
     if !args.yes && !confirm_at_terminal()? {
         return Err(Error::Refused("not approved: nothing was signed".into()));
     }
@@ -104,6 +105,46 @@ pub fn approve(inv: &Invocation, args: &ApproveArgs) -> Result<i32, Error> {
         sanitize(&req.requester)
     );
     Ok(0)
+}
+
+/// Refuses, before anything is signed, a key that is not an approver's and a request that
+/// is the approver's own (by any principal the key is listed under, or, in a protected
+/// install, by the account's own principal).
+fn check_approver(inv: &Invocation, key: &std::path::Path, req: &Request) -> Result<(), Error> {
+    use crate::approval::{NAMESPACE, signers};
+    let refuse = |why: String| Err(Error::Refused(format!("not signed: {why}")));
+    let Some(path) = &inv.settings.approvals.allowed_signers else {
+        return refuse("no approvers file is configured ([approvals] allowed_signers), so guard cannot tell whether this key is an approver's".into());
+    };
+    let text = std::fs::read_to_string(path).map_err(|e| Error::Io {
+        what: format!("cannot read the approvers file {}", path.display()),
+        source: e,
+    })?;
+    let list = signers::parse(&text).map_err(|e| Error::Config {
+        path: path.display().to_string(),
+        message: e,
+    })?;
+    let public = super::sign::public_key(key).map_err(Error::Usage)?;
+    let entries: Vec<&signers::Signer> = signers::by_key(&list, public.key_data())
+        .filter(|s| s.allows_namespace(NAMESPACE))
+        .collect();
+    if entries.is_empty() {
+        return refuse(format!(
+            "{} is not an approver's key: it is not in {} (for guard's namespace)",
+            key.display(),
+            path.display()
+        ));
+    }
+    if let Some(own) = entries.iter().find(|s| s.names(&req.requester)) {
+        return refuse(format!(
+            "this is your own request: the key is listed for {}, the requester; a second person must approve it",
+            own.principal()
+        ));
+    }
+    if inv.settings.protected && crate::gate::requester(&inv.settings) == req.requester {
+        return refuse("this is your own request (your account's principal is the requester's): a second person must approve it".into());
+    }
+    Ok(())
 }
 
 /// Asks the approver, at their terminal, to type `approve`.

@@ -37,3 +37,31 @@ pub fn default_key(home: &Path) -> Option<std::path::PathBuf> {
         .map(|n| home.join(".ssh").join(n))
         .find(|p| p.exists())
 }
+
+/// The public half of a signing key: the key itself when it is a `.pub`, else the `.pub`
+/// beside it, else what `ssh-keygen -y` derives (which may ask for the passphrase).
+pub fn public_key(key: &Path) -> Result<ssh_key::PublicKey, String> {
+    let is_pub = key.extension().is_some_and(|e| e == "pub");
+    let beside = std::path::PathBuf::from(format!("{}.pub", key.display()));
+    let text = if is_pub {
+        std::fs::read_to_string(key).map_err(|e| format!("cannot read {}: {e}", key.display()))?
+    } else if beside.is_file() {
+        std::fs::read_to_string(&beside)
+            .map_err(|e| format!("cannot read {}: {e}", beside.display()))?
+    } else {
+        let out = crate::exec::command("ssh-keygen")
+            .args(["-y", "-f"])
+            .arg(key)
+            .output()
+            .map_err(|e| format!("cannot run ssh-keygen -y: {e}"))?;
+        if !out.status.success() {
+            return Err(format!(
+                "cannot read the public key of {} (give its .pub with --key)",
+                key.display()
+            ));
+        }
+        String::from_utf8_lossy(&out.stdout).into_owned()
+    };
+    ssh_key::PublicKey::from_openssh(text.trim())
+        .map_err(|e| format!("{} does not hold an SSH public key: {e}", key.display()))
+}

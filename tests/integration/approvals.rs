@@ -230,11 +230,24 @@ fn an_expired_token_is_refused() {
 fn unknown_own_and_altered_signatures_are_refused() {
     let t = Team::new("");
     let code = t.code(DESTROY);
-    let mallory = t.approve("mallory", &code);
+    // guard approve refuses both before anything is signed...
+    let refused = |who: &str| {
+        t.s.guard()
+            .args(["approve", "--yes", "--key"])
+            .arg(t.keys.join(who))
+            .arg(&code)
+            .run()
+            .expect_code(77)
+    };
+    refused("mallory").stderr_has("is not an approver's key");
+    refused("alice").stderr_has("this is your own request");
+    // ...and tokens signed by other means are refused when used.
+    let (_, json) = Request::from_code(&code).unwrap();
+    let mallory = t.forge("mallory", &json);
     t.run_with(&[&mallory], DESTROY)
         .expect_code(77)
         .stderr_has("not an approver's");
-    let alice = t.approve("alice", &code);
+    let alice = t.forge("alice", &json);
     t.run_with(&[&alice], DESTROY)
         .expect_code(77)
         .stderr_has("self-approval refused");
@@ -615,7 +628,8 @@ fn an_agent_cannot_approve() {
 fn a_locked_system_config_keeps_the_user_file_from_naming_approvers() {
     let t = Team::new("");
     t.s.system_config("lock = true\n");
-    let token = t.approve("bob", &t.code(DESTROY));
+    let (_, json) = Request::from_code(&t.code(DESTROY)).unwrap();
+    let token = t.forge("bob", &json);
     t.run_with(&[&token], DESTROY)
         .expect_code(77)
         .stderr_has("no approvers file is configured");
@@ -714,7 +728,8 @@ fn a_missing_signing_key_is_a_clear_error() {
                 .run()
                 .expect_code(64);
         assert!(
-            out.stderr().contains("ssh-keygen could not sign with"),
+            out.stderr().contains("cannot read the public key of")
+                && out.stderr().contains("no-such-key"),
             "{}",
             out.stderr()
         );

@@ -35,9 +35,9 @@ pub fn init() -> Option<Elevation> {
         }
         let core = getrlimit(Resource::RLIMIT_CORE).unwrap_or((0, 0));
         // The kernel already marks a setgid process non-dumpable; say so ourselves too,
-        // and allow no core file.
+        // and allow no core file (the hard limit stays, so a child can have its own back).
         let _ = nix::sys::prctl::set_dumpable(false);
-        let _ = setrlimit(Resource::RLIMIT_CORE, 0, 0);
+        let _ = setrlimit(Resource::RLIMIT_CORE, 0, core.1);
         Some(Elevation {
             real,
             effective,

@@ -17,6 +17,7 @@ mod doctor;
 mod examples;
 mod hooks;
 mod plans;
+mod protected;
 mod rules;
 mod run;
 mod shell;

@@ -221,6 +221,12 @@ pub struct SetupArgs {
     /// Where the setgid binary goes
     #[arg(long, value_name = "DIR", default_value = "/usr/local/bin")]
     pub bin_dir: Option<std::path::PathBuf>,
+
+    /// Also put root-owned shims for every guarded program on PATH in
+    /// /usr/local/lib/guard/shims, first on every login shell's PATH (/etc/profile.d):
+    /// agents that run `bash -lc` (Codex) get them too
+    #[arg(long)]
+    pub shims: bool,
 }
 
 #[derive(Debug, Args)]

@@ -14,6 +14,7 @@ const LAYERS: &[&[&str]] = &[
     // The subcommands, then what they share (app/mod.rs only dispatches).
     &["app"],
     &["app::doctor"],
+    &["app::setup"],
     &[
         "app::shim",
         "app::hook",
@@ -23,7 +24,6 @@ const LAYERS: &[&[&str]] = &[
         "app::log",
         "app::rules_cmd",
         "app::docs",
-        "app::setup",
     ],
     &["app::guarded", "app::install"],
     &["app::passed"],

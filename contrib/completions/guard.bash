@@ -1466,7 +1466,7 @@ _guard() {
             return 0
             ;;
         guard__subcmd__setup)
-            opts="-q -h --check --bin-dir --config --non-interactive --quiet --approval --approval-file --plan-timeout-cap --help"
+            opts="-q -h --check --bin-dir --shims --config --non-interactive --quiet --approval --approval-file --plan-timeout-cap --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0

@@ -218,6 +218,7 @@ complete -c guard -n "__fish_guard_using_subcommand setup" -l approval -d 'A sec
 complete -c guard -n "__fish_guard_using_subcommand setup" -l approval-file -d 'A file holding approval tokens, one per line' -r -F
 complete -c guard -n "__fish_guard_using_subcommand setup" -l plan-timeout-cap -d 'At most this many seconds to read a plan (only ever shortens [plans] timeout): what the hook gives its check, to answer within its own bound' -r
 complete -c guard -n "__fish_guard_using_subcommand setup" -l check -d 'Only look: list what is wrong, with the command that fixes it; change nothing'
+complete -c guard -n "__fish_guard_using_subcommand setup" -l shims -d 'Also put root-owned shims for every guarded program on PATH in /usr/local/lib/guard/shims, first on every login shell\'s PATH (/etc/profile.d): agents that run `bash -lc` (Codex) get them too'
 complete -c guard -n "__fish_guard_using_subcommand setup" -l non-interactive -d 'Never ask at the terminal: a command that needs confirmation is refused'
 complete -c guard -n "__fish_guard_using_subcommand setup" -s q -l quiet -d 'Print nothing for commands that pass; warnings and refusals are still shown'
 complete -c guard -n "__fish_guard_using_subcommand setup" -s h -l help -d 'Print help'

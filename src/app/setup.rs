@@ -143,6 +143,9 @@ pub fn run(args: &SetupArgs) -> Result<i32, Error> {
     for w in wanted(&bin_dir, gid) {
         fix(&w)?;
     }
+    if args.shims {
+        install_shims(&bin_dir)?;
+    }
     let left = inspect(&wanted(&bin_dir, gid));
     for p in &left {
         eprintln!("guard: setup: still wrong: {}: {}", p.what, p.fix);
@@ -155,6 +158,36 @@ pub fn run(args: &SetupArgs) -> Result<i32, Error> {
         bin_dir.join("guard").display()
     );
     Ok(0)
+}
+
+/// Where `--shims` puts them, and the login-shell snippet that puts them first on PATH.
+pub const SHIMS: &str = "/usr/local/lib/guard/shims";
+const PROFILE: &str = "/etc/profile.d/guard-shims.sh";
+
+/// Root-owned shims to the installed guard, first on every login shell's PATH: a login
+/// shell (Codex runs `bash -lc`) rebuilds PATH from /etc/profile, which reads
+/// /etc/profile.d, so shims put on PATH before the agent started would be gone.
+fn install_shims(bin_dir: &Path) -> Result<(), Error> {
+    ensure_dir(Path::new(SHIMS), None, 0o755)?;
+    let code = super::shim::install(
+        &crate::cli::GlobalArgs::default(),
+        Some(PathBuf::from(SHIMS)),
+        Vec::new(),
+        Some(bin_dir.join("guard")),
+    )?;
+    if code != 0 {
+        return Err(Error::Usage(format!(
+            "the shims in {SHIMS} are not all written"
+        )));
+    }
+    let snippet = format!(
+        "# guard's shims first on PATH (guard setup --shims)\ncase \":$PATH:\" in\n  *\":{SHIMS}:\"*) ;;\n  *) PATH=\"{SHIMS}:$PATH\"; export PATH ;;\nesac\n"
+    );
+    std::fs::write(PROFILE, snippet).map_err(|e| Error::Io {
+        what: format!("cannot write {PROFILE}"),
+        source: e,
+    })?;
+    set(Path::new(PROFILE), None, 0o644)
 }
 
 fn check(bin_dir: &Path) -> Result<i32, Error> {

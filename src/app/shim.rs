@@ -60,7 +60,7 @@ pub fn real_program(name: &str) -> Option<PathBuf> {
 
 pub fn command(global: &GlobalArgs, cmd: ShimCmd) -> Result<i32, Error> {
     match cmd {
-        ShimCmd::Install { dir, programs } => install(global, dir, programs),
+        ShimCmd::Install { dir, programs } => install(global, dir, programs, None),
         ShimCmd::List { dir } => list(dir),
         ShimCmd::Remove { dir, programs } => remove(dir, programs),
     }
@@ -70,7 +70,14 @@ fn dir_or_default(dir: Option<PathBuf>) -> Result<PathBuf, Error> {
     dir.map_or_else(default_dir, Ok)
 }
 
-fn install(global: &GlobalArgs, dir: Option<PathBuf>, programs: Vec<String>) -> Result<i32, Error> {
+/// Writes shims in `dir` for `programs` (every guarded program on PATH when empty),
+/// linking to `target` (default: this binary).
+pub fn install(
+    global: &GlobalArgs,
+    dir: Option<PathBuf>,
+    programs: Vec<String>,
+    target: Option<PathBuf>,
+) -> Result<i32, Error> {
     let dir = dir_or_default(dir)?;
     let explicit = !programs.is_empty();
     let names: Vec<String> = if explicit {
@@ -98,7 +105,9 @@ fn install(global: &GlobalArgs, dir: Option<PathBuf>, programs: Vec<String>) -> 
         eprintln!("guard: none of the programs the rules name is on PATH; no shims written");
         return Ok(0);
     }
-    let exe = std::fs::canonicalize("/proc/self/exe")
+    let exe = target
+        .map(Ok)
+        .unwrap_or_else(|| std::fs::canonicalize("/proc/self/exe"))
         .or_else(|_| std::env::current_exe())
         .map_err(|e| Error::Io {
             what: "cannot find guard's own binary".into(),
@@ -110,9 +119,17 @@ fn install(global: &GlobalArgs, dir: Option<PathBuf>, programs: Vec<String>) -> 
     })?;
     let (mut added, mut kept) = (Vec::new(), Vec::new());
     let mut failed = false;
+    // A link to this binary, or to the target it is asked to link to, is a shim already.
+    let same = |a: &Path, b: &Path| {
+        use std::os::unix::fs::MetadataExt;
+        match (std::fs::metadata(a), std::fs::metadata(b)) {
+            (Ok(x), Ok(y)) => (x.dev(), x.ino()) == (y.dev(), y.ino()),
+            _ => false,
+        }
+    };
     for name in &names {
         let link = dir.join(name);
-        if is_shim(&link) {
+        if is_shim(&link) || same(&link, &exe) {
             kept.push(name.as_str());
             continue;
         }

@@ -1,7 +1,8 @@
 //! The protected install against the attacks that made two-person commands run without
 //! a second person: replayed as an unprivileged user by `tests/protected/attacks.sh`, as
 //! root inside a private mount namespace (a copy of /etc, empty tmpfs mounts over
-//! /var/lib, /usr/local/bin and /home), so the machine's own files are never touched.
+//! /var/lib, /usr/local/bin, /usr/local/lib and /home), so the machine's own files are
+//! never touched.
 //! Without root (or without `unshare` and `setpriv`), the test says it was skipped.
 
 use std::process::Command;
@@ -53,10 +54,14 @@ fn every_attack_on_a_protected_install_fails() {
     );
     for name in [
         "setup-installs",
+        "setup-is-idempotent",
         "setup-check-clean",
+        "setup-check-names-the-fix",
         "child-has-the-users-groups",
         "child-cannot-read-state",
         "user-cannot-read-state",
+        "login-shell-finds-the-shim",
+        "shim-refuses-in-a-login-shell",
         "approved-runs-once",
         "replay-with-a-fresh-state-dir-refused",
         "replay-after-deleting-the-ledger-refused",

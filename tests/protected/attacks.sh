@@ -21,7 +21,7 @@ check() { # name, condition (a command), what happened
 
 # ---------------------------------------------------------------- the machine
 cp -a /etc "$T/etc" && mount --bind "$T/etc" /etc || { fail setup "cannot copy /etc"; exit 1; }
-for d in /var/lib /usr/local/bin /home; do mount -t tmpfs tmpfs "$d" || { fail setup "cannot mount $d"; exit 1; }; done
+for d in /var/lib /usr/local/bin /usr/local/lib /home; do mount -t tmpfs tmpfs "$d" || { fail setup "cannot mount $d"; exit 1; }; done
 echo 'alice:x:2001:2001::/home/alice:/bin/bash' >>/etc/passwd
 echo 'bob:x:2002:2002::/home/bob:/bin/bash' >>/etc/passwd
 echo 'alice:x:2001:' >>/etc/group
@@ -40,14 +40,14 @@ echo "\$*" >>"$T/marks/ran"
 EOF
 chmod 755 /usr/local/bin/terraform
 
-"$G" setup >"$T/setup.out" 2>&1
+"$G" setup --shims >"$T/setup.out" 2>&1
 check setup-installs '[ $? -eq 0 ] && [ -g /usr/local/bin/guard ]' "$(cat "$T/setup.out")"
 cat >/etc/guard/config.toml <<EOF
 lock = true
 [approvals]
 allowed_signers = "/etc/guard/allowed_signers"
 [breaker]
-max_refusals = 3
+max_refusals = 4
 [principals]
 alice = "alice@example.com"
 bob = "bob@example.com"
@@ -57,8 +57,15 @@ EOF
     echo "bob@example.com $(cat /home/bob/.ssh/id_ed25519.pub)"
     echo "bob@example.com $(cat /home/bob/.ssh/second.pub)"
 } >/etc/guard/allowed_signers
+"$G" setup --shims >"$T/again.out" 2>&1
+check setup-is-idempotent '[ $? -eq 0 ] && grep -q "^lock = true" /etc/guard/config.toml && grep -q "^alice" /etc/guard/allowed_signers' "$(cat "$T/again.out")"
 "$G" setup --check >"$T/check.out" 2>&1
 check setup-check-clean '[ $? -eq 0 ]' "$(cat "$T/check.out")"
+chmod 0644 /var/lib/guard
+"$G" setup --check >"$T/check.out" 2>&1
+rc=$?
+check setup-check-names-the-fix '[ $rc -eq 1 ] && grep -q "sudo chmod 2770 /var/lib/guard" "$T/check.out"' "rc=$rc: $(cat "$T/check.out")"
+"$G" setup >/dev/null 2>&1
 
 as() { # user, command...
     local u=$1 id
@@ -76,6 +83,11 @@ check child-has-the-users-groups 'echo "$out" | grep -Eq "^Gid:\s+2001\s+2001\s+
 check child-cannot-read-state 'echo "$out" | grep -q "Permission denied"' "$out"
 out=$(as alice cat /var/lib/guard/audit.jsonl 2>&1)
 check user-cannot-read-state 'echo "$out" | grep -q "Permission denied"' "$out"
+
+# ---------------------------------------------------------------- shims for login shells
+out=$(as alice bash -lc 'command -v terraform; terraform destroy' 2>&1)
+check login-shell-finds-the-shim 'echo "$out" | grep -q "^/usr/local/lib/guard/shims/terraform$"' "$out"
+check shim-refuses-in-a-login-shell '[ "$(ran)" = 0 ] && echo "$out" | grep -q "two-person"' "$out"
 
 # ---------------------------------------------------------------- 1. replay
 code=$(as alice guard request --json -- terraform destroy | code_of)
@@ -153,7 +165,7 @@ allowed_signers = "/home/alice/mine"
 EOF
 chown -R 2001:2001 /home/alice/.config
 out=$(as alice guard breaker status --json 2>&1)
-check locked-user-file-cannot-weaken 'echo "$out" | grep -q "\"enabled\":true" && echo "$out" | grep -q "\"max_refusals\":3"' "$out"
+check locked-user-file-cannot-weaken 'echo "$out" | grep -q "\"enabled\":true" && echo "$out" | grep -q "\"max_refusals\":4"' "$out"
 as alice guard -- true >/dev/null 2>&1
 check audit-not-moved '[ ! -e /home/alice/moved.jsonl ]' "the audit log moved"
 

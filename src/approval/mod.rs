@@ -59,6 +59,36 @@ pub struct Request {
     /// SHA-256, a preview's or change set's changes): a new plan needs a new approval.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub plan: Option<String>,
+    /// What the plan destroys or recreates, by address, for the approver to read.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub resources: Vec<String>,
+    /// The reason the agent gave for the command (Claude Code's Bash `description`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub reason: Option<String>,
+    /// In CI: what the run is bound to instead of a host and a directory.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub ci: Option<CiBinding>,
+}
+
+/// What a CI run is: the repository, the commit, the environment it deploys to. A CI
+/// approval binds these (and the plan's digest), not the runner's host or account:
+/// runners are fresh machines.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct CiBinding {
+    /// `github`, `gitlab`.
+    pub platform: String,
+    pub repository: String,
+    pub commit: String,
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    pub environment: String,
+}
+
+impl Request {
+    /// The short id a person types: the first ten hex digits of the nonce.
+    pub fn id(&self) -> String {
+        self.nonce.chars().take(10).collect()
+    }
 }
 
 /// A signed approval of one request.
@@ -147,6 +177,9 @@ mod tests {
             expires: 1000,
             nonce: "00ff".into(),
             plan: None,
+            resources: Vec::new(),
+            reason: None,
+            ci: None,
         }
     }
 

@@ -61,6 +61,9 @@ pub fn new(
         expires: origin.now + a.lifetime.min(a.max_lifetime),
         nonce: crate::hex::random_id()?,
         plan: plan.map(str::to_string),
+        resources: Vec::new(),
+        reason: None,
+        ci: None,
     })
 }
 

@@ -311,6 +311,9 @@ mod tests {
             expires: 200,
             nonce: "n".into(),
             plan: None,
+            resources: Vec::new(),
+            reason: None,
+            ci: None,
         }
         .to_json()
     }

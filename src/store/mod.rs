@@ -1,7 +1,8 @@
 //! Where guard's state is kept, behind one small trait per kind of state: the audit
-//! trail (append, read, verify), the one-time ledger of spent approvals, and the circuit
-//! breaker's counts (read-modify-write under a lock). Files are the embedded backend
-//! ([`files`]); a shared database can implement the same traits.
+//! trail (append, read, verify), the one-time ledger of spent approvals, the circuit
+//! breaker's counts (read-modify-write under a lock), and the inbox of requests waiting
+//! for an approver. Files are the embedded backend ([`files`]); a shared database can
+//! implement the same traits.
 //!
 //! The invariant every backend keeps: a decision is committed in one step. The decision
 //! record is written and the approval's nonce spent together, or neither is, so an
@@ -104,10 +105,45 @@ pub trait Breaker {
     fn update(&self, limits: &Limits, f: &mut dyn FnMut(&mut State)) -> Result<(), StoreError>;
 }
 
-/// Everything guard keeps.
-pub trait Store: AuditTrail + Ledger + Breaker {}
+/// A request waiting for approvers, with the tokens they signed.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct Pending {
+    /// The request's short id (`Request::id`).
+    pub id: String,
+    /// The request JSON exactly as approvers sign it.
+    pub request: String,
+    /// When it was posted (seconds since the epoch).
+    pub posted: u64,
+    /// Approvers' tokens, as they signed them.
+    #[serde(default)]
+    pub tokens: Vec<String>,
+}
 
-impl<T: AuditTrail + Ledger + Breaker> Store for T {}
+impl Pending {
+    /// The request, read.
+    pub fn parsed(&self) -> Option<crate::approval::Request> {
+        serde_json::from_str(&self.request).ok()
+    }
+}
+
+/// The inbox of requests waiting for approvers: posted when guard refuses a command for
+/// want of an approval, listed and signed by approvers (`guard approve --list`, `guard
+/// approve ID`), and picked up by the requester's next run of the same command.
+pub trait Inbox {
+    /// Posts a request.
+    fn post(&self, request: &crate::approval::Request) -> Result<Pending, StoreError>;
+    /// Every request not expired at `now`, oldest first.
+    fn waiting(&self, now: u64) -> Result<Vec<Pending>, StoreError>;
+    /// The request with this id (or the only one whose id starts with it).
+    fn find(&self, id: &str) -> Result<Option<Pending>, StoreError>;
+    /// Adds an approver's token to a request; returns it as it is now.
+    fn add_token(&self, id: &str, token: &str) -> Result<Pending, StoreError>;
+}
+
+/// Everything guard keeps.
+pub trait Store: AuditTrail + Ledger + Breaker + Inbox {}
+
+impl<T: AuditTrail + Ledger + Breaker + Inbox> Store for T {}
 
 /// Runs `f` on the breaker state and returns what it computed.
 pub fn with_breaker<T>(

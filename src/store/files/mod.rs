@@ -6,10 +6,11 @@
 
 mod audit;
 mod breaker;
+mod inbox;
 pub mod ledger;
 pub mod safe;
 
-use super::{AuditTrail, Breaker, Ledger, Spend, StoreError};
+use super::{AuditTrail, Breaker, Inbox, Ledger, Pending, Spend, StoreError};
 use crate::audit::Record;
 use crate::audit::verify::{Broken, Summary};
 use crate::breaker::{Limits, State};
@@ -51,6 +52,7 @@ pub struct Files {
     audit: Result<PathBuf, String>,
     ledger: Result<PathBuf, String>,
     breaker: Result<PathBuf, String>,
+    inbox: Result<PathBuf, String>,
     syslog: Option<PathBuf>,
 }
 
@@ -66,6 +68,7 @@ impl Files {
             audit: at(&settings.audit.path, "audit.jsonl"),
             ledger: at(&settings.approvals.ledger, "approvals.jsonl"),
             breaker: at(&None, "breaker.json"),
+            inbox: at(&None, "inbox"),
             syslog: settings.audit.syslog.then(|| {
                 settings
                     .audit
@@ -168,5 +171,23 @@ impl Ledger for Files {
 impl Breaker for Files {
     fn update(&self, limits: &Limits, f: &mut dyn FnMut(&mut State)) -> Result<(), StoreError> {
         breaker::update(self.breaker_path()?, self.audit_path()?, limits, f)
+    }
+}
+
+impl Inbox for Files {
+    fn post(&self, request: &crate::approval::Request) -> Result<Pending, StoreError> {
+        inbox::post(path(&self.inbox)?, request, crate::time::now())
+    }
+
+    fn waiting(&self, now: u64) -> Result<Vec<Pending>, StoreError> {
+        inbox::waiting(path(&self.inbox)?, now)
+    }
+
+    fn find(&self, id: &str) -> Result<Option<Pending>, StoreError> {
+        inbox::find(path(&self.inbox)?, id)
+    }
+
+    fn add_token(&self, id: &str, token: &str) -> Result<Pending, StoreError> {
+        inbox::add_token(path(&self.inbox)?, id, token)
     }
 }

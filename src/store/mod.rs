@@ -112,26 +112,20 @@ pub struct Pending {
     pub id: String,
     /// The request JSON exactly as approvers sign it.
     pub request: String,
-    /// When it was posted (seconds since the epoch).
+    /// When it was posted and when it expires (seconds since the epoch).
     pub posted: u64,
+    pub expires: u64,
     /// Approvers' tokens, as they signed them.
     #[serde(default)]
     pub tokens: Vec<String>,
-}
-
-impl Pending {
-    /// The request, read.
-    pub fn parsed(&self) -> Option<crate::approval::Request> {
-        serde_json::from_str(&self.request).ok()
-    }
 }
 
 /// The inbox of requests waiting for approvers: posted when guard refuses a command for
 /// want of an approval, listed and signed by approvers (`guard approve --list`, `guard
 /// approve ID`), and picked up by the requester's next run of the same command.
 pub trait Inbox {
-    /// Posts a request.
-    fn post(&self, request: &crate::approval::Request) -> Result<Pending, StoreError>;
+    /// Posts a request: its id, its JSON as approvers sign it, and when it expires.
+    fn post(&self, id: &str, request: &str, expires: u64) -> Result<Pending, StoreError>;
     /// Every request not expired at `now`, oldest first.
     fn waiting(&self, now: u64) -> Result<Vec<Pending>, StoreError>;
     /// The request with this id (or the only one whose id starts with it).

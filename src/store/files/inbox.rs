@@ -4,7 +4,6 @@
 //! approvers on the machine see the requests, and no one edits them by hand.
 
 use super::safe::{self, open_locked};
-use crate::approval::Request;
 use crate::store::{Pending, StoreError};
 use std::path::{Path, PathBuf};
 
@@ -43,13 +42,23 @@ fn write(path: &Path, p: &Pending) -> Result<(), StoreError> {
     )
 }
 
-pub fn post(dir: &Path, request: &Request, now: u64) -> Result<Pending, StoreError> {
+pub fn post(
+    dir: &Path,
+    id: &str,
+    request: &str,
+    expires: u64,
+    now: u64,
+) -> Result<Pending, StoreError> {
+    if id.is_empty() || !id.chars().all(|c| c.is_ascii_hexdigit()) {
+        return Err(StoreError::Unsupported(format!("`{id}` is not a request id")));
+    }
     let _lock = lock(dir)?;
     prune(dir, now);
     let p = Pending {
-        id: request.id(),
-        request: request.to_json(),
+        id: id.to_string(),
+        request: request.to_string(),
         posted: now,
+        expires,
         tokens: Vec::new(),
     };
     write(&entry(dir, &p.id), &p)?;
@@ -76,7 +85,7 @@ fn all(dir: &Path) -> Result<Vec<Pending>, StoreError> {
 pub fn waiting(dir: &Path, now: u64) -> Result<Vec<Pending>, StoreError> {
     Ok(all(dir)?
         .into_iter()
-        .filter(|p| p.parsed().is_some_and(|r| r.expires >= now))
+        .filter(|p| p.expires >= now)
         .collect())
 }
 
@@ -115,9 +124,7 @@ pub fn add_token(dir: &Path, id: &str, token: &str) -> Result<Pending, StoreErro
 /// Forgets requests that expired more than a day ago.
 fn prune(dir: &Path, now: u64) {
     for p in all(dir).unwrap_or_default() {
-        let old = p
-            .parsed()
-            .is_none_or(|r| r.expires.saturating_add(KEEP) < now);
+        let old = p.expires.saturating_add(KEEP) < now;
         if old {
             let _ = std::fs::remove_file(entry(dir, &p.id));
         }

@@ -175,8 +175,8 @@ impl Breaker for Files {
 }
 
 impl Inbox for Files {
-    fn post(&self, request: &crate::approval::Request) -> Result<Pending, StoreError> {
-        inbox::post(path(&self.inbox)?, request, crate::time::now())
+    fn post(&self, id: &str, request: &str, expires: u64) -> Result<Pending, StoreError> {
+        inbox::post(path(&self.inbox)?, id, request, expires, crate::time::now())
     }
 
     fn waiting(&self, now: u64) -> Result<Vec<Pending>, StoreError> {

@@ -72,6 +72,8 @@ pub struct Evaluation {
     pub subject: Option<Vec<OsString>>,
     /// What making that plan printed.
     pub plan_text: Vec<u8>,
+    /// What the plans destroy or recreate, by address.
+    pub resources: Vec<String>,
     /// Copies of plans guard applies instead of the originals, removed after the run.
     pub saved: Vec<PathBuf>,
 }
@@ -100,6 +102,7 @@ pub fn evaluate(
         exec: refined.exec,
         subject: refined.subject,
         plan_text: refined.plan_text,
+        resources: refined.resources,
         saved: refined.saved,
     }
 }

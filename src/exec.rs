@@ -194,11 +194,28 @@ pub fn capture(
     Ok(stdout)
 }
 
+/// [`bounded`], with `input` on the child's standard input.
+pub fn bounded_with_input(
+    cmd: &mut Command,
+    input: std::fs::File,
+    timeout: std::time::Duration,
+) -> Result<(std::process::ExitStatus, Vec<u8>, Vec<u8>), String> {
+    run_bounded(cmd, std::process::Stdio::from(input), timeout)
+}
+
 /// Runs `cmd` with stdin closed, in a process group of its own, and collects its output.
 /// Both pipes are drained on threads, so a large output cannot fill a pipe and stall;
 /// past `timeout` the whole group is killed (helpers it started too) and it is an error.
 pub fn bounded(
     cmd: &mut Command,
+    timeout: std::time::Duration,
+) -> Result<(std::process::ExitStatus, Vec<u8>, Vec<u8>), String> {
+    run_bounded(cmd, std::process::Stdio::null(), timeout)
+}
+
+fn run_bounded(
+    cmd: &mut Command,
+    stdin: std::process::Stdio,
     timeout: std::time::Duration,
 ) -> Result<(std::process::ExitStatus, Vec<u8>, Vec<u8>), String> {
     use std::io::Read;
@@ -213,7 +230,7 @@ pub fn bounded(
         })
     }
     let mut child = cmd
-        .stdin(Stdio::null())
+        .stdin(stdin)
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())
         .process_group(0)

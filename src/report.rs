@@ -21,6 +21,9 @@ pub struct CheckReport<'a> {
     /// The digest of the plans read, when the decision came from a plan.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub plan: Option<&'a str>,
+    /// What the plans destroy or recreate, by address.
+    #[serde(skip_serializing_if = "<[String]>::is_empty")]
+    pub resources: &'a [String],
 }
 
 /// One line per finding and its details, indented, for prompts, refusals and `check`.
@@ -77,6 +80,7 @@ pub fn check_json(
     decision: Decision,
     findings: &[Finding],
     plan: Option<&str>,
+    resources: &[String],
 ) -> String {
     let report = CheckReport {
         version: JSON_VERSION,
@@ -84,6 +88,7 @@ pub fn check_json(
         command,
         findings,
         plan,
+        resources,
     };
     serde_json::to_string(&report).unwrap_or_else(|e| format!("{{\"error\":\"{e}\"}}"))
 }

@@ -18,6 +18,7 @@ pub struct Settings {
     pub audit: Audit,
     pub plans: Plans,
     pub breaker: BreakerLimits,
+    pub notify: Notify,
     /// guard runs protected: installed setgid to its group, with a system config. State
     /// paths and identities then come only from the system config and fixed defaults.
     pub protected: bool,
@@ -69,6 +70,16 @@ pub struct Audit {
     pub syslog: bool,
     /// The syslog socket (default `/dev/log`).
     pub syslog_socket: Option<PathBuf>,
+}
+
+/// `[notify]`: who hears of a request posted or a breaker opened. Every layer that may
+/// set it adds its own; none takes another's away.
+#[derive(Debug, Clone, Default)]
+pub struct Notify {
+    /// Commands run with the event as JSON on stdin (`notify-send`, a script).
+    pub commands: Vec<Vec<String>>,
+    /// URLs the event is POSTed to as JSON, with a Slack-compatible `text`.
+    pub webhooks: Vec<String>,
 }
 
 /// `[plans]` after every layer, with defaults.

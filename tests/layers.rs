@@ -27,7 +27,7 @@ const LAYERS: &[&[&str]] = &[
     ],
     &["app::guarded", "app::install"],
     &["app::passed"],
-    &["app::terminal", "app::sign", "app::wiring"],
+    &["app::terminal", "app::sign", "app::wiring", "app::notify"],
     // Resolving the command line, the environment and the config layers, once.
     &["config"],
     &["cli"],

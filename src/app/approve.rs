@@ -40,7 +40,7 @@ pub fn request(inv: &Invocation, args: &RequestArgs) -> Result<i32, Error> {
         if decision < Decision::Confirm {
             eprintln!("guard: note: this command is `{decision}`: it needs no approval to run");
         }
-        println!("{}", how_to_approve(&req));
+        println!("{}", how_to_approve(&req, false));
     }
     Ok(0)
 }

@@ -126,7 +126,10 @@ fn reset(inv: &Invocation, files: &crate::store::files::Files) -> Result<i32, Er
         saved_plan: false,
         // The reset is never stopped by the breaker it resets.
         keys: Vec::new(),
+        resources: Vec::new(),
+        reason: None,
     };
+    let notify = |n: gate::Notice| super::notify::send(&inv.settings.notify, &n);
     // An approver's token always stands in for the person's confirmation here.
     let mut settings = inv.settings.clone();
     settings.approvals.token_confirms = true;
@@ -148,6 +151,7 @@ fn reset(inv: &Invocation, files: &crate::store::files::Files) -> Result<i32, Er
         tokens,
         break_glass: None,
         quiet: inv.quiet,
+        notify: &notify,
     };
     let mut fe = Terminal::new(&context);
     if !has_tokens {
@@ -218,7 +222,7 @@ fn nobody_to_ask(
     };
     Error::Refused(format!(
         "only a person resets the circuit breaker, and none can be asked {who}: run `guard breaker reset` at your own terminal, or have an approver sign this request:\n{}",
-        reset_refusal(&crate::approval::request::how_to_approve(&req))
+        reset_refusal(&crate::approval::request::how_to_approve(&req, false))
     ))
 }
 

@@ -23,12 +23,13 @@ pub fn run(inv: &Invocation, args: &CheckArgs) -> Result<i32, Error> {
         findings,
         decision,
         plan,
+        resources,
         ..
     } = evaluate(inv, &input, crate::plan::Mode::Check)?;
     if args.json {
         println!(
             "{}",
-            report::check_json(&shown, decision, &findings, plan.as_deref())
+            report::check_json(&shown, decision, &findings, plan.as_deref(), &resources)
         );
     } else if !(inv.quiet && findings.is_empty()) {
         print!("{}", report::check_text(&shown, decision, &findings));
@@ -71,7 +72,13 @@ fn many(inv: &Invocation) -> Result<i32, Error> {
             ),
         };
         strictest = strictest.max(o.decision);
-        let json = report::check_json(&o.shown, o.decision, &o.findings, o.plan.as_deref());
+        let json = report::check_json(
+            &o.shown,
+            o.decision,
+            &o.findings,
+            o.plan.as_deref(),
+            &o.resources,
+        );
         use std::io::Write;
         let _ = writeln!(out, "{{\"line\":{},{}", n + 1, json.trim_start_matches('{'));
     }

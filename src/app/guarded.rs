@@ -64,7 +64,10 @@ fn gate_run(
         plan: o.plan.as_deref(),
         saved_plan: o.subject.is_some(),
         keys: gate::keys(context.agent.as_deref(), session.as_deref(), &principal),
+        resources: o.resources.clone(),
+        reason: None,
     };
+    let notify = |n: gate::Notice| super::notify::send(&inv.settings.notify, &n);
     let deps = Deps {
         store: files,
         settings: &inv.settings,
@@ -72,6 +75,7 @@ fn gate_run(
         tokens: inv.tokens().map_err(|e| e.to_string()),
         break_glass: inv.break_glass.as_deref(),
         quiet: inv.quiet,
+        notify: &notify,
     };
     gate::pass(&case, &mut Terminal::new(&context), &deps)
         .map(|p| p.run)

@@ -165,8 +165,16 @@ pub fn run(name: &str, global: &GlobalArgs) -> Result<i32, Error> {
     if checked.decision == Decision::Allow {
         return Ok(allow(p));
     }
-    let session = payload.get("session_id").and_then(Value::as_str);
-    match gate_call(&inv, agent, p, session, &input, &checked) {
+    let call = Call {
+        session: payload.get("session_id").and_then(Value::as_str),
+        // Claude Code's Bash tool says why with every command: it goes on the record
+        // and into the request an approver reads.
+        reason: payload
+            .pointer("/tool_input/description")
+            .and_then(Value::as_str)
+            .filter(|d| !d.trim().is_empty()),
+    };
+    match gate_call(&inv, agent, p, &call, &input, &checked) {
         Ok(How::Asked) => {
             let explain = report::explain(&input.shown(), &checked.findings);
             let reason = format!("guard: this needs a person's confirmation\n{explain}");
@@ -186,11 +194,17 @@ pub fn run(name: &str, global: &GlobalArgs) -> Result<i32, Error> {
 
 /// The gate, for a call the agent is about to make: on the record and counted for the
 /// agent's session and the principal it acts for.
+/// What the tool call says besides its command.
+struct Call<'a> {
+    session: Option<&'a str>,
+    reason: Option<&'a str>,
+}
+
 fn gate_call(
     inv: &Invocation,
     agent: &Agent,
     p: &Hook,
-    session: Option<&str>,
+    call: &Call,
     input: &Input,
     checked: &Checked,
 ) -> Result<How, Refusal> {
@@ -203,8 +217,11 @@ fn gate_call(
         decision: checked.decision,
         plan: checked.plan.as_deref(),
         saved_plan: false,
-        keys: gate::keys(Some(agent.name), session, &principal),
+        keys: gate::keys(Some(agent.name), call.session, &principal),
+        resources: checked.resources.clone(),
+        reason: call.reason.map(str::to_string),
     };
+    let notify = |n: gate::Notice| super::notify::send(&inv.settings.notify, &n);
     let context = Context {
         agent: Some(agent.name.to_string()),
         ci: inv.context.ci,
@@ -218,6 +235,7 @@ fn gate_call(
         tokens: Ok(Vec::new()),
         break_glass: None,
         quiet: true,
+        notify: &notify,
     };
     let mut fe = AgentPrompt {
         can_ask: p.can_ask && !runs_through_shim(&checked.findings),
@@ -269,7 +287,7 @@ fn denial(input: &Input, checked: &Checked, r: &Refusal) -> Option<String> {
         ),
         Decision::TwoPerson => format!(
             "guard: this needs a second person's signed approval; do not retry it another way. Give the person this request:\n{explain}{}",
-            how_to_approve(r.request.as_ref()?)
+            how_to_approve(r.request.as_ref()?, true)
         ),
         _ => format!("guard: this is never run\n{explain}"),
     })
@@ -311,6 +329,9 @@ struct Checked {
     /// The digest of the plan the decision came from, which the approval binds.
     #[serde(default)]
     plan: Option<String>,
+    /// What the plan destroys or recreates.
+    #[serde(default)]
+    resources: Vec<String>,
 }
 
 /// The child's memory bound.

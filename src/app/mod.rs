@@ -14,6 +14,7 @@ mod guarded;
 mod hook;
 pub mod install;
 mod log;
+mod notify;
 pub mod passed;
 mod rules_cmd;
 pub mod setup;

@@ -67,8 +67,20 @@ pub fn new(
     })
 }
 
-/// The lines that tell a person how to get the command approved.
-pub fn how_to_approve(req: &Request) -> String {
+/// The lines that tell a person how to get the command approved. `posted`: the request
+/// is in the inbox, so an approver who shares guard's state can approve it by its id,
+/// and running the same command again picks the approval up.
+pub fn how_to_approve(req: &Request, posted: bool) -> String {
+    if posted {
+        return format!(
+            "approval request {} (valid until {}):\n  {}\nan approver (not you) runs, where guard's state is shared (a protected install, the team's database):\n  guard approve {}\nor anywhere, with the whole request:\n  guard approve {}\nthen run the same command again, unchanged (add --wait 15m to wait for the approval); or pass the token the approver gives you with --approval TOKEN (or GUARD_APPROVAL=TOKEN)",
+            req.id(),
+            format_time(req.expires),
+            describe(req).replace('\n', "\n  "),
+            req.id(),
+            req.code()
+        );
+    }
     format!(
         "approval request (valid until {}):\n  {}\nan approver (not you) runs:\n  guard approve {}\nthen run the same command again with --approval TOKEN (or GUARD_APPROVAL=TOKEN)",
         format_time(req.expires),
@@ -86,6 +98,15 @@ pub fn describe(req: &Request) -> String {
         sanitize(&req.host),
         sanitize(&req.requester)
     );
+    if let Some(reason) = &req.reason {
+        s.push_str(&format!(
+            "reason:    {} (the agent's own words)\n",
+            sanitize(reason)
+        ));
+    }
+    for r in &req.resources {
+        s.push_str(&format!("destroys:  {}\n", sanitize(r)));
+    }
     for r in &req.rules {
         s.push_str(&format!(
             "rule:      {} ({}): {}\n",

@@ -52,6 +52,9 @@ pub struct Record {
     /// The command, secrets redacted.
     #[serde(default, skip_serializing_if = "String::is_empty")]
     pub command: String,
+    /// The reason the agent gave for the command, when one did.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub reason: Option<String>,
     #[serde(default, skip_serializing_if = "String::is_empty")]
     pub decision: String,
     /// The circuit-breaker key the record counts against (the principal, or the agent

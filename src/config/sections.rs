@@ -88,6 +88,16 @@ pub fn resolve(
         if let Some(spec) = &layer.file.approvals {
             apply_approvals(&mut set.approvals, spec, layer, t, &mut ignored)?;
         }
+        if let Some(spec) = &layer.file.notify {
+            if t.own() {
+                set.notify
+                    .commands
+                    .extend(spec.command.clone().filter(|c| !c.is_empty()));
+                set.notify.webhooks.extend(spec.webhook.clone());
+            } else {
+                ignored.push("[notify]".into());
+            }
+        }
         if !layer.file.principals.is_empty() && layer.kind != LayerKind::System {
             ignored.push("[principals] (the system config's alone)".into());
         }

@@ -61,18 +61,21 @@ pub(super) fn count(case: &Case, deps: &Deps, pass: &Result<Pass, Refusal>) -> O
         Ok(_) if case.decision >= Decision::Confirm => Kind::Destructive,
         Ok(_) => return None,
     };
-    let (stopped, _) = count_keys(deps.store, deps.settings, &case.keys, kind);
+    let (stopped, opened) = count_keys(deps.store, deps.settings, &case.keys, kind);
+    for (key, why) in &opened {
+        (deps.notify)(super::Notice::Breaker { key, why });
+    }
     stopped.map(|(key, o)| refused(case, &key, &o))
 }
 
 /// Counts one event of `kind` for each of `keys`; returns the breaker that stopped a
-/// destructive command, and the keys this opened.
+/// destructive command, and the keys this opened with why.
 pub fn count_keys(
     store: &dyn Store,
     settings: &crate::settings::Settings,
     keys: &[String],
     kind: Kind,
-) -> (Option<(String, Opened)>, Vec<String>) {
+) -> (Option<(String, Opened)>, Vec<(String, String)>) {
     let limits = &settings.breaker;
     let now = crate::time::now();
     let counted = store::with_breaker(store, limits, |s| {
@@ -113,7 +116,10 @@ pub fn count_keys(
             sanitize(&o.why)
         );
     }
-    (stopped, opened.into_iter().map(|(k, _)| k).collect())
+    (
+        stopped,
+        opened.into_iter().map(|(k, o)| (k, o.why)).collect(),
+    )
 }
 
 /// A record of the breaker opening or being reset.

@@ -8,6 +8,7 @@
 //! front end words for its audience; either way the decision is on the record.
 
 mod breaker;
+pub mod inbox;
 mod second;
 
 pub use breaker::{breaker_record, keys, refusal as breaker_refusal};
@@ -61,6 +62,10 @@ pub struct Case<'a> {
     pub saved_plan: bool,
     /// The circuit-breaker keys the run counts against; empty: not counted.
     pub keys: Vec<String>,
+    /// What the plan destroys or recreates, by address, for the approver.
+    pub resources: Vec<String>,
+    /// The reason the agent gave for the command, when one did.
+    pub reason: Option<String>,
 }
 
 /// What the gate works with.
@@ -72,6 +77,18 @@ pub struct Deps<'a> {
     pub tokens: Result<Vec<Token>, String>,
     pub break_glass: Option<&'a str>,
     pub quiet: bool,
+    /// Tells people a request was posted or a breaker opened (`[notify]`); a failure
+    /// is a warning.
+    pub notify: &'a dyn Fn(Notice),
+}
+
+/// What people are told of.
+#[derive(Debug, Clone, Copy)]
+pub enum Notice<'a> {
+    /// A request was posted to the inbox.
+    Request(&'a Request),
+    /// A circuit breaker opened.
+    Breaker { key: &'a str, why: &'a str },
 }
 
 /// How the command passed.
@@ -278,7 +295,7 @@ fn decide(case: &Case, fe: &mut dyn Frontend, deps: &Deps) -> Result<Pass, Refus
                 false => None,
             };
             let how = request.as_ref().map(|r| {
-                let how = crate::approval::request::how_to_approve(r);
+                let how = crate::approval::request::how_to_approve(r, false);
                 if a.token_confirms {
                     how
                 } else {
@@ -345,6 +362,7 @@ fn decision_record(case: &Case, deps: &Deps, terminal: bool) -> Record {
         terminal,
         cwd: crate::identity::cwd(),
         command: crate::audit::redact(case.shown),
+        reason: case.reason.clone(),
         decision: case.decision.to_string(),
         plan: case.plan.map(str::to_string),
         key: case.keys.first().cloned(),

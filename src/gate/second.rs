@@ -29,6 +29,12 @@ pub fn pass(
     } else {
         "needs a signed approval from a second person"
     };
+    // None given: an approval its approvers left in the inbox for this very command.
+    let tokens = if tokens.is_empty() {
+        super::inbox::approvals_for(case, deps)
+    } else {
+        tokens
+    };
     if tokens.is_empty() {
         return Err(with_request_of(case, deps, why, super::Refused::Policy)?);
     }
@@ -76,7 +82,7 @@ pub fn pass(
 
 /// A fresh request for the case.
 pub fn request(case: &Case, deps: &Deps) -> Result<Request, Refusal> {
-    request::new(
+    let mut r = request::new(
         case.subject.clone(),
         case.findings,
         Origin::here(super::requester(deps.settings)),
@@ -88,7 +94,10 @@ pub fn request(case: &Case, deps: &Deps) -> Result<Request, Refusal> {
             format!("no randomness for the approval request's nonce: {e}"),
             case.decision,
         )
-    })
+    })?;
+    r.resources.clone_from(&case.resources);
+    r.reason.clone_from(&case.reason);
+    Ok(r)
 }
 
 /// The refusal for `why`, carrying a fresh request and how to get it approved.
@@ -102,8 +111,8 @@ fn with_request_of(
     why: &str,
     kind: super::Refused,
 ) -> Result<Refusal, Refusal> {
-    let req = request(case, deps)?;
-    let mut how = how_to_approve(&req);
+    let (req, posted) = super::inbox::request_for(case, deps)?;
+    let mut how = how_to_approve(&req, posted);
     if case.saved_plan {
         how.push_str(&format!(
             "\nguard saved the plan it decided on; once approved, apply exactly that plan:\n  guard --approval TOKEN -- {}",

@@ -183,6 +183,8 @@ pub struct Refined {
     pub subject: Option<Vec<OsString>>,
     /// What making the plan printed (plan_first), for the person to read first.
     pub plan_text: Vec<u8>,
+    /// What the plans destroy or recreate, by address (`aws_db_instance.main (replace)`).
+    pub resources: Vec<String>,
     /// Copies of plan files guard applies instead of the originals: removed once the
     /// run ends. (A plan_first plan is removed once applied, and kept when the run is
     /// refused, for the person to apply once approved.)
@@ -254,6 +256,12 @@ pub fn refine(
         match read(&reader, runner) {
             Ok(plan) => {
                 digests.push(plan.digest.clone());
+                out.resources.extend(
+                    plan.changes
+                        .iter()
+                        .filter(|c| matches!(c.action, Action::Delete | Action::Replace))
+                        .map(|c| format!("{} ({})", c.address, c.action.word())),
+                );
                 supersede(&mut out.findings, cmd, set);
                 out.findings.extend(plan_findings(cmd, &plan, &reader));
                 if reader.file.is_some() && !pinned {

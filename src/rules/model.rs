@@ -46,6 +46,9 @@ pub struct RuleFile {
     /// The circuit breaker (user and system layers only).
     #[serde(default)]
     pub breaker: Option<BreakerSpec>,
+    /// Who is told of requests and an opened breaker (user and system layers only).
+    #[serde(default)]
+    pub notify: Option<NotifySpec>,
     /// Unix user name -> principal as written in the approvers file (system layer only):
     /// who the requester is, from the kernel's user id rather than any variable.
     #[serde(default)]
@@ -65,6 +68,15 @@ pub struct BreakerSpec {
     pub max_destructive: Option<usize>,
     /// The sliding window: `15m` by default.
     pub window: Option<Spanned<String>>,
+}
+
+/// `[notify]`: a command run with the event as JSON on stdin, and a webhook the event is
+/// POSTed to.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct NotifySpec {
+    pub command: Option<Vec<String>>,
+    pub webhook: Option<String>,
 }
 
 /// `[plans]`: how guard reads what an apply will do.

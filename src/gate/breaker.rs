@@ -68,14 +68,17 @@ pub(super) fn count(case: &Case, deps: &Deps, pass: &Result<Pass, Refusal>) -> O
     stopped.map(|(key, o)| refused(case, &key, &o))
 }
 
-/// Counts one event of `kind` for each of `keys`; returns the breaker that stopped a
-/// destructive command, and the keys this opened with why.
+/// What counting did: the breaker that stopped a destructive command, if one did, and
+/// each key this count opened, with why.
+pub type Counted = (Option<(String, Opened)>, Vec<(String, String)>);
+
+/// Counts one event of `kind` for each of `keys`.
 pub fn count_keys(
     store: &dyn Store,
     settings: &crate::settings::Settings,
     keys: &[String],
     kind: Kind,
-) -> (Option<(String, Opened)>, Vec<(String, String)>) {
+) -> Counted {
     let limits = &settings.breaker;
     let now = crate::time::now();
     let counted = store::with_breaker(store, limits, |s| {

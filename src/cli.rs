@@ -82,6 +82,11 @@ pub struct GlobalArgs {
     #[arg(long, value_name = "REASON")]
     pub break_glass: Option<String>,
 
+    /// When the command needs an approval that is not there yet: post the request and
+    /// wait this long for it (`90s`, `15m`, `2h`), then run
+    #[arg(long, global = true, value_name = "DURATION", value_parser = parse_wait)]
+    pub wait: Option<u64>,
+
     /// At most this many seconds to read a plan (only ever shortens [plans] timeout): what
     /// the hook gives its check, to answer within its own bound
     #[arg(long, global = true, hide = true, value_name = "SECS")]
@@ -201,9 +206,12 @@ Examples:
   guard log verify")]
     Log(LogArgs),
 
-    /// Review a request and sign it with your own SSH key, printing the approval token
+    /// List the requests waiting for an approver, or review one and sign it with your own
+    /// SSH key, printing the approval token
     #[command(after_help = "\
 Examples:
+  guard approve --list                    what is waiting for you
+  guard approve 3fa2b1c9d0                review and sign a request in the inbox
   guard approve guard-request-v1.eyJ2ZXJzaW9u...
   guard approve --key ~/.ssh/id_ed25519 < request.txt
   guard approve --yes --key ci-approver.pub CODE     (key held by the SSH agent)
@@ -255,8 +263,17 @@ pub struct RequestArgs {
 
 #[derive(Debug, Args)]
 pub struct ApproveArgs {
-    /// The request code (read from --file or stdin when absent)
+    /// The request: its id in the inbox (`3fa2b1c9d0`, or a unique prefix), or its whole
+    /// code (read from --file or stdin when absent)
     pub code: Option<String>,
+
+    /// List the requests waiting for an approver (not your own), and sign nothing
+    #[arg(long, conflicts_with_all = ["code", "file", "yes"])]
+    pub list: bool,
+
+    /// With --list: one JSON array
+    #[arg(long, requires = "list")]
+    pub json: bool,
 
     /// A file holding the request code
     #[arg(long, value_name = "FILE", conflicts_with = "code")]
@@ -423,6 +440,13 @@ Examples:
 An agent's command, or a CI step without a token, cannot reset it: it gets the request an
 approver signs.")]
     Reset,
+}
+
+/// A `--wait` duration.
+fn parse_wait(text: &str) -> Result<u64, String> {
+    crate::time::parse_duration(text)
+        .filter(|s| *s > 0)
+        .ok_or_else(|| format!("`{text}`: write a duration such as 90s, 15m or 2h"))
 }
 
 /// The agents whose hook protocol guard speaks (`agents`), for clap.

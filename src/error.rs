@@ -37,6 +37,9 @@ pub enum Error {
         what: String,
         source: std::io::Error,
     },
+    /// A person stopped guard (Ctrl-C) before the command ran.
+    #[error("{0}")]
+    Interrupted(String),
     /// guard's state (the audit trail, the ledger, the breaker) could not be used.
     #[error("{0}")]
     Store(#[from] crate::store::StoreError),
@@ -51,6 +54,7 @@ impl Error {
             Error::CannotExecute { .. } => ExitCode::CannotExecute,
             Error::Usage(_) => ExitCode::Usage,
             Error::Io { .. } | Error::Store(_) => ExitCode::Io,
+            Error::Interrupted(_) => ExitCode::Interrupted,
         }
     }
 

@@ -37,6 +37,23 @@ extern "C" fn forward(sig: c_int) {
 
 extern "C" fn outlive(_sig: c_int) {}
 
+/// Set by a Ctrl-C while guard waits for something (an approval).
+static INTERRUPTED: std::sync::atomic::AtomicBool = std::sync::atomic::AtomicBool::new(false);
+
+extern "C" fn note_interrupt(_sig: c_int) {
+    INTERRUPTED.store(true, Ordering::SeqCst);
+}
+
+/// From now on a Ctrl-C (SIGINT) does not end guard: it is noted, for [`interrupted`].
+pub fn catch_interrupt() {
+    install(Signal::SIGINT, note_interrupt);
+}
+
+/// Whether a Ctrl-C came since [`catch_interrupt`].
+pub fn interrupted() -> bool {
+    INTERRUPTED.load(Ordering::SeqCst)
+}
+
 fn install(signal: Signal, handler: extern "C" fn(c_int)) {
     let action = SigAction::new(
         SigHandler::Handler(handler),

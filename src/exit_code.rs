@@ -22,6 +22,8 @@ pub enum ExitCode {
     Refused = 77,
     /// A config or rule file is wrong: nothing ran (EX_CONFIG).
     Config = 78,
+    /// A person stopped guard with Ctrl-C before the command ran (128 + SIGINT).
+    Interrupted = 130,
     /// The program was found but could not be executed.
     CannotExecute = 126,
     /// The program was not found on PATH.

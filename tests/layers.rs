@@ -26,6 +26,7 @@ const LAYERS: &[&[&str]] = &[
         "app::docs",
     ],
     &["app::guarded", "app::install"],
+    &["app::wait"],
     &["app::passed"],
     &["app::terminal", "app::sign", "app::wiring", "app::notify"],
     // Resolving the command line, the environment and the config layers, once.

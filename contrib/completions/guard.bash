@@ -236,7 +236,7 @@ _guard() {
 
     case "${cmd}" in
         guard)
-            opts="-q -c -h -V --config --non-interactive --quiet --approval --approval-file --break-glass --plan-timeout-cap --help --version check rules request hook install uninstall shim breaker setup doctor completions man log approve help"
+            opts="-q -c -h -V --config --non-interactive --quiet --approval --approval-file --break-glass --wait --plan-timeout-cap --help --version check rules request hook install uninstall shim breaker setup doctor completions man log approve help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 1 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -258,6 +258,10 @@ _guard() {
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
+                --wait)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 --plan-timeout-cap)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
@@ -274,7 +278,7 @@ _guard() {
             return 0
             ;;
         guard__subcmd__approve)
-            opts="-q -h --file --key --yes --config --non-interactive --quiet --approval --approval-file --plan-timeout-cap --help"
+            opts="-q -h --list --json --file --key --yes --config --non-interactive --quiet --approval --approval-file --wait --plan-timeout-cap --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -300,6 +304,10 @@ _guard() {
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
+                --wait)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 --plan-timeout-cap)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
@@ -312,7 +320,7 @@ _guard() {
             return 0
             ;;
         guard__subcmd__breaker)
-            opts="-q -h --config --non-interactive --quiet --approval --approval-file --plan-timeout-cap --help status reset help"
+            opts="-q -h --config --non-interactive --quiet --approval --approval-file --wait --plan-timeout-cap --help status reset help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -327,6 +335,10 @@ _guard() {
                     return 0
                     ;;
                 --approval-file)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --wait)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -398,7 +410,7 @@ _guard() {
             return 0
             ;;
         guard__subcmd__breaker__subcmd__reset)
-            opts="-q -h --config --non-interactive --quiet --approval --approval-file --plan-timeout-cap --help"
+            opts="-q -h --config --non-interactive --quiet --approval --approval-file --wait --plan-timeout-cap --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -413,6 +425,10 @@ _guard() {
                     return 0
                     ;;
                 --approval-file)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --wait)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -428,7 +444,7 @@ _guard() {
             return 0
             ;;
         guard__subcmd__breaker__subcmd__status)
-            opts="-q -h --json --config --non-interactive --quiet --approval --approval-file --plan-timeout-cap --help"
+            opts="-q -h --json --config --non-interactive --quiet --approval --approval-file --wait --plan-timeout-cap --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -446,6 +462,10 @@ _guard() {
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
+                --wait)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 --plan-timeout-cap)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
@@ -458,7 +478,7 @@ _guard() {
             return 0
             ;;
         guard__subcmd__check)
-            opts="-c -q -h --json --stdin --config --non-interactive --quiet --approval --approval-file --plan-timeout-cap --help"
+            opts="-c -q -h --json --stdin --config --non-interactive --quiet --approval --approval-file --wait --plan-timeout-cap --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -480,6 +500,10 @@ _guard() {
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
+                --wait)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 --plan-timeout-cap)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
@@ -492,7 +516,7 @@ _guard() {
             return 0
             ;;
         guard__subcmd__completions)
-            opts="-q -h --config --non-interactive --quiet --approval --approval-file --plan-timeout-cap --help bash elvish fish powershell zsh"
+            opts="-q -h --config --non-interactive --quiet --approval --approval-file --wait --plan-timeout-cap --help bash elvish fish powershell zsh"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -507,6 +531,10 @@ _guard() {
                     return 0
                     ;;
                 --approval-file)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --wait)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -522,7 +550,7 @@ _guard() {
             return 0
             ;;
         guard__subcmd__doctor)
-            opts="-q -h --config --non-interactive --quiet --approval --approval-file --plan-timeout-cap --help"
+            opts="-q -h --config --non-interactive --quiet --approval --approval-file --wait --plan-timeout-cap --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -537,6 +565,10 @@ _guard() {
                     return 0
                     ;;
                 --approval-file)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --wait)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -930,7 +962,7 @@ _guard() {
             return 0
             ;;
         guard__subcmd__hook)
-            opts="-q -h --config --non-interactive --quiet --approval --approval-file --plan-timeout-cap --help claude-code codex gemini"
+            opts="-q -h --config --non-interactive --quiet --approval --approval-file --wait --plan-timeout-cap --help claude-code codex gemini"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -948,6 +980,10 @@ _guard() {
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
+                --wait)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 --plan-timeout-cap)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
@@ -960,7 +996,7 @@ _guard() {
             return 0
             ;;
         guard__subcmd__install)
-            opts="-q -h --project --user --system --guard --dry-run --config --non-interactive --quiet --approval --approval-file --plan-timeout-cap --help claude-code codex gemini"
+            opts="-q -h --project --user --system --guard --dry-run --config --non-interactive --quiet --approval --approval-file --wait --plan-timeout-cap --help claude-code codex gemini"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -982,6 +1018,10 @@ _guard() {
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
+                --wait)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 --plan-timeout-cap)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
@@ -994,7 +1034,7 @@ _guard() {
             return 0
             ;;
         guard__subcmd__log)
-            opts="-n -q -h --since --decision --rule --grep --limit --json --file --config --non-interactive --quiet --approval --approval-file --plan-timeout-cap --help verify rotate help"
+            opts="-n -q -h --since --decision --rule --grep --limit --json --file --config --non-interactive --quiet --approval --approval-file --wait --plan-timeout-cap --help verify rotate help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1037,6 +1077,10 @@ _guard() {
                     return 0
                     ;;
                 --approval-file)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --wait)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -1108,7 +1152,7 @@ _guard() {
             return 0
             ;;
         guard__subcmd__log__subcmd__rotate)
-            opts="-q -h --config --non-interactive --quiet --approval --approval-file --plan-timeout-cap --help"
+            opts="-q -h --config --non-interactive --quiet --approval --approval-file --wait --plan-timeout-cap --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1123,6 +1167,10 @@ _guard() {
                     return 0
                     ;;
                 --approval-file)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --wait)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -1138,7 +1186,7 @@ _guard() {
             return 0
             ;;
         guard__subcmd__log__subcmd__verify)
-            opts="-q -h --config --non-interactive --quiet --approval --approval-file --plan-timeout-cap --help"
+            opts="-q -h --config --non-interactive --quiet --approval --approval-file --wait --plan-timeout-cap --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1156,6 +1204,10 @@ _guard() {
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
+                --wait)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 --plan-timeout-cap)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
@@ -1168,7 +1220,7 @@ _guard() {
             return 0
             ;;
         guard__subcmd__man)
-            opts="-q -h --config --non-interactive --quiet --approval --approval-file --plan-timeout-cap --help"
+            opts="-q -h --config --non-interactive --quiet --approval --approval-file --wait --plan-timeout-cap --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1186,6 +1238,10 @@ _guard() {
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
+                --wait)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 --plan-timeout-cap)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
@@ -1198,7 +1254,7 @@ _guard() {
             return 0
             ;;
         guard__subcmd__request)
-            opts="-c -q -h --json --config --non-interactive --quiet --approval --approval-file --plan-timeout-cap --help"
+            opts="-c -q -h --json --config --non-interactive --quiet --approval --approval-file --wait --plan-timeout-cap --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1220,6 +1276,10 @@ _guard() {
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
+                --wait)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 --plan-timeout-cap)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
@@ -1232,7 +1292,7 @@ _guard() {
             return 0
             ;;
         guard__subcmd__rules)
-            opts="-q -h --config --non-interactive --quiet --approval --approval-file --plan-timeout-cap --help list show test lint help"
+            opts="-q -h --config --non-interactive --quiet --approval --approval-file --wait --plan-timeout-cap --help list show test lint help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1247,6 +1307,10 @@ _guard() {
                     return 0
                     ;;
                 --approval-file)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --wait)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -1346,7 +1410,7 @@ _guard() {
             return 0
             ;;
         guard__subcmd__rules__subcmd__lint)
-            opts="-q -h --config --non-interactive --quiet --approval --approval-file --plan-timeout-cap --help"
+            opts="-q -h --config --non-interactive --quiet --approval --approval-file --wait --plan-timeout-cap --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1361,6 +1425,10 @@ _guard() {
                     return 0
                     ;;
                 --approval-file)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --wait)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -1376,7 +1444,7 @@ _guard() {
             return 0
             ;;
         guard__subcmd__rules__subcmd__list)
-            opts="-q -h --json --config --non-interactive --quiet --approval --approval-file --plan-timeout-cap --help"
+            opts="-q -h --json --config --non-interactive --quiet --approval --approval-file --wait --plan-timeout-cap --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1391,6 +1459,10 @@ _guard() {
                     return 0
                     ;;
                 --approval-file)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --wait)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -1406,7 +1478,7 @@ _guard() {
             return 0
             ;;
         guard__subcmd__rules__subcmd__show)
-            opts="-q -h --config --non-interactive --quiet --approval --approval-file --plan-timeout-cap --help"
+            opts="-q -h --config --non-interactive --quiet --approval --approval-file --wait --plan-timeout-cap --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1421,6 +1493,10 @@ _guard() {
                     return 0
                     ;;
                 --approval-file)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --wait)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -1436,7 +1512,7 @@ _guard() {
             return 0
             ;;
         guard__subcmd__rules__subcmd__test)
-            opts="-q -h --config --non-interactive --quiet --approval --approval-file --plan-timeout-cap --help"
+            opts="-q -h --config --non-interactive --quiet --approval --approval-file --wait --plan-timeout-cap --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1454,6 +1530,10 @@ _guard() {
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
+                --wait)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 --plan-timeout-cap)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
@@ -1466,7 +1546,7 @@ _guard() {
             return 0
             ;;
         guard__subcmd__setup)
-            opts="-q -h --check --bin-dir --shims --config --non-interactive --quiet --approval --approval-file --plan-timeout-cap --help"
+            opts="-q -h --check --bin-dir --shims --config --non-interactive --quiet --approval --approval-file --wait --plan-timeout-cap --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1488,6 +1568,10 @@ _guard() {
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
+                --wait)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 --plan-timeout-cap)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
@@ -1500,7 +1584,7 @@ _guard() {
             return 0
             ;;
         guard__subcmd__shim)
-            opts="-q -h --config --non-interactive --quiet --approval --approval-file --plan-timeout-cap --help install list remove help"
+            opts="-q -h --config --non-interactive --quiet --approval --approval-file --wait --plan-timeout-cap --help install list remove help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1515,6 +1599,10 @@ _guard() {
                     return 0
                     ;;
                 --approval-file)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --wait)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -1600,7 +1688,7 @@ _guard() {
             return 0
             ;;
         guard__subcmd__shim__subcmd__install)
-            opts="-q -h --dir --config --non-interactive --quiet --approval --approval-file --plan-timeout-cap --help"
+            opts="-q -h --dir --config --non-interactive --quiet --approval --approval-file --wait --plan-timeout-cap --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1619,6 +1707,10 @@ _guard() {
                     return 0
                     ;;
                 --approval-file)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --wait)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -1634,7 +1726,7 @@ _guard() {
             return 0
             ;;
         guard__subcmd__shim__subcmd__list)
-            opts="-q -h --dir --config --non-interactive --quiet --approval --approval-file --plan-timeout-cap --help"
+            opts="-q -h --dir --config --non-interactive --quiet --approval --approval-file --wait --plan-timeout-cap --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1653,6 +1745,10 @@ _guard() {
                     return 0
                     ;;
                 --approval-file)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --wait)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -1668,7 +1764,7 @@ _guard() {
             return 0
             ;;
         guard__subcmd__shim__subcmd__remove)
-            opts="-q -h --dir --config --non-interactive --quiet --approval --approval-file --plan-timeout-cap --help"
+            opts="-q -h --dir --config --non-interactive --quiet --approval --approval-file --wait --plan-timeout-cap --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1690,6 +1786,10 @@ _guard() {
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
+                --wait)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 --plan-timeout-cap)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
@@ -1702,7 +1802,7 @@ _guard() {
             return 0
             ;;
         guard__subcmd__uninstall)
-            opts="-q -h --project --user --system --guard --dry-run --config --non-interactive --quiet --approval --approval-file --plan-timeout-cap --help claude-code codex gemini"
+            opts="-q -h --project --user --system --guard --dry-run --config --non-interactive --quiet --approval --approval-file --wait --plan-timeout-cap --help claude-code codex gemini"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1721,6 +1821,10 @@ _guard() {
                     return 0
                     ;;
                 --approval-file)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --wait)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;

@@ -1,6 +1,6 @@
 # Print an optspec for argparse to handle cmd's options that are independent of any subcommand.
 function __fish_guard_global_optspecs
-    string join \n config= non-interactive q/quiet approval= approval-file= break-glass= plan-timeout-cap= c= h/help V/version
+    string join \n config= non-interactive q/quiet approval= approval-file= break-glass= wait= plan-timeout-cap= c= h/help V/version
 end
 
 function __fish_guard_needs_command
@@ -28,6 +28,7 @@ complete -c guard -n "__fish_guard_needs_command" -l config -d 'An extra config 
 complete -c guard -n "__fish_guard_needs_command" -l approval -d 'A second person\'s approval token for this command (repeat for several approvers) [env: GUARD_APPROVAL, blank-separated]' -r
 complete -c guard -n "__fish_guard_needs_command" -l approval-file -d 'A file holding approval tokens, one per line' -r -F
 complete -c guard -n "__fish_guard_needs_command" -l break-glass -d 'Emergency override, when the system config allows it: run without the approval, recorded loudly with the reason (never for agents)' -r
+complete -c guard -n "__fish_guard_needs_command" -l wait -d 'When the command needs an approval that is not there yet: post the request and wait this long for it (`90s`, `15m`, `2h`), then run' -r
 complete -c guard -n "__fish_guard_needs_command" -l plan-timeout-cap -d 'At most this many seconds to read a plan (only ever shortens [plans] timeout): what the hook gives its check, to answer within its own bound' -r
 complete -c guard -n "__fish_guard_needs_command" -s c -d 'A shell string: every command in it is checked, then the string runs with $GUARD_SHELL (default /bin/sh)' -r
 complete -c guard -n "__fish_guard_needs_command" -l non-interactive -d 'Never ask at the terminal: a command that needs confirmation is refused'
@@ -47,12 +48,13 @@ complete -c guard -n "__fish_guard_needs_command" -a "doctor" -d 'Check the setu
 complete -c guard -n "__fish_guard_needs_command" -a "completions" -d 'Print the shell completion script (bash, zsh, fish, elvish, powershell)'
 complete -c guard -n "__fish_guard_needs_command" -a "man" -d 'Print the man page, guard(1), in roff'
 complete -c guard -n "__fish_guard_needs_command" -a "log" -d 'Show the audit trail, or verify its hash chain'
-complete -c guard -n "__fish_guard_needs_command" -a "approve" -d 'Review a request and sign it with your own SSH key, printing the approval token'
+complete -c guard -n "__fish_guard_needs_command" -a "approve" -d 'List the requests waiting for an approver, or review one and sign it with your own SSH key, printing the approval token'
 complete -c guard -n "__fish_guard_needs_command" -a "help" -d 'Print this message or the help of the given subcommand(s)'
 complete -c guard -n "__fish_guard_using_subcommand check" -s c -d 'A shell string to decide on (every command in it)' -r
 complete -c guard -n "__fish_guard_using_subcommand check" -l config -d 'An extra config file, read last (it can only tighten rules) [env: GUARD_CONFIG]' -r -F
 complete -c guard -n "__fish_guard_using_subcommand check" -l approval -d 'A second person\'s approval token for this command (repeat for several approvers) [env: GUARD_APPROVAL, blank-separated]' -r
 complete -c guard -n "__fish_guard_using_subcommand check" -l approval-file -d 'A file holding approval tokens, one per line' -r -F
+complete -c guard -n "__fish_guard_using_subcommand check" -l wait -d 'When the command needs an approval that is not there yet: post the request and wait this long for it (`90s`, `15m`, `2h`), then run' -r
 complete -c guard -n "__fish_guard_using_subcommand check" -l plan-timeout-cap -d 'At most this many seconds to read a plan (only ever shortens [plans] timeout): what the hook gives its check, to answer within its own bound' -r
 complete -c guard -n "__fish_guard_using_subcommand check" -l json -d 'Print one JSON object (a stable interface; see the README)'
 complete -c guard -n "__fish_guard_using_subcommand check" -l stdin -d 'Decide on many inputs: one per line on stdin, a shell string or a JSON object `{"command": "..."}` / `{"argv": [...]}`; prints one JSON object per line'
@@ -62,6 +64,7 @@ complete -c guard -n "__fish_guard_using_subcommand check" -s h -l help -d 'Prin
 complete -c guard -n "__fish_guard_using_subcommand rules; and not __fish_seen_subcommand_from list show test lint help" -l config -d 'An extra config file, read last (it can only tighten rules) [env: GUARD_CONFIG]' -r -F
 complete -c guard -n "__fish_guard_using_subcommand rules; and not __fish_seen_subcommand_from list show test lint help" -l approval -d 'A second person\'s approval token for this command (repeat for several approvers) [env: GUARD_APPROVAL, blank-separated]' -r
 complete -c guard -n "__fish_guard_using_subcommand rules; and not __fish_seen_subcommand_from list show test lint help" -l approval-file -d 'A file holding approval tokens, one per line' -r -F
+complete -c guard -n "__fish_guard_using_subcommand rules; and not __fish_seen_subcommand_from list show test lint help" -l wait -d 'When the command needs an approval that is not there yet: post the request and wait this long for it (`90s`, `15m`, `2h`), then run' -r
 complete -c guard -n "__fish_guard_using_subcommand rules; and not __fish_seen_subcommand_from list show test lint help" -l plan-timeout-cap -d 'At most this many seconds to read a plan (only ever shortens [plans] timeout): what the hook gives its check, to answer within its own bound' -r
 complete -c guard -n "__fish_guard_using_subcommand rules; and not __fish_seen_subcommand_from list show test lint help" -l non-interactive -d 'Never ask at the terminal: a command that needs confirmation is refused'
 complete -c guard -n "__fish_guard_using_subcommand rules; and not __fish_seen_subcommand_from list show test lint help" -s q -l quiet -d 'Print nothing for commands that pass; warnings and refusals are still shown'
@@ -74,6 +77,7 @@ complete -c guard -n "__fish_guard_using_subcommand rules; and not __fish_seen_s
 complete -c guard -n "__fish_guard_using_subcommand rules; and __fish_seen_subcommand_from list" -l config -d 'An extra config file, read last (it can only tighten rules) [env: GUARD_CONFIG]' -r -F
 complete -c guard -n "__fish_guard_using_subcommand rules; and __fish_seen_subcommand_from list" -l approval -d 'A second person\'s approval token for this command (repeat for several approvers) [env: GUARD_APPROVAL, blank-separated]' -r
 complete -c guard -n "__fish_guard_using_subcommand rules; and __fish_seen_subcommand_from list" -l approval-file -d 'A file holding approval tokens, one per line' -r -F
+complete -c guard -n "__fish_guard_using_subcommand rules; and __fish_seen_subcommand_from list" -l wait -d 'When the command needs an approval that is not there yet: post the request and wait this long for it (`90s`, `15m`, `2h`), then run' -r
 complete -c guard -n "__fish_guard_using_subcommand rules; and __fish_seen_subcommand_from list" -l plan-timeout-cap -d 'At most this many seconds to read a plan (only ever shortens [plans] timeout): what the hook gives its check, to answer within its own bound' -r
 complete -c guard -n "__fish_guard_using_subcommand rules; and __fish_seen_subcommand_from list" -l json -d 'One JSON array'
 complete -c guard -n "__fish_guard_using_subcommand rules; and __fish_seen_subcommand_from list" -l non-interactive -d 'Never ask at the terminal: a command that needs confirmation is refused'
@@ -82,6 +86,7 @@ complete -c guard -n "__fish_guard_using_subcommand rules; and __fish_seen_subco
 complete -c guard -n "__fish_guard_using_subcommand rules; and __fish_seen_subcommand_from show" -l config -d 'An extra config file, read last (it can only tighten rules) [env: GUARD_CONFIG]' -r -F
 complete -c guard -n "__fish_guard_using_subcommand rules; and __fish_seen_subcommand_from show" -l approval -d 'A second person\'s approval token for this command (repeat for several approvers) [env: GUARD_APPROVAL, blank-separated]' -r
 complete -c guard -n "__fish_guard_using_subcommand rules; and __fish_seen_subcommand_from show" -l approval-file -d 'A file holding approval tokens, one per line' -r -F
+complete -c guard -n "__fish_guard_using_subcommand rules; and __fish_seen_subcommand_from show" -l wait -d 'When the command needs an approval that is not there yet: post the request and wait this long for it (`90s`, `15m`, `2h`), then run' -r
 complete -c guard -n "__fish_guard_using_subcommand rules; and __fish_seen_subcommand_from show" -l plan-timeout-cap -d 'At most this many seconds to read a plan (only ever shortens [plans] timeout): what the hook gives its check, to answer within its own bound' -r
 complete -c guard -n "__fish_guard_using_subcommand rules; and __fish_seen_subcommand_from show" -l non-interactive -d 'Never ask at the terminal: a command that needs confirmation is refused'
 complete -c guard -n "__fish_guard_using_subcommand rules; and __fish_seen_subcommand_from show" -s q -l quiet -d 'Print nothing for commands that pass; warnings and refusals are still shown'
@@ -89,6 +94,7 @@ complete -c guard -n "__fish_guard_using_subcommand rules; and __fish_seen_subco
 complete -c guard -n "__fish_guard_using_subcommand rules; and __fish_seen_subcommand_from test" -l config -d 'An extra config file, read last (it can only tighten rules) [env: GUARD_CONFIG]' -r -F
 complete -c guard -n "__fish_guard_using_subcommand rules; and __fish_seen_subcommand_from test" -l approval -d 'A second person\'s approval token for this command (repeat for several approvers) [env: GUARD_APPROVAL, blank-separated]' -r
 complete -c guard -n "__fish_guard_using_subcommand rules; and __fish_seen_subcommand_from test" -l approval-file -d 'A file holding approval tokens, one per line' -r -F
+complete -c guard -n "__fish_guard_using_subcommand rules; and __fish_seen_subcommand_from test" -l wait -d 'When the command needs an approval that is not there yet: post the request and wait this long for it (`90s`, `15m`, `2h`), then run' -r
 complete -c guard -n "__fish_guard_using_subcommand rules; and __fish_seen_subcommand_from test" -l plan-timeout-cap -d 'At most this many seconds to read a plan (only ever shortens [plans] timeout): what the hook gives its check, to answer within its own bound' -r
 complete -c guard -n "__fish_guard_using_subcommand rules; and __fish_seen_subcommand_from test" -l non-interactive -d 'Never ask at the terminal: a command that needs confirmation is refused'
 complete -c guard -n "__fish_guard_using_subcommand rules; and __fish_seen_subcommand_from test" -s q -l quiet -d 'Print nothing for commands that pass; warnings and refusals are still shown'
@@ -96,6 +102,7 @@ complete -c guard -n "__fish_guard_using_subcommand rules; and __fish_seen_subco
 complete -c guard -n "__fish_guard_using_subcommand rules; and __fish_seen_subcommand_from lint" -l config -d 'An extra config file, read last (it can only tighten rules) [env: GUARD_CONFIG]' -r -F
 complete -c guard -n "__fish_guard_using_subcommand rules; and __fish_seen_subcommand_from lint" -l approval -d 'A second person\'s approval token for this command (repeat for several approvers) [env: GUARD_APPROVAL, blank-separated]' -r
 complete -c guard -n "__fish_guard_using_subcommand rules; and __fish_seen_subcommand_from lint" -l approval-file -d 'A file holding approval tokens, one per line' -r -F
+complete -c guard -n "__fish_guard_using_subcommand rules; and __fish_seen_subcommand_from lint" -l wait -d 'When the command needs an approval that is not there yet: post the request and wait this long for it (`90s`, `15m`, `2h`), then run' -r
 complete -c guard -n "__fish_guard_using_subcommand rules; and __fish_seen_subcommand_from lint" -l plan-timeout-cap -d 'At most this many seconds to read a plan (only ever shortens [plans] timeout): what the hook gives its check, to answer within its own bound' -r
 complete -c guard -n "__fish_guard_using_subcommand rules; and __fish_seen_subcommand_from lint" -l non-interactive -d 'Never ask at the terminal: a command that needs confirmation is refused'
 complete -c guard -n "__fish_guard_using_subcommand rules; and __fish_seen_subcommand_from lint" -s q -l quiet -d 'Print nothing for commands that pass; warnings and refusals are still shown'
@@ -109,6 +116,7 @@ complete -c guard -n "__fish_guard_using_subcommand request" -s c -d 'A shell st
 complete -c guard -n "__fish_guard_using_subcommand request" -l config -d 'An extra config file, read last (it can only tighten rules) [env: GUARD_CONFIG]' -r -F
 complete -c guard -n "__fish_guard_using_subcommand request" -l approval -d 'A second person\'s approval token for this command (repeat for several approvers) [env: GUARD_APPROVAL, blank-separated]' -r
 complete -c guard -n "__fish_guard_using_subcommand request" -l approval-file -d 'A file holding approval tokens, one per line' -r -F
+complete -c guard -n "__fish_guard_using_subcommand request" -l wait -d 'When the command needs an approval that is not there yet: post the request and wait this long for it (`90s`, `15m`, `2h`), then run' -r
 complete -c guard -n "__fish_guard_using_subcommand request" -l plan-timeout-cap -d 'At most this many seconds to read a plan (only ever shortens [plans] timeout): what the hook gives its check, to answer within its own bound' -r
 complete -c guard -n "__fish_guard_using_subcommand request" -l json -d 'Print one JSON object with the `code` and the request'
 complete -c guard -n "__fish_guard_using_subcommand request" -l non-interactive -d 'Never ask at the terminal: a command that needs confirmation is refused'
@@ -117,6 +125,7 @@ complete -c guard -n "__fish_guard_using_subcommand request" -s h -l help -d 'Pr
 complete -c guard -n "__fish_guard_using_subcommand hook" -l config -d 'An extra config file, read last (it can only tighten rules) [env: GUARD_CONFIG]' -r -F
 complete -c guard -n "__fish_guard_using_subcommand hook" -l approval -d 'A second person\'s approval token for this command (repeat for several approvers) [env: GUARD_APPROVAL, blank-separated]' -r
 complete -c guard -n "__fish_guard_using_subcommand hook" -l approval-file -d 'A file holding approval tokens, one per line' -r -F
+complete -c guard -n "__fish_guard_using_subcommand hook" -l wait -d 'When the command needs an approval that is not there yet: post the request and wait this long for it (`90s`, `15m`, `2h`), then run' -r
 complete -c guard -n "__fish_guard_using_subcommand hook" -l plan-timeout-cap -d 'At most this many seconds to read a plan (only ever shortens [plans] timeout): what the hook gives its check, to answer within its own bound' -r
 complete -c guard -n "__fish_guard_using_subcommand hook" -l non-interactive -d 'Never ask at the terminal: a command that needs confirmation is refused'
 complete -c guard -n "__fish_guard_using_subcommand hook" -s q -l quiet -d 'Print nothing for commands that pass; warnings and refusals are still shown'
@@ -125,6 +134,7 @@ complete -c guard -n "__fish_guard_using_subcommand install" -l guard -d 'The gu
 complete -c guard -n "__fish_guard_using_subcommand install" -l config -d 'An extra config file, read last (it can only tighten rules) [env: GUARD_CONFIG]' -r -F
 complete -c guard -n "__fish_guard_using_subcommand install" -l approval -d 'A second person\'s approval token for this command (repeat for several approvers) [env: GUARD_APPROVAL, blank-separated]' -r
 complete -c guard -n "__fish_guard_using_subcommand install" -l approval-file -d 'A file holding approval tokens, one per line' -r -F
+complete -c guard -n "__fish_guard_using_subcommand install" -l wait -d 'When the command needs an approval that is not there yet: post the request and wait this long for it (`90s`, `15m`, `2h`), then run' -r
 complete -c guard -n "__fish_guard_using_subcommand install" -l plan-timeout-cap -d 'At most this many seconds to read a plan (only ever shortens [plans] timeout): what the hook gives its check, to answer within its own bound' -r
 complete -c guard -n "__fish_guard_using_subcommand install" -l project -d 'The project\'s settings (in this directory) instead of the user\'s (in ~)'
 complete -c guard -n "__fish_guard_using_subcommand install" -l user -d 'The user\'s settings (the default)'
@@ -137,6 +147,7 @@ complete -c guard -n "__fish_guard_using_subcommand uninstall" -l guard -d 'The 
 complete -c guard -n "__fish_guard_using_subcommand uninstall" -l config -d 'An extra config file, read last (it can only tighten rules) [env: GUARD_CONFIG]' -r -F
 complete -c guard -n "__fish_guard_using_subcommand uninstall" -l approval -d 'A second person\'s approval token for this command (repeat for several approvers) [env: GUARD_APPROVAL, blank-separated]' -r
 complete -c guard -n "__fish_guard_using_subcommand uninstall" -l approval-file -d 'A file holding approval tokens, one per line' -r -F
+complete -c guard -n "__fish_guard_using_subcommand uninstall" -l wait -d 'When the command needs an approval that is not there yet: post the request and wait this long for it (`90s`, `15m`, `2h`), then run' -r
 complete -c guard -n "__fish_guard_using_subcommand uninstall" -l plan-timeout-cap -d 'At most this many seconds to read a plan (only ever shortens [plans] timeout): what the hook gives its check, to answer within its own bound' -r
 complete -c guard -n "__fish_guard_using_subcommand uninstall" -l project -d 'The project\'s settings (in this directory) instead of the user\'s (in ~)'
 complete -c guard -n "__fish_guard_using_subcommand uninstall" -l user -d 'The user\'s settings (the default)'
@@ -148,6 +159,7 @@ complete -c guard -n "__fish_guard_using_subcommand uninstall" -s h -l help -d '
 complete -c guard -n "__fish_guard_using_subcommand shim; and not __fish_seen_subcommand_from install list remove help" -l config -d 'An extra config file, read last (it can only tighten rules) [env: GUARD_CONFIG]' -r -F
 complete -c guard -n "__fish_guard_using_subcommand shim; and not __fish_seen_subcommand_from install list remove help" -l approval -d 'A second person\'s approval token for this command (repeat for several approvers) [env: GUARD_APPROVAL, blank-separated]' -r
 complete -c guard -n "__fish_guard_using_subcommand shim; and not __fish_seen_subcommand_from install list remove help" -l approval-file -d 'A file holding approval tokens, one per line' -r -F
+complete -c guard -n "__fish_guard_using_subcommand shim; and not __fish_seen_subcommand_from install list remove help" -l wait -d 'When the command needs an approval that is not there yet: post the request and wait this long for it (`90s`, `15m`, `2h`), then run' -r
 complete -c guard -n "__fish_guard_using_subcommand shim; and not __fish_seen_subcommand_from install list remove help" -l plan-timeout-cap -d 'At most this many seconds to read a plan (only ever shortens [plans] timeout): what the hook gives its check, to answer within its own bound' -r
 complete -c guard -n "__fish_guard_using_subcommand shim; and not __fish_seen_subcommand_from install list remove help" -l non-interactive -d 'Never ask at the terminal: a command that needs confirmation is refused'
 complete -c guard -n "__fish_guard_using_subcommand shim; and not __fish_seen_subcommand_from install list remove help" -s q -l quiet -d 'Print nothing for commands that pass; warnings and refusals are still shown'
@@ -160,6 +172,7 @@ complete -c guard -n "__fish_guard_using_subcommand shim; and __fish_seen_subcom
 complete -c guard -n "__fish_guard_using_subcommand shim; and __fish_seen_subcommand_from install" -l config -d 'An extra config file, read last (it can only tighten rules) [env: GUARD_CONFIG]' -r -F
 complete -c guard -n "__fish_guard_using_subcommand shim; and __fish_seen_subcommand_from install" -l approval -d 'A second person\'s approval token for this command (repeat for several approvers) [env: GUARD_APPROVAL, blank-separated]' -r
 complete -c guard -n "__fish_guard_using_subcommand shim; and __fish_seen_subcommand_from install" -l approval-file -d 'A file holding approval tokens, one per line' -r -F
+complete -c guard -n "__fish_guard_using_subcommand shim; and __fish_seen_subcommand_from install" -l wait -d 'When the command needs an approval that is not there yet: post the request and wait this long for it (`90s`, `15m`, `2h`), then run' -r
 complete -c guard -n "__fish_guard_using_subcommand shim; and __fish_seen_subcommand_from install" -l plan-timeout-cap -d 'At most this many seconds to read a plan (only ever shortens [plans] timeout): what the hook gives its check, to answer within its own bound' -r
 complete -c guard -n "__fish_guard_using_subcommand shim; and __fish_seen_subcommand_from install" -l non-interactive -d 'Never ask at the terminal: a command that needs confirmation is refused'
 complete -c guard -n "__fish_guard_using_subcommand shim; and __fish_seen_subcommand_from install" -s q -l quiet -d 'Print nothing for commands that pass; warnings and refusals are still shown'
@@ -168,6 +181,7 @@ complete -c guard -n "__fish_guard_using_subcommand shim; and __fish_seen_subcom
 complete -c guard -n "__fish_guard_using_subcommand shim; and __fish_seen_subcommand_from list" -l config -d 'An extra config file, read last (it can only tighten rules) [env: GUARD_CONFIG]' -r -F
 complete -c guard -n "__fish_guard_using_subcommand shim; and __fish_seen_subcommand_from list" -l approval -d 'A second person\'s approval token for this command (repeat for several approvers) [env: GUARD_APPROVAL, blank-separated]' -r
 complete -c guard -n "__fish_guard_using_subcommand shim; and __fish_seen_subcommand_from list" -l approval-file -d 'A file holding approval tokens, one per line' -r -F
+complete -c guard -n "__fish_guard_using_subcommand shim; and __fish_seen_subcommand_from list" -l wait -d 'When the command needs an approval that is not there yet: post the request and wait this long for it (`90s`, `15m`, `2h`), then run' -r
 complete -c guard -n "__fish_guard_using_subcommand shim; and __fish_seen_subcommand_from list" -l plan-timeout-cap -d 'At most this many seconds to read a plan (only ever shortens [plans] timeout): what the hook gives its check, to answer within its own bound' -r
 complete -c guard -n "__fish_guard_using_subcommand shim; and __fish_seen_subcommand_from list" -l non-interactive -d 'Never ask at the terminal: a command that needs confirmation is refused'
 complete -c guard -n "__fish_guard_using_subcommand shim; and __fish_seen_subcommand_from list" -s q -l quiet -d 'Print nothing for commands that pass; warnings and refusals are still shown'
@@ -176,6 +190,7 @@ complete -c guard -n "__fish_guard_using_subcommand shim; and __fish_seen_subcom
 complete -c guard -n "__fish_guard_using_subcommand shim; and __fish_seen_subcommand_from remove" -l config -d 'An extra config file, read last (it can only tighten rules) [env: GUARD_CONFIG]' -r -F
 complete -c guard -n "__fish_guard_using_subcommand shim; and __fish_seen_subcommand_from remove" -l approval -d 'A second person\'s approval token for this command (repeat for several approvers) [env: GUARD_APPROVAL, blank-separated]' -r
 complete -c guard -n "__fish_guard_using_subcommand shim; and __fish_seen_subcommand_from remove" -l approval-file -d 'A file holding approval tokens, one per line' -r -F
+complete -c guard -n "__fish_guard_using_subcommand shim; and __fish_seen_subcommand_from remove" -l wait -d 'When the command needs an approval that is not there yet: post the request and wait this long for it (`90s`, `15m`, `2h`), then run' -r
 complete -c guard -n "__fish_guard_using_subcommand shim; and __fish_seen_subcommand_from remove" -l plan-timeout-cap -d 'At most this many seconds to read a plan (only ever shortens [plans] timeout): what the hook gives its check, to answer within its own bound' -r
 complete -c guard -n "__fish_guard_using_subcommand shim; and __fish_seen_subcommand_from remove" -l non-interactive -d 'Never ask at the terminal: a command that needs confirmation is refused'
 complete -c guard -n "__fish_guard_using_subcommand shim; and __fish_seen_subcommand_from remove" -s q -l quiet -d 'Print nothing for commands that pass; warnings and refusals are still shown'
@@ -187,6 +202,7 @@ complete -c guard -n "__fish_guard_using_subcommand shim; and __fish_seen_subcom
 complete -c guard -n "__fish_guard_using_subcommand breaker; and not __fish_seen_subcommand_from status reset help" -l config -d 'An extra config file, read last (it can only tighten rules) [env: GUARD_CONFIG]' -r -F
 complete -c guard -n "__fish_guard_using_subcommand breaker; and not __fish_seen_subcommand_from status reset help" -l approval -d 'A second person\'s approval token for this command (repeat for several approvers) [env: GUARD_APPROVAL, blank-separated]' -r
 complete -c guard -n "__fish_guard_using_subcommand breaker; and not __fish_seen_subcommand_from status reset help" -l approval-file -d 'A file holding approval tokens, one per line' -r -F
+complete -c guard -n "__fish_guard_using_subcommand breaker; and not __fish_seen_subcommand_from status reset help" -l wait -d 'When the command needs an approval that is not there yet: post the request and wait this long for it (`90s`, `15m`, `2h`), then run' -r
 complete -c guard -n "__fish_guard_using_subcommand breaker; and not __fish_seen_subcommand_from status reset help" -l plan-timeout-cap -d 'At most this many seconds to read a plan (only ever shortens [plans] timeout): what the hook gives its check, to answer within its own bound' -r
 complete -c guard -n "__fish_guard_using_subcommand breaker; and not __fish_seen_subcommand_from status reset help" -l non-interactive -d 'Never ask at the terminal: a command that needs confirmation is refused'
 complete -c guard -n "__fish_guard_using_subcommand breaker; and not __fish_seen_subcommand_from status reset help" -s q -l quiet -d 'Print nothing for commands that pass; warnings and refusals are still shown'
@@ -197,6 +213,7 @@ complete -c guard -n "__fish_guard_using_subcommand breaker; and not __fish_seen
 complete -c guard -n "__fish_guard_using_subcommand breaker; and __fish_seen_subcommand_from status" -l config -d 'An extra config file, read last (it can only tighten rules) [env: GUARD_CONFIG]' -r -F
 complete -c guard -n "__fish_guard_using_subcommand breaker; and __fish_seen_subcommand_from status" -l approval -d 'A second person\'s approval token for this command (repeat for several approvers) [env: GUARD_APPROVAL, blank-separated]' -r
 complete -c guard -n "__fish_guard_using_subcommand breaker; and __fish_seen_subcommand_from status" -l approval-file -d 'A file holding approval tokens, one per line' -r -F
+complete -c guard -n "__fish_guard_using_subcommand breaker; and __fish_seen_subcommand_from status" -l wait -d 'When the command needs an approval that is not there yet: post the request and wait this long for it (`90s`, `15m`, `2h`), then run' -r
 complete -c guard -n "__fish_guard_using_subcommand breaker; and __fish_seen_subcommand_from status" -l plan-timeout-cap -d 'At most this many seconds to read a plan (only ever shortens [plans] timeout): what the hook gives its check, to answer within its own bound' -r
 complete -c guard -n "__fish_guard_using_subcommand breaker; and __fish_seen_subcommand_from status" -l json -d 'One JSON object: `open`, the window, the limits, and each requester\'s counts'
 complete -c guard -n "__fish_guard_using_subcommand breaker; and __fish_seen_subcommand_from status" -l non-interactive -d 'Never ask at the terminal: a command that needs confirmation is refused'
@@ -205,6 +222,7 @@ complete -c guard -n "__fish_guard_using_subcommand breaker; and __fish_seen_sub
 complete -c guard -n "__fish_guard_using_subcommand breaker; and __fish_seen_subcommand_from reset" -l config -d 'An extra config file, read last (it can only tighten rules) [env: GUARD_CONFIG]' -r -F
 complete -c guard -n "__fish_guard_using_subcommand breaker; and __fish_seen_subcommand_from reset" -l approval -d 'A second person\'s approval token for this command (repeat for several approvers) [env: GUARD_APPROVAL, blank-separated]' -r
 complete -c guard -n "__fish_guard_using_subcommand breaker; and __fish_seen_subcommand_from reset" -l approval-file -d 'A file holding approval tokens, one per line' -r -F
+complete -c guard -n "__fish_guard_using_subcommand breaker; and __fish_seen_subcommand_from reset" -l wait -d 'When the command needs an approval that is not there yet: post the request and wait this long for it (`90s`, `15m`, `2h`), then run' -r
 complete -c guard -n "__fish_guard_using_subcommand breaker; and __fish_seen_subcommand_from reset" -l plan-timeout-cap -d 'At most this many seconds to read a plan (only ever shortens [plans] timeout): what the hook gives its check, to answer within its own bound' -r
 complete -c guard -n "__fish_guard_using_subcommand breaker; and __fish_seen_subcommand_from reset" -l non-interactive -d 'Never ask at the terminal: a command that needs confirmation is refused'
 complete -c guard -n "__fish_guard_using_subcommand breaker; and __fish_seen_subcommand_from reset" -s q -l quiet -d 'Print nothing for commands that pass; warnings and refusals are still shown'
@@ -216,6 +234,7 @@ complete -c guard -n "__fish_guard_using_subcommand setup" -l bin-dir -d 'Where 
 complete -c guard -n "__fish_guard_using_subcommand setup" -l config -d 'An extra config file, read last (it can only tighten rules) [env: GUARD_CONFIG]' -r -F
 complete -c guard -n "__fish_guard_using_subcommand setup" -l approval -d 'A second person\'s approval token for this command (repeat for several approvers) [env: GUARD_APPROVAL, blank-separated]' -r
 complete -c guard -n "__fish_guard_using_subcommand setup" -l approval-file -d 'A file holding approval tokens, one per line' -r -F
+complete -c guard -n "__fish_guard_using_subcommand setup" -l wait -d 'When the command needs an approval that is not there yet: post the request and wait this long for it (`90s`, `15m`, `2h`), then run' -r
 complete -c guard -n "__fish_guard_using_subcommand setup" -l plan-timeout-cap -d 'At most this many seconds to read a plan (only ever shortens [plans] timeout): what the hook gives its check, to answer within its own bound' -r
 complete -c guard -n "__fish_guard_using_subcommand setup" -l check -d 'Only look: list what is wrong, with the command that fixes it; change nothing'
 complete -c guard -n "__fish_guard_using_subcommand setup" -l shims -d 'Also put root-owned shims for every guarded program on PATH in /usr/local/lib/guard/shims, first on every login shell\'s PATH (/etc/profile.d): agents that run `bash -lc` (Codex) get them too'
@@ -225,6 +244,7 @@ complete -c guard -n "__fish_guard_using_subcommand setup" -s h -l help -d 'Prin
 complete -c guard -n "__fish_guard_using_subcommand doctor" -l config -d 'An extra config file, read last (it can only tighten rules) [env: GUARD_CONFIG]' -r -F
 complete -c guard -n "__fish_guard_using_subcommand doctor" -l approval -d 'A second person\'s approval token for this command (repeat for several approvers) [env: GUARD_APPROVAL, blank-separated]' -r
 complete -c guard -n "__fish_guard_using_subcommand doctor" -l approval-file -d 'A file holding approval tokens, one per line' -r -F
+complete -c guard -n "__fish_guard_using_subcommand doctor" -l wait -d 'When the command needs an approval that is not there yet: post the request and wait this long for it (`90s`, `15m`, `2h`), then run' -r
 complete -c guard -n "__fish_guard_using_subcommand doctor" -l plan-timeout-cap -d 'At most this many seconds to read a plan (only ever shortens [plans] timeout): what the hook gives its check, to answer within its own bound' -r
 complete -c guard -n "__fish_guard_using_subcommand doctor" -l non-interactive -d 'Never ask at the terminal: a command that needs confirmation is refused'
 complete -c guard -n "__fish_guard_using_subcommand doctor" -s q -l quiet -d 'Print nothing for commands that pass; warnings and refusals are still shown'
@@ -232,6 +252,7 @@ complete -c guard -n "__fish_guard_using_subcommand doctor" -s h -l help -d 'Pri
 complete -c guard -n "__fish_guard_using_subcommand completions" -l config -d 'An extra config file, read last (it can only tighten rules) [env: GUARD_CONFIG]' -r -F
 complete -c guard -n "__fish_guard_using_subcommand completions" -l approval -d 'A second person\'s approval token for this command (repeat for several approvers) [env: GUARD_APPROVAL, blank-separated]' -r
 complete -c guard -n "__fish_guard_using_subcommand completions" -l approval-file -d 'A file holding approval tokens, one per line' -r -F
+complete -c guard -n "__fish_guard_using_subcommand completions" -l wait -d 'When the command needs an approval that is not there yet: post the request and wait this long for it (`90s`, `15m`, `2h`), then run' -r
 complete -c guard -n "__fish_guard_using_subcommand completions" -l plan-timeout-cap -d 'At most this many seconds to read a plan (only ever shortens [plans] timeout): what the hook gives its check, to answer within its own bound' -r
 complete -c guard -n "__fish_guard_using_subcommand completions" -l non-interactive -d 'Never ask at the terminal: a command that needs confirmation is refused'
 complete -c guard -n "__fish_guard_using_subcommand completions" -s q -l quiet -d 'Print nothing for commands that pass; warnings and refusals are still shown'
@@ -239,6 +260,7 @@ complete -c guard -n "__fish_guard_using_subcommand completions" -s h -l help -d
 complete -c guard -n "__fish_guard_using_subcommand man" -l config -d 'An extra config file, read last (it can only tighten rules) [env: GUARD_CONFIG]' -r -F
 complete -c guard -n "__fish_guard_using_subcommand man" -l approval -d 'A second person\'s approval token for this command (repeat for several approvers) [env: GUARD_APPROVAL, blank-separated]' -r
 complete -c guard -n "__fish_guard_using_subcommand man" -l approval-file -d 'A file holding approval tokens, one per line' -r -F
+complete -c guard -n "__fish_guard_using_subcommand man" -l wait -d 'When the command needs an approval that is not there yet: post the request and wait this long for it (`90s`, `15m`, `2h`), then run' -r
 complete -c guard -n "__fish_guard_using_subcommand man" -l plan-timeout-cap -d 'At most this many seconds to read a plan (only ever shortens [plans] timeout): what the hook gives its check, to answer within its own bound' -r
 complete -c guard -n "__fish_guard_using_subcommand man" -l non-interactive -d 'Never ask at the terminal: a command that needs confirmation is refused'
 complete -c guard -n "__fish_guard_using_subcommand man" -s q -l quiet -d 'Print nothing for commands that pass; warnings and refusals are still shown'
@@ -252,6 +274,7 @@ complete -c guard -n "__fish_guard_using_subcommand log; and not __fish_seen_sub
 complete -c guard -n "__fish_guard_using_subcommand log; and not __fish_seen_subcommand_from verify rotate help" -l config -d 'An extra config file, read last (it can only tighten rules) [env: GUARD_CONFIG]' -r -F
 complete -c guard -n "__fish_guard_using_subcommand log; and not __fish_seen_subcommand_from verify rotate help" -l approval -d 'A second person\'s approval token for this command (repeat for several approvers) [env: GUARD_APPROVAL, blank-separated]' -r
 complete -c guard -n "__fish_guard_using_subcommand log; and not __fish_seen_subcommand_from verify rotate help" -l approval-file -d 'A file holding approval tokens, one per line' -r -F
+complete -c guard -n "__fish_guard_using_subcommand log; and not __fish_seen_subcommand_from verify rotate help" -l wait -d 'When the command needs an approval that is not there yet: post the request and wait this long for it (`90s`, `15m`, `2h`), then run' -r
 complete -c guard -n "__fish_guard_using_subcommand log; and not __fish_seen_subcommand_from verify rotate help" -l plan-timeout-cap -d 'At most this many seconds to read a plan (only ever shortens [plans] timeout): what the hook gives its check, to answer within its own bound' -r
 complete -c guard -n "__fish_guard_using_subcommand log; and not __fish_seen_subcommand_from verify rotate help" -l json -d 'One JSON object per line'
 complete -c guard -n "__fish_guard_using_subcommand log; and not __fish_seen_subcommand_from verify rotate help" -l non-interactive -d 'Never ask at the terminal: a command that needs confirmation is refused'
@@ -263,6 +286,7 @@ complete -c guard -n "__fish_guard_using_subcommand log; and not __fish_seen_sub
 complete -c guard -n "__fish_guard_using_subcommand log; and __fish_seen_subcommand_from verify" -l config -d 'An extra config file, read last (it can only tighten rules) [env: GUARD_CONFIG]' -r -F
 complete -c guard -n "__fish_guard_using_subcommand log; and __fish_seen_subcommand_from verify" -l approval -d 'A second person\'s approval token for this command (repeat for several approvers) [env: GUARD_APPROVAL, blank-separated]' -r
 complete -c guard -n "__fish_guard_using_subcommand log; and __fish_seen_subcommand_from verify" -l approval-file -d 'A file holding approval tokens, one per line' -r -F
+complete -c guard -n "__fish_guard_using_subcommand log; and __fish_seen_subcommand_from verify" -l wait -d 'When the command needs an approval that is not there yet: post the request and wait this long for it (`90s`, `15m`, `2h`), then run' -r
 complete -c guard -n "__fish_guard_using_subcommand log; and __fish_seen_subcommand_from verify" -l plan-timeout-cap -d 'At most this many seconds to read a plan (only ever shortens [plans] timeout): what the hook gives its check, to answer within its own bound' -r
 complete -c guard -n "__fish_guard_using_subcommand log; and __fish_seen_subcommand_from verify" -l non-interactive -d 'Never ask at the terminal: a command that needs confirmation is refused'
 complete -c guard -n "__fish_guard_using_subcommand log; and __fish_seen_subcommand_from verify" -s q -l quiet -d 'Print nothing for commands that pass; warnings and refusals are still shown'
@@ -270,6 +294,7 @@ complete -c guard -n "__fish_guard_using_subcommand log; and __fish_seen_subcomm
 complete -c guard -n "__fish_guard_using_subcommand log; and __fish_seen_subcommand_from rotate" -l config -d 'An extra config file, read last (it can only tighten rules) [env: GUARD_CONFIG]' -r -F
 complete -c guard -n "__fish_guard_using_subcommand log; and __fish_seen_subcommand_from rotate" -l approval -d 'A second person\'s approval token for this command (repeat for several approvers) [env: GUARD_APPROVAL, blank-separated]' -r
 complete -c guard -n "__fish_guard_using_subcommand log; and __fish_seen_subcommand_from rotate" -l approval-file -d 'A file holding approval tokens, one per line' -r -F
+complete -c guard -n "__fish_guard_using_subcommand log; and __fish_seen_subcommand_from rotate" -l wait -d 'When the command needs an approval that is not there yet: post the request and wait this long for it (`90s`, `15m`, `2h`), then run' -r
 complete -c guard -n "__fish_guard_using_subcommand log; and __fish_seen_subcommand_from rotate" -l plan-timeout-cap -d 'At most this many seconds to read a plan (only ever shortens [plans] timeout): what the hook gives its check, to answer within its own bound' -r
 complete -c guard -n "__fish_guard_using_subcommand log; and __fish_seen_subcommand_from rotate" -l non-interactive -d 'Never ask at the terminal: a command that needs confirmation is refused'
 complete -c guard -n "__fish_guard_using_subcommand log; and __fish_seen_subcommand_from rotate" -s q -l quiet -d 'Print nothing for commands that pass; warnings and refusals are still shown'
@@ -282,7 +307,10 @@ complete -c guard -n "__fish_guard_using_subcommand approve" -l key -d 'Your sig
 complete -c guard -n "__fish_guard_using_subcommand approve" -l config -d 'An extra config file, read last (it can only tighten rules) [env: GUARD_CONFIG]' -r -F
 complete -c guard -n "__fish_guard_using_subcommand approve" -l approval -d 'A second person\'s approval token for this command (repeat for several approvers) [env: GUARD_APPROVAL, blank-separated]' -r
 complete -c guard -n "__fish_guard_using_subcommand approve" -l approval-file -d 'A file holding approval tokens, one per line' -r -F
+complete -c guard -n "__fish_guard_using_subcommand approve" -l wait -d 'When the command needs an approval that is not there yet: post the request and wait this long for it (`90s`, `15m`, `2h`), then run' -r
 complete -c guard -n "__fish_guard_using_subcommand approve" -l plan-timeout-cap -d 'At most this many seconds to read a plan (only ever shortens [plans] timeout): what the hook gives its check, to answer within its own bound' -r
+complete -c guard -n "__fish_guard_using_subcommand approve" -l list -d 'List the requests waiting for an approver (not your own), and sign nothing'
+complete -c guard -n "__fish_guard_using_subcommand approve" -l json -d 'With --list: one JSON array'
 complete -c guard -n "__fish_guard_using_subcommand approve" -l yes -d 'Sign without asking: for an approver who reviewed the request elsewhere'
 complete -c guard -n "__fish_guard_using_subcommand approve" -l non-interactive -d 'Never ask at the terminal: a command that needs confirmation is refused'
 complete -c guard -n "__fish_guard_using_subcommand approve" -s q -l quiet -d 'Print nothing for commands that pass; warnings and refusals are still shown'
@@ -300,7 +328,7 @@ complete -c guard -n "__fish_guard_using_subcommand help; and not __fish_seen_su
 complete -c guard -n "__fish_guard_using_subcommand help; and not __fish_seen_subcommand_from check rules request hook install uninstall shim breaker setup doctor completions man log approve help" -f -a "completions" -d 'Print the shell completion script (bash, zsh, fish, elvish, powershell)'
 complete -c guard -n "__fish_guard_using_subcommand help; and not __fish_seen_subcommand_from check rules request hook install uninstall shim breaker setup doctor completions man log approve help" -f -a "man" -d 'Print the man page, guard(1), in roff'
 complete -c guard -n "__fish_guard_using_subcommand help; and not __fish_seen_subcommand_from check rules request hook install uninstall shim breaker setup doctor completions man log approve help" -f -a "log" -d 'Show the audit trail, or verify its hash chain'
-complete -c guard -n "__fish_guard_using_subcommand help; and not __fish_seen_subcommand_from check rules request hook install uninstall shim breaker setup doctor completions man log approve help" -f -a "approve" -d 'Review a request and sign it with your own SSH key, printing the approval token'
+complete -c guard -n "__fish_guard_using_subcommand help; and not __fish_seen_subcommand_from check rules request hook install uninstall shim breaker setup doctor completions man log approve help" -f -a "approve" -d 'List the requests waiting for an approver, or review one and sign it with your own SSH key, printing the approval token'
 complete -c guard -n "__fish_guard_using_subcommand help; and not __fish_seen_subcommand_from check rules request hook install uninstall shim breaker setup doctor completions man log approve help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
 complete -c guard -n "__fish_guard_using_subcommand help; and __fish_seen_subcommand_from rules" -f -a "list" -d 'List every rule in force, with its severity and where it comes from'
 complete -c guard -n "__fish_guard_using_subcommand help; and __fish_seen_subcommand_from rules" -f -a "show" -d 'Show one rule in full, with its examples'

@@ -1,4 +1,7 @@
-//! `guard request` and `guard approve`.
+//! `guard request`, `guard approve --list` and `guard approve ID|CODE`. A request is
+//! posted to the inbox; an approver lists what waits for them, reviews one by its id (or
+//! its whole code, for machines that share no state) and signs it with their own key;
+//! the token goes back into the inbox for the requester's next run, and to stdout.
 
 use super::wiring::evaluate;
 use crate::analysis::{Evaluation, Input};
@@ -9,6 +12,7 @@ use crate::config::Invocation;
 use crate::decision::Decision;
 use crate::error::Error;
 use crate::sanitize::sanitize;
+use crate::store::{AuditTrail, Inbox, Ledger, Store};
 use crate::time::format_time;
 use std::io::{BufRead, Read, Write};
 
@@ -23,9 +27,10 @@ pub fn request(inv: &Invocation, args: &RequestArgs) -> Result<i32, Error> {
         findings,
         decision,
         plan,
+        resources,
         ..
     } = evaluate(inv, &input, crate::plan::Mode::Check)?;
-    let req = request::new(
+    let mut req = request::new(
         input.subject(),
         &findings,
         Origin::here(crate::gate::requester(&inv.settings)),
@@ -33,20 +38,38 @@ pub fn request(inv: &Invocation, args: &RequestArgs) -> Result<i32, Error> {
         plan.as_deref(),
     )
     .map_err(|e| Error::Usage(format!("no randomness for the request's nonce: {e}")))?;
+    req.resources = resources;
+    // Posted to the inbox, where approvers find it by its id.
+    let posted = decision >= Decision::Confirm
+        && match super::wiring::store(inv).post(&req.id(), &req.to_json(), req.expires) {
+            Ok(_) => {
+                super::notify::send(&inv.settings.notify, &crate::gate::Notice::Request(&req));
+                true
+            }
+            Err(e) => {
+                eprintln!(
+                    "guard: warning: the request is not in the inbox ({e}); hand its code to an approver"
+                );
+                false
+            }
+        };
     if args.json {
-        let v = serde_json::json!({ "code": req.code(), "decision": decision, "request": req });
+        let v = serde_json::json!({ "id": req.id(), "code": req.code(), "decision": decision, "posted": posted, "request": req });
         println!("{v}");
     } else {
         if decision < Decision::Confirm {
             eprintln!("guard: note: this command is `{decision}`: it needs no approval to run");
         }
-        println!("{}", how_to_approve(&req, false));
+        println!("{}", how_to_approve(&req, posted));
     }
     Ok(0)
 }
 
 /// `guard approve`.
 pub fn approve(inv: &Invocation, args: &ApproveArgs) -> Result<i32, Error> {
+    if args.list {
+        return list(inv, args.json);
+    }
     let code = match (&args.code, &args.file) {
         (Some(c), _) => c.clone(),
         (None, Some(f)) => std::fs::read_to_string(f).map_err(|e| Error::Io {
@@ -66,7 +89,8 @@ pub fn approve(inv: &Invocation, args: &ApproveArgs) -> Result<i32, Error> {
             "an agent ({agent}) cannot approve: approving is a person's decision, at their own terminal"
         )));
     }
-    let (req, json) = Request::from_code(&code).map_err(|e| Error::Usage(e.0))?;
+    let files = super::wiring::store(inv);
+    let (req, json, in_inbox) = read_request(&files, code.trim())?;
     let approvals = &inv.settings.approvals;
     let key = args
         .key
@@ -92,18 +116,122 @@ pub fn approve(inv: &Invocation, args: &ApproveArgs) -> Result<i32, Error> {
         return Err(Error::Refused("not approved: nothing was signed".into()));
     }
     let signature = super::sign::sign(&key, &json).map_err(Error::Usage)?;
-    println!(
-        "{}",
-        Token {
-            request: json,
-            signature
+    let token = Token {
+        request: json,
+        signature,
+    }
+    .encode();
+    println!("{token}");
+    let left = in_inbox.then(|| files.add_token(&req.id(), &token));
+    match left {
+        Some(Ok(_)) => eprintln!(
+            "guard: approved; the approval is in the inbox, and {}'s next run of the same command picks it up (the token above works too)",
+            sanitize(&req.requester)
+        ),
+        Some(Err(e)) => eprintln!(
+            "guard: approved, but the inbox could not take the approval ({e}): give the token above to {}",
+            sanitize(&req.requester)
+        ),
+        None => eprintln!(
+            "guard: approved; give the token above to {}",
+            sanitize(&req.requester)
+        ),
+    }
+    Ok(0)
+}
+
+/// The request an approver names: by its id (or a unique prefix) in the inbox, or by its
+/// whole code. Returns it, its JSON as signed, and whether it is in the inbox.
+fn read_request(store: &dyn Store, text: &str) -> Result<(Request, String, bool), Error> {
+    let looks_like_id =
+        !text.is_empty() && text.len() <= 32 && text.chars().all(|c| c.is_ascii_hexdigit());
+    if !looks_like_id {
+        let (req, json) = Request::from_code(text).map_err(|e| Error::Usage(e.0))?;
+        let in_inbox = matches!(store.find(&req.id()), Ok(Some(_)));
+        return Ok((req, json, in_inbox));
+    }
+    let pending = store.find(text)?.ok_or_else(|| {
+        Error::Usage(format!(
+            "no request `{text}` is waiting in the inbox ({}): check the id with `guard approve --list`, or approve with the whole request code",
+            store.location()
+        ))
+    })?;
+    let req = crate::gate::inbox::read(&pending)
+        .ok_or_else(|| Error::Usage(format!("request `{text}` in the inbox is damaged")))?;
+    Ok((req, pending.request, true))
+}
+
+/// `guard approve --list`: the requests waiting for an approver, not the viewer's own,
+/// not yet spent, oldest first.
+fn list(inv: &Invocation, json: bool) -> Result<i32, Error> {
+    let files = super::wiring::store(inv);
+    let me = crate::gate::requester(&inv.settings);
+    let now = crate::time::now();
+    let rows: Vec<(Request, usize)> = files
+        .waiting(now)?
+        .iter()
+        .filter_map(|p| crate::gate::inbox::read(p).map(|r| (r, p.tokens.len())))
+        .filter(|(r, _)| r.requester != me)
+        .filter(|(r, _)| !matches!(files.spent(&r.nonce), Ok(Some(_))))
+        .collect();
+    if json {
+        let items: Vec<serde_json::Value> = rows
+            .iter()
+            .map(|(r, tokens)| {
+                serde_json::json!({
+                    "id": r.id(),
+                    "requester": r.requester,
+                    "command": crate::approval::verify::show(&r.command),
+                    "cwd": r.cwd,
+                    "host": r.host,
+                    "rules": r.rules,
+                    "resources": r.resources,
+                    "reason": r.reason,
+                    "ci": r.ci,
+                    "age_seconds": now.saturating_sub(r.created),
+                    "expires": crate::time::rfc3339(r.expires),
+                    "approvals": tokens,
+                    "required": inv.settings.approvals.required,
+                })
+            })
+            .collect();
+        println!("{}", serde_json::Value::Array(items));
+        return Ok(0);
+    }
+    if rows.is_empty() {
+        println!("nothing is waiting for an approver ({})", files.location());
+        return Ok(0);
+    }
+    for (r, tokens) in &rows {
+        println!(
+            "{}  {} ago  {}  {}",
+            r.id(),
+            crate::time::ago(now.saturating_sub(r.created)),
+            sanitize(&r.requester),
+            sanitize(&crate::approval::verify::show(&r.command))
+        );
+        println!("    in {} on {}", sanitize(&r.cwd), sanitize(&r.host));
+        for rule in &r.rules {
+            println!(
+                "    rule: {} ({}): {}",
+                sanitize(&rule.id),
+                rule.severity,
+                sanitize(&rule.reason)
+            );
         }
-        .encode()
-    );
-    eprintln!(
-        "guard: approved; give the token above to {}",
-        sanitize(&req.requester)
-    );
+        for d in &r.resources {
+            println!("    destroys: {}", sanitize(d));
+        }
+        if let Some(reason) = &r.reason {
+            println!("    reason: {} (the agent's own words)", sanitize(reason));
+        }
+        println!(
+            "    approvals: {tokens} of {}; expires {}",
+            inv.settings.approvals.required,
+            format_time(r.expires)
+        );
+    }
+    println!("review and sign one with: guard approve ID");
     Ok(0)
 }
 

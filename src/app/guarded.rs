@@ -77,9 +77,22 @@ fn gate_run(
         quiet: inv.quiet,
         notify: &notify,
     };
-    gate::pass(&case, &mut Terminal::new(&context), &deps)
-        .map(|p| p.run)
-        .map_err(|r| Error::Refused(r.message))
+    let mut fe = Terminal::new(&context);
+    let stopped = match inv.wait {
+        Some(secs) if gate::awaits_approval(&case, &fe, &deps) => {
+            super::wait::for_approval(&case, &deps, secs)?
+        }
+        _ => false,
+    };
+    let passed = gate::pass(&case, &mut fe, &deps);
+    match passed {
+        Ok(p) => Ok(p.run),
+        // Ctrl-C while waiting: on the record as refused, and ended like a Ctrl-C.
+        Err(_) if stopped => Err(Error::Interrupted(
+            "stopped waiting for the approval (Ctrl-C); nothing ran".into(),
+        )),
+        Err(r) => Err(Error::Refused(r.message)),
+    }
 }
 
 /// Runs the child and records how it ended.

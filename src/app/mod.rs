@@ -21,6 +21,7 @@ pub mod setup;
 pub mod shim;
 pub mod sign;
 mod terminal;
+mod wait;
 mod wiring;
 
 use crate::analysis::Input;

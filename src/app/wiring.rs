@@ -19,6 +19,7 @@ pub fn config_args(global: &GlobalArgs) -> config::Args {
         approval_file: global.approval_file.clone(),
         break_glass: global.break_glass.clone(),
         plan_timeout_cap: global.plan_timeout_cap,
+        wait: global.wait,
     }
 }
 

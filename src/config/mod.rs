@@ -35,6 +35,8 @@ pub struct Args {
     pub break_glass: Option<String>,
     /// Reading a plan may take at most this long (seconds): only ever shortens.
     pub plan_timeout_cap: Option<u64>,
+    /// `--wait`: how long to wait for an approval (seconds).
+    pub wait: Option<u64>,
 }
 
 /// Everything one run of guard decides from, resolved once.
@@ -45,6 +47,8 @@ pub struct Invocation {
     pub context: Context,
     pub quiet: bool,
     pub break_glass: Option<String>,
+    /// `--wait`: how long to wait for an approval (seconds).
+    pub wait: Option<u64>,
     /// `--approval`, `--approval-file` and `GUARD_APPROVAL`, as given.
     token_texts: Vec<String>,
     approval_file: Option<PathBuf>,
@@ -69,6 +73,7 @@ pub fn resolve(args: &Args) -> Result<Invocation, Error> {
         context: Context::detect(args.non_interactive),
         quiet: args.quiet,
         break_glass: args.break_glass.clone(),
+        wait: args.wait,
         token_texts,
         approval_file: args.approval_file.clone(),
     })

@@ -268,6 +268,20 @@ pub fn pass(case: &Case, fe: &mut dyn Frontend, deps: &Deps) -> Result<Passed, R
     })
 }
 
+/// Whether this case needs a second person's approval that is not there yet: none given,
+/// none waiting in the inbox (what `--wait` waits for).
+pub fn awaits_approval(case: &Case, fe: &dyn Frontend, deps: &Deps) -> bool {
+    let a = &deps.settings.approvals;
+    let needs = matches!(
+        policy::gate(case.decision, case.findings, fe.can_ask(), a.token_confirms),
+        Gate::Approval { .. }
+    );
+    needs
+        && deps.break_glass.is_none()
+        && deps.tokens.as_ref().is_ok_and(Vec::is_empty)
+        && inbox::approvals_for(case, deps).is_empty()
+}
+
 /// The policy's answer, carried out.
 fn decide(case: &Case, fe: &mut dyn Frontend, deps: &Deps) -> Result<Pass, Refusal> {
     let a = &deps.settings.approvals;

@@ -11,6 +11,7 @@ pub const VALUE_OPTIONS: &[&str] = &[
     "--approval-file",
     "--break-glass",
     "--plan-timeout-cap",
+    "--wait",
 ];
 /// Global options that take none.
 pub const FLAGS: &[&str] = &["--non-interactive", "--quiet", "--help", "--version"];

@@ -795,9 +795,10 @@ fn an_open_breaker_refuses_a_valid_token_and_a_signed_reset_closes_it() {
     let t = Team::new("[breaker]\nmax_refusals = 1\n");
     let code = t.code(DESTROY);
     let token = t.approve("bob", &code);
-    // Two refusals (no token) open alice's breaker.
+    // Two refusals (another command, with no approval anywhere) open alice's breaker.
     for _ in 0..2 {
-        t.run_with(&[], DESTROY).expect_code(77);
+        t.run_with(&[], &["terraform", "destroy", "-lock=false"])
+            .expect_code(77);
     }
     t.run_with(&[&token], DESTROY)
         .expect_code(77)
@@ -829,4 +830,129 @@ fn an_open_breaker_refuses_a_valid_token_and_a_signed_reset_closes_it() {
         .stdout_has("closed again for alice@test");
     t.run_with(&[&token], DESTROY).expect_code(0);
     assert_eq!(t.ran(), "destroy\n");
+}
+
+impl Team {
+    /// guard as bob: his own config (his principal, the same approvers), the same state.
+    fn as_bob(&self) -> crate::util::Cmd {
+        let dir = self.s.path("bob-config");
+        std::fs::create_dir_all(dir.join("guard")).unwrap();
+        std::fs::write(
+            dir.join("guard/config.toml"),
+            format!(
+                "[approvals]\nallowed_signers = {:?}\nprincipal = \"bob@test\"\n",
+                self.keys.join("allowed_signers")
+            ),
+        )
+        .unwrap();
+        self.s.guard().env("XDG_CONFIG_HOME", dir)
+    }
+}
+
+/// The request guard refuses with is in the inbox under a short id; an approver lists
+/// it and approves it by that id; the requester's next run of the same command picks the
+/// approval up and runs once. A retry before the approval gets the same id, not a new
+/// request.
+#[test]
+fn a_request_waits_in_the_inbox_is_approved_by_id_and_picked_up_once() {
+    let t = Team::new("");
+    let id_of = |err: &str| {
+        err.lines()
+            .find_map(|l| {
+                l.strip_prefix("approval request ")
+                    .and_then(|r| r.split(' ').next())
+            })
+            .unwrap_or_else(|| panic!("no request id in: {err}"))
+            .to_string()
+    };
+    let first = t.run_with(&[], DESTROY).expect_code(77).stderr();
+    let id = id_of(&first);
+    assert!(first.contains(&format!("guard approve {id}")), "{first}");
+    let again = t.run_with(&[], DESTROY).expect_code(77).stderr();
+    assert_eq!(id_of(&again), id, "a retry gets the same request");
+    // alice does not see her own request; bob does.
+    let own =
+        t.s.guard()
+            .args(["approve", "--list", "--json"])
+            .run()
+            .expect_code(0);
+    assert_eq!(own.stdout().trim(), "[]");
+    let listed = t
+        .as_bob()
+        .args(["approve", "--list", "--json"])
+        .run()
+        .expect_code(0);
+    let v: serde_json::Value = serde_json::from_str(&listed.stdout()).unwrap();
+    assert_eq!(v[0]["id"], id.as_str());
+    assert_eq!(v[0]["requester"], "alice@test");
+    assert_eq!(v[0]["command"], "terraform destroy");
+    assert_eq!(v[0]["approvals"], 0);
+    t.as_bob()
+        .args(["approve", "--yes", "--key"])
+        .arg(t.keys.join("bob"))
+        .arg(&id)
+        .run()
+        .expect_code(0)
+        .stderr_has("the approval is in the inbox");
+    // The same command, unchanged, runs once; then the approval is spent.
+    t.run_with(&[], DESTROY)
+        .expect_code(0)
+        .stderr_has("approved by bob@test");
+    assert_eq!(t.ran(), "destroy\n");
+    t.run_with(&[], DESTROY).expect_code(77);
+    assert_eq!(t.ran(), "destroy\n", "once");
+    // Another command is not covered by that approval.
+    t.run_with(&[], &["terraform", "destroy", "-lock=false"])
+        .expect_code(77);
+}
+
+/// `--wait`: the requester waits for the approval and runs within a second of it.
+#[test]
+fn wait_runs_within_a_second_of_the_approval() {
+    let t = Team::new("");
+    let mut cmd = t.s.guard().env("PATH", t.path_env());
+    cmd = cmd.args(["--wait", "30s", "--", "terraform", "destroy"]);
+    let child = cmd.0.stderr(std::process::Stdio::piped()).spawn().unwrap();
+    // The request appears in the inbox.
+    let start = std::time::Instant::now();
+    let id = loop {
+        let out = t.as_bob().args(["approve", "--list", "--json"]).run();
+        let v: serde_json::Value = serde_json::from_str(&out.stdout()).unwrap_or_default();
+        if let Some(id) = v[0]["id"].as_str() {
+            break id.to_string();
+        }
+        assert!(start.elapsed().as_secs() < 10, "no request was posted");
+        std::thread::sleep(std::time::Duration::from_millis(100));
+    };
+    std::thread::sleep(std::time::Duration::from_millis(500));
+    assert_eq!(t.ran(), "", "it waits");
+    let approved_at = std::time::Instant::now();
+    t.as_bob()
+        .args(["approve", "--yes", "--key"])
+        .arg(t.keys.join("bob"))
+        .arg(&id)
+        .run()
+        .expect_code(0);
+    let out = child.wait_with_output().unwrap();
+    let took = approved_at.elapsed();
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(took.as_millis() < 1500, "ran {took:?} after the approval");
+    assert_eq!(t.ran(), "destroy\n");
+    // Without an approval, the deadline ends it, refused and on the record.
+    let out =
+        t.s.guard()
+            .env("PATH", t.path_env())
+            .args(["--wait", "1s", "--", "terraform", "destroy", "-lock=false"])
+            .run()
+            .expect_code(77);
+    assert!(
+        out.stderr().contains("no approval in time"),
+        "{}",
+        out.stderr()
+    );
 }

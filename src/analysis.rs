@@ -30,7 +30,10 @@ impl Input {
         }
     }
 
-    /// What an approval for this input binds: the argv, or the exact shell string.
+    /// What an approval for this input binds: the argv, or the exact shell string. A
+    /// string that is one plain command (words and quotes, nothing the shell would
+    /// expand or redirect) binds its argv, so the same command approved through an
+    /// agent's hook is the same command a shim or the supervisor sees run.
     pub fn subject(&self) -> Subject {
         match self {
             Input::Argv(argv) => Subject::Argv(
@@ -38,7 +41,10 @@ impl Input {
                     .map(|a| a.to_string_lossy().into_owned())
                     .collect(),
             ),
-            Input::Shell(s) => Subject::Shell(s.clone()),
+            Input::Shell(s) => match plain_argv(s) {
+                Some(argv) => Subject::Argv(argv),
+                None => Subject::Shell(s.clone()),
+            },
         }
     }
 
@@ -55,6 +61,27 @@ impl Input {
             Input::Shell(s) => shell::parse(s),
         }
     }
+}
+
+/// The argv of a shell string that is one plain command: words and quotes only.
+fn plain_argv(text: &str) -> Option<Vec<String>> {
+    let special = |c: char| ";&|<>$`(){}[]*?!~#\n\\".contains(c);
+    // Outside quotes nothing special may appear; inside single quotes anything may; in
+    // double quotes `$`, backquotes and backslashes expand.
+    let mut quote: Option<char> = None;
+    for c in text.chars() {
+        match (quote, c) {
+            (Some('\''), '\'') | (Some('"'), '"') => quote = None,
+            (Some('\''), _) => {}
+            (Some(_), '$' | '`' | '\\') => return None,
+            (Some(_), _) => {}
+            (None, '\'' | '"') => quote = Some(c),
+            (None, c) if special(c) => return None,
+            (None, _) => {}
+        }
+    }
+    let cmd = shell::split_words(text).ok()?;
+    (quote.is_none() && cmd.assignments.is_empty() && !cmd.argv.is_empty()).then_some(cmd.argv)
 }
 
 /// A decision on one input.
@@ -441,6 +468,38 @@ fn mentions(code: &str, word: &str) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_plain_string_binds_its_argv_and_anything_else_the_string() {
+        let argv = |s: &str| match Input::Shell(s.into()).subject() {
+            Subject::Argv(a) => Some(a),
+            Subject::Shell(_) => None,
+        };
+        assert_eq!(
+            argv("terraform destroy"),
+            Some(vec!["terraform".into(), "destroy".into()])
+        );
+        assert_eq!(
+            argv("git commit -m 'a b'"),
+            Some(vec![
+                "git".into(),
+                "commit".into(),
+                "-m".into(),
+                "a b".into()
+            ])
+        );
+        for shell in [
+            "cd x && terraform destroy",
+            "terraform destroy $X",
+            "echo \"$(id)\"",
+            "rm *.log",
+            "X=1 terraform destroy",
+            "a | b",
+            "echo 'unclosed",
+        ] {
+            assert_eq!(argv(shell), None, "{shell}");
+        }
+    }
 
     #[test]
     fn whole_word_mentions() {

@@ -56,13 +56,22 @@ pub fn agent_in_tree() -> Option<String> {
         if let Some(a) = crate::agents::by_process(exe.as_deref(), &argv) {
             return Some(a.name.to_string());
         }
-        let supervisor = argv.get(1).is_some_and(|a| a == "supervise")
-            && exe
-                .as_deref()
-                .and_then(|e| std::fs::metadata(e).ok())
-                .is_some_and(|m| crate::binary::is_guard_binary(&m));
-        supervisor.then(|| "guard supervise".to_string())
+        is_supervisor(exe.as_deref(), &argv).then(|| "guard supervise".to_string())
     })
+}
+
+/// Whether guard runs under its own supervisor, which checks every program started in
+/// the tree (and so will see the command a hook lets through).
+pub fn supervised() -> bool {
+    crate::procs::ancestors()
+        .any(|pid| is_supervisor(crate::procs::exe(pid).as_deref(), &crate::procs::argv(pid)))
+}
+
+fn is_supervisor(exe: Option<&std::path::Path>, argv: &[String]) -> bool {
+    argv.iter().skip(1).any(|a| a == "supervise")
+        && exe
+            .and_then(|e| std::fs::metadata(e).ok())
+            .is_some_and(|m| crate::binary::is_guard_binary(&m))
 }
 
 /// Whether the process has a controlling terminal that guard can open to ask a person.

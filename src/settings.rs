@@ -10,6 +10,8 @@ use std::path::PathBuf;
 pub const SYSTEM_CONFIG: &str = "/etc/guard/config.toml";
 /// A protected install's state directory (group `guard`, closed to everyone else).
 pub const PROTECTED_STATE: &str = "/var/lib/guard";
+/// A protected install's shims (`guard setup --shims`), first on every login shell's PATH.
+pub const SYSTEM_SHIMS: &str = "/usr/local/lib/guard/shims";
 
 /// Everything but the rules.
 #[derive(Debug, Clone, Default)]

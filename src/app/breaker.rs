@@ -152,6 +152,7 @@ fn reset(inv: &Invocation, files: &crate::store::files::Files) -> Result<i32, Er
         break_glass: None,
         quiet: inv.quiet,
         notify: &notify,
+        defer_spend: false,
     };
     let mut fe = Terminal::new(&context);
     if !has_tokens {

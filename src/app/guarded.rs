@@ -76,6 +76,7 @@ fn gate_run(
         break_glass: inv.break_glass.as_deref(),
         quiet: inv.quiet,
         notify: &notify,
+        defer_spend: false,
     };
     let mut fe = Terminal::new(&context);
     let stopped = match inv.wait {

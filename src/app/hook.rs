@@ -182,7 +182,7 @@ pub fn run(name: &str, global: &GlobalArgs) -> Result<i32, Error> {
             Ok(0)
         }
         Ok(_) => Ok(allow(p)),
-        Err(r) => match denial(&input, &checked, &r) {
+        Err(r) => match denial(&inv, &input, &checked, &r) {
             Some(reason) => {
                 println!("{}", p.answer("deny", &reason));
                 Ok(0)
@@ -210,6 +210,7 @@ fn gate_call(
 ) -> Result<How, Refusal> {
     let principal = gate::requester(&inv.settings);
     let shown = input.shown();
+    let shimmed = runs_through_shim(&checked.findings);
     let case = Case {
         subject: input.subject(),
         shown: &shown,
@@ -236,9 +237,11 @@ fn gate_call(
         break_glass: None,
         quiet: true,
         notify: &notify,
+        // A shim or the supervisor will see the command run and spend the approval.
+        defer_spend: shimmed || crate::context::supervised(),
     };
     let mut fe = AgentPrompt {
-        can_ask: p.can_ask && !runs_through_shim(&checked.findings),
+        can_ask: p.can_ask && !shimmed,
     };
     gate::pass(&case, &mut fe, &deps).map(|passed| passed.how)
 }
@@ -271,7 +274,7 @@ impl Frontend for AgentPrompt {
 
 /// The reason a denial gives the agent, by what refused the call; `None` when the call
 /// should be blocked with the refusal's own message instead.
-fn denial(input: &Input, checked: &Checked, r: &Refusal) -> Option<String> {
+fn denial(inv: &Invocation, input: &Input, checked: &Checked, r: &Refusal) -> Option<String> {
     let shown = input.shown();
     let explain = report::explain(&shown, &checked.findings);
     if r.kind == Refused::Breaker {
@@ -285,10 +288,15 @@ fn denial(input: &Input, checked: &Checked, r: &Refusal) -> Option<String> {
             "guard: this needs a person's confirmation, which this agent cannot ask for; do not retry it another way. Ask the person to run it at their own terminal:\n  guard -c {}\n{explain}",
             crate::shell::quote(&shown)
         ),
-        Decision::TwoPerson => format!(
-            "guard: this needs a second person's signed approval; do not retry it another way. Give the person this request:\n{explain}{}",
-            how_to_approve(r.request.as_ref()?, true)
-        ),
+        Decision::TwoPerson => {
+            let req = r.request.as_ref()?;
+            format!(
+                "guard: this needs a second person's signed approval (request {id}). Do not change the command or try it another way. Ask a person to approve it — an approver ({who}) runs `guard approve {id}` — then run exactly the same command again: once approved, it runs.\n{explain}{}",
+                how_to_approve(req, true),
+                id = req.id(),
+                who = super::wait::approvers_of(&inv.settings, &req.requester),
+            )
+        }
         _ => format!("guard: this is never run\n{explain}"),
     })
 }
@@ -306,18 +314,24 @@ fn block(why: &str) -> i32 {
 }
 
 /// Whether a flagged program would run through a guard shim, which refuses what an
-/// agent runs: a yes in the agent's own prompt would then never reach the command.
+/// agent runs: a yes in the agent's own prompt would then never reach the command. The
+/// shims of a protected install (`guard setup --shims`) count too: every login shell
+/// puts them first, whatever PATH the hook was given.
 fn runs_through_shim(findings: &[Finding]) -> bool {
+    let system = std::path::Path::new(crate::settings::SYSTEM_SHIMS);
     // The findings came through JSON, so the program is read back from the command.
     findings
         .iter()
         .filter_map(|f| crate::shell::split_words(&f.command).ok())
         .filter_map(|c| c.argv.into_iter().next())
         .any(|program| {
-            matches!(
+            let on_path = matches!(
                 crate::exec::first_on_path(&program),
                 crate::exec::FirstOnPath::Shim(_)
-            )
+            );
+            on_path
+                || std::fs::metadata(system.join(&program))
+                    .is_ok_and(|m| crate::binary::is_guard_binary(&m))
         })
 }
 

@@ -161,7 +161,7 @@ pub fn run(args: &SetupArgs) -> Result<i32, Error> {
 }
 
 /// Where `--shims` puts them, and the login-shell snippet that puts them first on PATH.
-pub const SHIMS: &str = "/usr/local/lib/guard/shims";
+pub const SHIMS: &str = crate::settings::SYSTEM_SHIMS;
 const PROFILE: &str = "/etc/profile.d/guard-shims.sh";
 
 /// Root-owned shims to the installed guard, first on every login shell's PATH: a login

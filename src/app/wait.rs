@@ -23,7 +23,7 @@ pub fn for_approval(case: &Case, deps: &Deps, secs: u64) -> Result<bool, Error> 
         )));
     }
     crate::exec::catch_interrupt();
-    let who = approvers(deps, &req.requester);
+    let who = approvers_of(deps.settings, &req.requester);
     let deadline = Instant::now() + Duration::from_secs(secs);
     let live = std::io::IsTerminal::is_terminal(&std::io::stderr());
     let mut shown_at: Option<Instant> = None;
@@ -77,9 +77,8 @@ fn finish(live: bool, how: &str) {
 }
 
 /// Who can approve: the approvers file's principals, but the requester.
-fn approvers(deps: &Deps, requester: &str) -> String {
-    let listed = deps
-        .settings
+pub fn approvers_of(settings: &crate::settings::Settings, requester: &str) -> String {
+    let listed = settings
         .approvals
         .allowed_signers
         .as_ref()

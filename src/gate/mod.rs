@@ -80,6 +80,9 @@ pub struct Deps<'a> {
     /// Tells people a request was posted or a breaker opened (`[notify]`); a failure
     /// is a warning.
     pub notify: &'a dyn Fn(Notice),
+    /// Another guard will see the command run (a shim, the supervisor) and spends the
+    /// approval then: this pass leaves it unspent, so it is spent exactly once.
+    pub defer_spend: bool,
 }
 
 /// What people are told of.
@@ -217,7 +220,10 @@ pub fn pass(case: &Case, fe: &mut dyn Frontend, deps: &Deps) -> Result<Passed, R
             record.detail.clone_from(&p.detail);
             record.approvers.clone_from(&p.approvers);
             record.nonce.clone_from(&p.nonce);
-            (!p.nonce.is_empty()).then(|| p.nonce.clone())
+            if deps.defer_spend && !p.nonce.is_empty() {
+                record.detail = "the approval is left for the guard that runs the command (a shim or the supervisor) to spend".into();
+            }
+            (!p.nonce.is_empty() && !deps.defer_spend).then(|| p.nonce.clone())
         }
         Err(r) => {
             record.gate = "refused".into();

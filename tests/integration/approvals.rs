@@ -956,3 +956,134 @@ fn wait_runs_within_a_second_of_the_approval() {
         out.stderr()
     );
 }
+
+/// Through an agent's hook: denied with the request, approved by id, the same command
+/// through the hook is then let through once (the approval spent in the same step), and
+/// refused after.
+#[test]
+fn an_approval_in_the_inbox_lets_the_hook_pass_the_same_command_once() {
+    let t = Team::new("");
+    let call = || {
+        let payload = serde_json::json!({
+            "session_id": "s1",
+            "cwd": t.s.work(),
+            "hook_event_name": "PreToolUse",
+            "tool_name": "Bash",
+            "tool_input": {"command": "terraform destroy", "description": "tear down the test stack"}
+        });
+        t.s.guard()
+            .args(["hook", "claude-code"])
+            .run_with_input(payload.to_string().as_bytes())
+    };
+    let out = call();
+    let (decision, reason) = crate::util::pretooluse_answer(&out.stdout());
+    assert_eq!(decision, "deny");
+    let id = reason
+        .split("guard approve ")
+        .nth(1)
+        .and_then(|r| r.split(|c: char| !c.is_ascii_hexdigit()).next())
+        .unwrap()
+        .to_string();
+    assert_eq!(id.len(), 10, "{reason}");
+    // The approver reads the agent's own reason in the request.
+    let listed = t.as_bob().args(["approve", "--list"]).run().expect_code(0);
+    assert!(
+        listed.stdout().contains("reason: tear down the test stack"),
+        "{}",
+        listed.stdout()
+    );
+    t.as_bob()
+        .args(["approve", "--yes", "--key"])
+        .arg(t.keys.join("bob"))
+        .arg(&id)
+        .run()
+        .expect_code(0);
+    let out = call();
+    assert_eq!(
+        (out.code(), out.stdout().trim()),
+        (0, ""),
+        "let through: {}",
+        out.stderr()
+    );
+    let out = call();
+    assert_eq!(
+        crate::util::pretooluse_answer(&out.stdout()).0,
+        "deny",
+        "once"
+    );
+    // On the record: the approval, with the agent's reason.
+    let log = std::fs::read_to_string(t.s.path("home/.local/state/guard/audit.jsonl")).unwrap();
+    let approved = log
+        .lines()
+        .find(|l| l.contains("\"gate\":\"approved\""))
+        .unwrap_or_else(|| panic!("{log}"));
+    assert!(
+        approved.contains("\"reason\":\"tear down the test stack\""),
+        "{approved}"
+    );
+    assert!(
+        approved.contains("\"approvers\":[\"bob@test\"]"),
+        "{approved}"
+    );
+}
+
+/// With guard's shim in front of the program, the hook lets the approved command through
+/// without spending the approval, and the shim that runs it spends it: exactly once.
+#[test]
+fn with_a_shim_the_approval_is_spent_once_by_the_guard_that_runs_it() {
+    let t = Team::new("");
+    let (_, shim_path) = t.s.shims(&["terraform"]);
+    let path = format!("{}:{}", shim_path.split(':').next().unwrap(), t.path_env());
+    let call = || {
+        let payload = serde_json::json!({
+            "session_id": "s1",
+            "cwd": t.s.work(),
+            "hook_event_name": "PreToolUse",
+            "tool_name": "Bash",
+            "tool_input": {"command": "terraform destroy"}
+        });
+        t.s.guard()
+            .env("PATH", &path)
+            .args(["hook", "claude-code"])
+            .run_with_input(payload.to_string().as_bytes())
+    };
+    let (_, reason) = crate::util::pretooluse_answer(&call().stdout());
+    let id = reason
+        .split("guard approve ")
+        .nth(1)
+        .and_then(|r| r.split(|c: char| !c.is_ascii_hexdigit()).next())
+        .unwrap()
+        .to_string();
+    t.as_bob()
+        .args(["approve", "--yes", "--key"])
+        .arg(t.keys.join("bob"))
+        .arg(&id)
+        .run()
+        .expect_code(0);
+    // The hook lets it through, twice even: it spends nothing.
+    for _ in 0..2 {
+        let out = call();
+        assert_eq!(
+            (out.code(), out.stdout().trim()),
+            (0, ""),
+            "{}",
+            out.stderr()
+        );
+    }
+    // The shim runs it, spending the approval; then it is spent.
+    let shim = |expect: i32| {
+        let mut c = t.s.command("sh");
+        c.env("PATH", &path).args(["-c", "terraform destroy"]);
+        let out = c.output().unwrap();
+        assert_eq!(
+            out.status.code(),
+            Some(expect),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+    };
+    shim(0);
+    assert_eq!(t.ran(), "destroy\n");
+    shim(77);
+    assert_eq!(t.ran(), "destroy\n", "once");
+}

@@ -65,7 +65,8 @@ fn two_person_is_denied_with_the_approval_request() {
         reason.contains("guard approve guard-request-v1."),
         "{reason}"
     );
-    assert!(reason.contains("do not retry it another way"));
+    assert!(reason.contains("Do not change the command or try it another way"));
+    assert!(reason.contains("then run exactly the same command again"));
 }
 
 #[test]

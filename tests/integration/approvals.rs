@@ -1087,3 +1087,88 @@ fn with_a_shim_the_approval_is_spent_once_by_the_guard_that_runs_it() {
     shim(77);
     assert_eq!(t.ran(), "destroy\n", "once");
 }
+
+/// `[notify]`: a posted request reaches a webhook (a loopback HTTP server here) and a
+/// command (the event as JSON on stdin); a notifier that fails is a warning, and the
+/// refusal and the inbox are as they would be without it.
+#[test]
+fn notifiers_hear_of_a_request_and_a_failing_one_is_only_a_warning() {
+    use std::io::{BufRead, BufReader, Read, Write};
+    let server = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let port = server.local_addr().unwrap().port();
+    let got = std::thread::spawn(move || {
+        let (mut conn, _) = server.accept().unwrap();
+        let mut reader = BufReader::new(conn.try_clone().unwrap());
+        let mut length = 0;
+        loop {
+            let mut line = String::new();
+            reader.read_line(&mut line).unwrap();
+            if line == "\r\n" || line.is_empty() {
+                break;
+            }
+            if let Some(v) = line.to_ascii_lowercase().strip_prefix("content-length:") {
+                length = v.trim().parse().unwrap();
+            }
+        }
+        let mut body = vec![0; length];
+        reader.read_exact(&mut body).unwrap();
+        conn.write_all(b"HTTP/1.1 200 OK\r\ncontent-length: 2\r\n\r\nok")
+            .unwrap();
+        String::from_utf8(body).unwrap()
+    });
+    let heard = t_path("heard.json");
+    let t = Team::new(&format!(
+        "[notify]\nwebhook = \"http://127.0.0.1:{port}/hook\"\ncommand = [\"sh\", \"-c\", \"cat > {}\"]\n",
+        heard.display()
+    ));
+    // (the command writes into the team's own sandbox)
+    let out = t.run_with(&[], DESTROY).expect_code(77);
+    let id = out
+        .stderr()
+        .lines()
+        .find_map(|l| {
+            l.strip_prefix("approval request ")
+                .and_then(|r| r.split(' ').next())
+        })
+        .unwrap()
+        .to_string();
+    let body: serde_json::Value = serde_json::from_str(&got.join().unwrap()).unwrap();
+    assert_eq!(body["event"], "request");
+    assert_eq!(body["id"], id.as_str());
+    assert!(
+        body["text"]
+            .as_str()
+            .unwrap()
+            .contains(&format!("guard approve {id}"))
+    );
+    let by_command: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(&heard).unwrap()).unwrap();
+    assert_eq!(by_command["request"]["requester"], "alice@test");
+    // A failing command and a webhook nobody answers: warnings, the same refusal.
+    let t = Team::new("[notify]\nwebhook = \"http://127.0.0.1:9/nobody\"\ncommand = [\"false\"]\n");
+    let out = t.run_with(&[], DESTROY).expect_code(77);
+    assert!(
+        out.stderr().contains("the notify command `false` failed"),
+        "{}",
+        out.stderr()
+    );
+    assert!(
+        out.stderr()
+            .contains("the notify webhook http://127.0.0.1:9/nobody failed")
+    );
+    let listed = t
+        .as_bob()
+        .args(["approve", "--list", "--json"])
+        .run()
+        .expect_code(0);
+    assert!(
+        listed.stdout().contains("terraform destroy"),
+        "still in the inbox"
+    );
+}
+
+/// A file in a fresh temporary directory that outlives the test's sandboxes.
+fn t_path(name: &str) -> std::path::PathBuf {
+    let dir = tempfile::tempdir().unwrap().keep();
+    dir.join(name)
+}

@@ -11,6 +11,72 @@ pub struct Context {
     pub ci: bool,
     /// `--non-interactive`: never ask, refuse instead.
     pub non_interactive: bool,
+    /// The CI run, when the platform names one (GitHub Actions, GitLab CI).
+    pub run: Option<CiRun>,
+}
+
+/// A CI run as its platform names it: what an approval in CI binds instead of the
+/// runner's host and account, which are fresh on every run.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct CiRun {
+    /// `github`, `gitlab`.
+    pub platform: &'static str,
+    /// `owner/name`, `group/project`.
+    pub repository: String,
+    /// The commit SHA the run is for.
+    pub commit: String,
+    /// The environment the run deploys to: `GUARD_ENVIRONMENT`, else GitLab's
+    /// `CI_ENVIRONMENT_NAME` (GitHub Actions names none in the environment).
+    pub environment: String,
+    /// Who started the run: `GITHUB_ACTOR`, `GITLAB_USER_LOGIN`.
+    pub actor: String,
+    /// Where the repository is checked out on this runner.
+    pub workspace: String,
+}
+
+impl CiRun {
+    /// The run the platform's variables name, when every one it needs is set.
+    pub fn detect(var: &impl Fn(&str) -> Option<String>) -> Option<CiRun> {
+        let get = |k: &str| var(k).filter(|v| !v.is_empty());
+        let environment = get("GUARD_ENVIRONMENT");
+        if get("GITHUB_ACTIONS").as_deref() == Some("true") {
+            return Some(CiRun {
+                platform: "github",
+                repository: get("GITHUB_REPOSITORY")?,
+                commit: get("GITHUB_SHA")?,
+                environment: environment.unwrap_or_default(),
+                actor: get("GITHUB_ACTOR")?,
+                workspace: get("GITHUB_WORKSPACE").unwrap_or_default(),
+            });
+        }
+        if get("GITLAB_CI").as_deref() == Some("true") {
+            return Some(CiRun {
+                platform: "gitlab",
+                repository: get("CI_PROJECT_PATH")?,
+                commit: get("CI_COMMIT_SHA")?,
+                environment: environment
+                    .or_else(|| get("CI_ENVIRONMENT_NAME"))
+                    .unwrap_or_default(),
+                actor: get("GITLAB_USER_LOGIN")?,
+                workspace: get("CI_PROJECT_DIR").unwrap_or_default(),
+            });
+        }
+        None
+    }
+
+    /// The directory `cwd` as the run names it: relative to the checkout, which sits at
+    /// a different path on every runner.
+    pub fn directory(&self, cwd: &str) -> String {
+        let ws = self.workspace.trim_end_matches('/');
+        if ws.is_empty() {
+            return cwd.to_string();
+        }
+        match cwd.strip_prefix(ws) {
+            Some("") => ".".into(),
+            Some(rest) if rest.starts_with('/') => rest.trim_start_matches('/').to_string(),
+            _ => cwd.to_string(),
+        }
+    }
 }
 
 impl Context {
@@ -26,10 +92,12 @@ impl Context {
         let agent = var("GUARD_AGENT")
             .filter(|v| !v.is_empty())
             .or_else(|| crate::agents::detect(&var).map(|a| a.name.to_string()));
+        let run = CiRun::detect(&var);
         Context {
             agent,
-            ci: set("CI"),
+            ci: set("CI") || run.is_some(),
             non_interactive,
+            run,
         }
     }
 }
@@ -117,5 +185,54 @@ mod tests {
         assert!(ctx(&[("CI", "true")]).ci);
         assert!(!ctx(&[("CI", "false")]).ci);
         assert!(!ctx(&[]).ci);
+    }
+
+    #[test]
+    fn names_the_ci_run() {
+        let gh = ctx(&[
+            ("GITHUB_ACTIONS", "true"),
+            ("GITHUB_REPOSITORY", "acme/infra"),
+            ("GITHUB_SHA", "abc123"),
+            ("GITHUB_ACTOR", "alice"),
+            ("GITHUB_WORKSPACE", "/home/runner/work/infra/infra"),
+            ("GUARD_ENVIRONMENT", "production"),
+        ]);
+        assert!(gh.ci);
+        let run = gh.run.unwrap();
+        assert_eq!(
+            (run.platform, run.repository.as_str(), run.commit.as_str()),
+            ("github", "acme/infra", "abc123")
+        );
+        assert_eq!(
+            (run.actor.as_str(), run.environment.as_str()),
+            ("alice", "production")
+        );
+        assert_eq!(
+            run.directory("/home/runner/work/infra/infra/envs/prod"),
+            "envs/prod"
+        );
+        assert_eq!(run.directory("/home/runner/work/infra/infra"), ".");
+        assert_eq!(
+            run.directory("/home/runner/work/infra/infra2"),
+            "/home/runner/work/infra/infra2"
+        );
+        let gl = ctx(&[
+            ("GITLAB_CI", "true"),
+            ("CI_PROJECT_PATH", "acme/infra"),
+            ("CI_COMMIT_SHA", "def456"),
+            ("CI_ENVIRONMENT_NAME", "prod"),
+            ("GITLAB_USER_LOGIN", "bob"),
+        ])
+        .run
+        .unwrap();
+        assert_eq!(
+            (gl.platform, gl.environment.as_str(), gl.actor.as_str()),
+            ("gitlab", "prod", "bob")
+        );
+        // Without every variable it needs, no run is named: the host binds as anywhere.
+        assert_eq!(
+            ctx(&[("GITHUB_ACTIONS", "true"), ("GITHUB_SHA", "abc")]).run,
+            None
+        );
     }
 }

@@ -36,6 +36,9 @@ pub struct Approvals {
     /// In a protected install, the account that has no `[principals]` entry: its
     /// approvals cannot be told apart from its own signature, so none verifies.
     pub unmapped: Option<String>,
+    /// The system config's `[principals]`, all of it: a CI actor (`github:alice`) is
+    /// looked up here by name.
+    pub principals: Vec<(String, String)>,
     /// Seconds a new request stays approvable.
     pub lifetime: u64,
     pub max_lifetime: u64,
@@ -52,6 +55,7 @@ impl Default for Approvals {
             allowed_signers: None,
             principal: None,
             unmapped: None,
+            principals: Vec::new(),
             lifetime: 15 * 60,
             max_lifetime: 60 * 60,
             required: 1,

@@ -5,7 +5,7 @@
 
 use super::wiring::evaluate;
 use crate::analysis::{Evaluation, Input};
-use crate::approval::request::{self, Origin, describe, how_to_approve};
+use crate::approval::request::{self, describe, how_to_approve};
 use crate::approval::{Request, Token};
 use crate::cli::{ApproveArgs, RequestArgs};
 use crate::config::Invocation;
@@ -33,7 +33,7 @@ pub fn request(inv: &Invocation, args: &RequestArgs) -> Result<i32, Error> {
     let mut req = request::new(
         input.subject(),
         &findings,
-        Origin::here(crate::gate::requester(&inv.settings)),
+        crate::gate::origin(&inv.settings, &inv.context),
         &inv.settings.approvals,
         plan.as_deref(),
     )

@@ -232,6 +232,7 @@ static NOBODY: crate::context::Context = crate::context::Context {
     agent: None,
     ci: false,
     non_interactive: true,
+    run: None,
 };
 
 /// What the reset is, as a finding: shown in its request.

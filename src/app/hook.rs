@@ -227,6 +227,7 @@ fn gate_call(
         agent: Some(agent.name.to_string()),
         ci: inv.context.ci,
         non_interactive: true,
+        run: inv.context.run.clone(),
     };
     let files = super::wiring::store(inv);
     let deps = Deps {

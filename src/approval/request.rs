@@ -1,7 +1,8 @@
 //! Making a request for a command that needs an approval, and saying in plain words what
 //! it is and how to get it approved.
 
-use super::{Request, RuleRef, Subject};
+use super::{CiBinding, Request, RuleRef, Subject};
+use crate::context::CiRun;
 use crate::decision::Decision;
 use crate::finding::Finding;
 use crate::sanitize::sanitize;
@@ -28,6 +29,8 @@ pub struct Origin {
     pub host: String,
     pub requester: String,
     pub now: u64,
+    /// In CI, the run (and then `host` is empty and `cwd` relative to the checkout).
+    pub ci: Option<CiBinding>,
 }
 
 impl Origin {
@@ -38,6 +41,31 @@ impl Origin {
             host: crate::identity::host(),
             requester,
             now: crate::time::now(),
+            ci: None,
+        }
+    }
+
+    /// In the CI run `run`, as the actor who started it (`github:alice`, or the
+    /// principal the system config's `[principals]` gives that name). Runners are
+    /// fresh machines: the host is not bound, the directory is the checkout's.
+    pub fn in_run(run: &CiRun, principals: &[(String, String)]) -> Origin {
+        let actor = format!("{}:{}", run.platform, run.actor);
+        let requester = principals
+            .iter()
+            .rev()
+            .find(|(name, _)| *name == actor)
+            .map_or(actor, |(_, p)| p.clone());
+        Origin {
+            cwd: run.directory(&crate::identity::cwd()),
+            host: String::new(),
+            requester,
+            now: crate::time::now(),
+            ci: Some(CiBinding {
+                platform: run.platform.to_string(),
+                repository: run.repository.clone(),
+                commit: run.commit.clone(),
+                environment: run.environment.clone(),
+            }),
         }
     }
 }
@@ -63,7 +91,7 @@ pub fn new(
         plan: plan.map(str::to_string),
         resources: Vec::new(),
         reason: None,
-        ci: None,
+        ci: origin.ci,
     })
 }
 
@@ -91,11 +119,24 @@ pub fn how_to_approve(req: &Request, posted: bool) -> String {
 
 /// The request in plain words.
 pub fn describe(req: &Request) -> String {
+    let place = match &req.ci {
+        Some(c) => format!(
+            "ci run:    {} {} at commit {}{}",
+            sanitize(&c.platform),
+            sanitize(&c.repository),
+            sanitize(&c.commit),
+            if c.environment.is_empty() {
+                String::new()
+            } else {
+                format!(", environment {}", sanitize(&c.environment))
+            }
+        ),
+        None => format!("host:      {}", sanitize(&req.host)),
+    };
     let mut s = format!(
-        "command:   {}\ndirectory: {}\nhost:      {}\nrequester: {}\n",
+        "command:   {}\ndirectory: {}\n{place}\nrequester: {}\n",
         sanitize(&super::verify::show(&req.command)),
         sanitize(&req.cwd),
-        sanitize(&req.host),
         sanitize(&req.requester)
     );
     if let Some(reason) = &req.reason {

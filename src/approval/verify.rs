@@ -10,7 +10,7 @@
 //! different principals (the largest matching of keys to principals).
 
 use super::signers::{self, Signer};
-use super::{NAMESPACE, Request, Subject, Token};
+use super::{CiBinding, NAMESPACE, Request, Subject, Token};
 use crate::time::{ago, format_time};
 use ssh_key::SshSig;
 use ssh_key::public::KeyData;
@@ -22,6 +22,8 @@ pub struct Expect<'a> {
     pub cwd: &'a str,
     pub host: &'a str,
     pub requester: &'a str,
+    /// The CI run this is, if it is one.
+    pub ci: Option<&'a CiBinding>,
     pub now: u64,
     /// Longest lifetime a request may have been given.
     pub max_lifetime: u64,
@@ -232,6 +234,28 @@ fn check_binding(r: &Request, expect: &Expect) -> Result<(), Rejected> {
             r.host, expect.host
         ));
     }
+    if r.ci.as_ref() != expect.ci {
+        let run = |c: Option<&CiBinding>| {
+            c.map_or("no CI run".to_string(), |c| {
+                format!(
+                    "{} {} at {}{}",
+                    c.platform,
+                    c.repository,
+                    c.commit,
+                    if c.environment.is_empty() {
+                        String::new()
+                    } else {
+                        format!(" for {}", c.environment)
+                    }
+                )
+            })
+        };
+        differs.push(format!(
+            "CI run: approved {}, running in {}",
+            run(r.ci.as_ref()),
+            run(expect.ci)
+        ));
+    }
     if r.requester != expect.requester {
         differs.push(format!(
             "requester: approved for {}, run by {}",
@@ -325,6 +349,7 @@ mod tests {
             cwd: "/w",
             host: "h",
             requester: "alice@x",
+            ci: None,
             now: 150,
             max_lifetime: 3600,
             required,

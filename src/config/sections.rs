@@ -110,6 +110,12 @@ pub fn resolve(
             ));
         }
     }
+    set.approvals.principals = layers
+        .iter()
+        .filter(|l| l.kind == LayerKind::System)
+        .flat_map(|l| l.file.principals.iter())
+        .map(|(k, v)| (k.clone(), v.clone()))
+        .collect();
     if protected {
         // Who the requester is comes from the kernel's user id, mapped by root's file.
         let principals = layers

@@ -13,6 +13,7 @@ mod second;
 
 pub use breaker::{breaker_record, keys, refusal as breaker_refusal};
 
+use crate::approval::request::Origin;
 use crate::approval::{Request, Subject, Token};
 use crate::audit::{Record, RuleHit};
 use crate::context::Context;
@@ -367,6 +368,16 @@ pub fn requester(settings: &Settings) -> String {
     }
 }
 
+/// Where and for whom a request is made, and an approval must have been made: here as
+/// the requester, or, in a CI run, the run as its actor. A protected install ignores
+/// the CI variables: they are the account's own to set.
+pub fn origin(settings: &Settings, context: &crate::context::Context) -> Origin {
+    match &context.run {
+        Some(run) if !settings.protected => Origin::in_run(run, &settings.approvals.principals),
+        _ => Origin::here(requester(settings)),
+    }
+}
+
 /// The decision record, before the gate says how it was passed.
 fn decision_record(case: &Case, deps: &Deps, terminal: bool) -> Record {
     let (user, host) = (crate::identity::user(), crate::identity::host());
@@ -374,7 +385,8 @@ fn decision_record(case: &Case, deps: &Deps, terminal: bool) -> Record {
         kind: "decision".into(),
         run: crate::hex::random_id().unwrap_or_default(),
         time: crate::time::rfc3339(crate::time::now()),
-        requester: requester(deps.settings),
+        // In CI, the actor who started the run, not the runner's account.
+        requester: origin(deps.settings, deps.context).requester,
         host,
         user,
         agent: deps.context.agent.clone(),

@@ -4,7 +4,7 @@
 //! request a person can act on.
 
 use super::{Case, Confirmation, Deps, Frontend, How, Pass, Refusal, refusal_text};
-use crate::approval::request::{self, Origin, how_to_approve};
+use crate::approval::request::{self, how_to_approve};
 use crate::approval::{Request, Token, signers, verify};
 use crate::sanitize::sanitize;
 use crate::store::StoreError;
@@ -87,7 +87,7 @@ pub fn request(case: &Case, deps: &Deps) -> Result<Request, Refusal> {
     let mut r = request::new(
         case.subject.clone(),
         case.findings,
-        Origin::here(super::requester(deps.settings)),
+        super::origin(deps.settings, deps.context),
         &deps.settings.approvals,
         case.plan,
     )
@@ -157,15 +157,15 @@ pub fn verify_for(
     let signers = signers::parse(&text)
         .map_err(|e| format!("the approvers file {shown_path} is wrong at {e}"))?;
     warn_if_writable(path);
-    let (cwd, host) = (crate::identity::cwd(), crate::identity::host());
-    let requester = super::requester(deps.settings);
+    let origin = super::origin(deps.settings, deps.context);
     let own_keys = own_keys();
     let expect = verify::Expect {
         command: subject,
-        cwd: &cwd,
-        host: &host,
-        requester: &requester,
-        now: crate::time::now(),
+        cwd: &origin.cwd,
+        host: &origin.host,
+        requester: &origin.requester,
+        ci: origin.ci.as_ref(),
+        now: origin.now,
         max_lifetime: a.max_lifetime,
         required: a.required,
         own_keys: &own_keys,

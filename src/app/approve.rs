@@ -91,6 +91,18 @@ pub fn approve(inv: &Invocation, args: &ApproveArgs) -> Result<i32, Error> {
     }
     let files = super::wiring::store(inv);
     let (req, json, in_inbox) = read_request(&files, code.trim())?;
+    let now = crate::time::now();
+    eprintln!("guard: approval request\n{}", describe(&req));
+    if now > req.expires {
+        return Err(Error::Refused(format!(
+            "this request expired at {}; ask for a new one",
+            format_time(req.expires)
+        )));
+    }
+    // One's own confirm-level request, with no key named to sign it with: a confirmation.
+    if args.key.is_none() && own_confirmable(inv, &req) {
+        return confirm_own(&files, &req, in_inbox, args.yes);
+    }
     let approvals = &inv.settings.approvals;
     let key = args
         .key
@@ -103,16 +115,13 @@ pub fn approve(inv: &Invocation, args: &ApproveArgs) -> Result<i32, Error> {
         .ok_or_else(|| {
             Error::Usage("no signing key: pass --key FILE or set [approvals] key".into())
         })?;
-    let now = crate::time::now();
-    eprintln!("guard: approval request\n{}", describe(&req));
-    if now > req.expires {
-        return Err(Error::Refused(format!(
-            "this request expired at {}; ask for a new one",
-            format_time(req.expires)
-        )));
-    }
     check_approver(inv, &key, &req)?;
-    if !args.yes && !confirm_at_terminal()? {
+    if !args.yes
+        && !ask_at_terminal(
+            "Type `approve` to sign this request with your key, anything else to cancel: ",
+            "approve",
+        )?
+    {
         return Err(Error::Refused("not approved: nothing was signed".into()));
     }
     let signature = super::sign::sign(&key, &json).map_err(Error::Usage)?;
@@ -171,7 +180,8 @@ fn list(inv: &Invocation, json: bool) -> Result<i32, Error> {
         .waiting(now)?
         .iter()
         .filter_map(|p| crate::gate::inbox::read(p).map(|r| (r, p.tokens.len())))
-        .filter(|(r, _)| r.requester != me)
+        // Not one's own, but for the confirmations one's own agent waits for.
+        .filter(|(r, _)| r.requester != me || own_confirmable(inv, r))
         .filter(|(r, _)| !matches!(files.spent(&r.nonce), Ok(Some(_))))
         .collect();
     if json {
@@ -191,6 +201,7 @@ fn list(inv: &Invocation, json: bool) -> Result<i32, Error> {
                     "age_seconds": now.saturating_sub(r.created),
                     "expires": crate::time::rfc3339(r.expires),
                     "approvals": tokens,
+                    "yours_to_confirm": own_confirmable(inv, r),
                     "required": inv.settings.approvals.required,
                 })
             })
@@ -211,6 +222,12 @@ fn list(inv: &Invocation, json: bool) -> Result<i32, Error> {
             sanitize(&crate::approval::verify::show(&r.command))
         );
         println!("    in {} on {}", sanitize(&r.cwd), sanitize(&r.host));
+        if own_confirmable(inv, r) {
+            println!(
+                "    yours: confirm it from this terminal with guard approve {}",
+                r.id()
+            );
+        }
         for rule in &r.rules {
             println!(
                 "    rule: {} ({}): {}",
@@ -232,6 +249,62 @@ fn list(inv: &Invocation, json: bool) -> Result<i32, Error> {
         );
     }
     println!("review and sign one with: guard approve ID");
+    Ok(0)
+}
+
+/// Whether the request is the viewer's own and asks only for a confirmation: a person
+/// confirms their own agent's command, which is not a second person's approval.
+fn own_confirmable(inv: &Invocation, req: &Request) -> bool {
+    req.requester == crate::gate::requester(&inv.settings)
+        && !req.rules.is_empty()
+        && req
+            .rules
+            .iter()
+            .all(|r| r.severity == Decision::Confirm.to_string())
+}
+
+/// `guard approve ID` on one's own confirm-level request: typed at one's own terminal (no
+/// agent anywhere above it), left in the inbox as a confirmation for one run.
+fn confirm_own(files: &dyn Store, req: &Request, in_inbox: bool, yes: bool) -> Result<i32, Error> {
+    if yes {
+        return Err(Error::Refused(
+            "not confirmed: a confirmation is typed at your own terminal; --yes cannot give it"
+                .into(),
+        ));
+    }
+    if !in_inbox {
+        return Err(Error::Refused(format!(
+            "not confirmed: request {} is not in the inbox ({}), and a confirmation goes there",
+            req.id(),
+            files.location()
+        )));
+    }
+    let tty = nix::unistd::ttyname(std::io::stdin())
+        .ok()
+        .filter(|_| std::io::IsTerminal::is_terminal(&std::io::stdin()))
+        .ok_or_else(|| {
+            Error::Refused("not confirmed: a confirmation is typed at your own terminal, and standard input is not one".into())
+        })?;
+    if !ask_at_terminal(
+        "Type `confirm` to let it run once, anything else to cancel: ",
+        "confirm",
+    )? {
+        return Err(Error::Refused("not confirmed: nothing runs".into()));
+    }
+    let c = crate::approval::Confirmation {
+        nonce: req.nonce.clone(),
+        by: format!(
+            "{} ({} on {})",
+            req.requester,
+            crate::identity::user(),
+            tty.display()
+        ),
+        at: crate::time::now(),
+    };
+    files.add_token(&req.id(), &c.encode())?;
+    eprintln!(
+        "guard: confirmed; the next run of exactly that command runs it, once (a confirmation, not a second person's approval)"
+    );
     Ok(0)
 }
 
@@ -275,16 +348,15 @@ fn check_approver(inv: &Invocation, key: &std::path::Path, req: &Request) -> Res
     Ok(())
 }
 
-/// Asks the approver, at their terminal, to type `approve`.
-fn confirm_at_terminal() -> Result<bool, Error> {
+/// Asks the person at the terminal to type `expected`.
+fn ask_at_terminal(prompt: &str, expected: &str) -> Result<bool, Error> {
     let tty = std::fs::OpenOptions::new().read(true).write(true).open("/dev/tty").map_err(|_| {
         Error::Refused("no terminal to confirm the approval at; review the request and pass --yes to sign without asking".into())
     })?;
     let mut out = tty.try_clone().map_err(|e| Error::Usage(e.to_string()))?;
-    let _ = out
-        .write_all(b"Type `approve` to sign this request with your key, anything else to cancel: ");
+    let _ = out.write_all(prompt.as_bytes());
     let _ = out.flush();
     let mut line = String::new();
     let _ = std::io::BufReader::new(tty).read_line(&mut line);
-    Ok(line.trim() == "approve")
+    Ok(line.trim() == expected)
 }

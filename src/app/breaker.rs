@@ -133,27 +133,31 @@ fn reset(inv: &Invocation, files: &crate::store::files::Files) -> Result<i32, Er
     // An approver's token always stands in for the person's confirmation here.
     let mut settings = inv.settings.clone();
     settings.approvals.token_confirms = true;
-    let tokens = inv.tokens()?;
-    let has_tokens = !tokens.is_empty();
     let root = nix::unistd::getuid().is_root();
     // In a protected install the account guard runs for cannot reset it by typing at a
     // terminal it may not own: an approver's token, or root.
     let protected = inv.settings.protected && !root;
     let nobody = crate::policy::cannot_ask(&context, crate::context::has_terminal).is_some();
-    if !has_tokens && (protected || nobody) {
-        return Err(nobody_to_ask(inv, &context, &case, protected));
-    }
-    let tokens = Ok(tokens);
-    let deps = Deps {
+    let mut deps = Deps {
         store: files,
         settings: &settings,
         context: &context,
-        tokens,
+        tokens: Ok(Vec::new()),
         break_glass: None,
         quiet: inv.quiet,
         notify: &notify,
         defer_spend: false,
     };
+    // No token given: one an approver left in the inbox for the reset.
+    let mut tokens = inv.tokens()?;
+    if tokens.is_empty() {
+        tokens = gate::inbox::approvals_for(&case, &deps);
+    }
+    let has_tokens = !tokens.is_empty();
+    if !has_tokens && (protected || nobody) {
+        return Err(nobody_to_ask(&context, &case, &deps, protected));
+    }
+    deps.tokens = Ok(tokens);
     let mut fe = Terminal::new(&context);
     if !has_tokens {
         fe.prompt = Some(prompt(&snapshot(files, limits)?));
@@ -200,21 +204,14 @@ fn reset(inv: &Invocation, files: &crate::store::files::Files) -> Result<i32, Er
 /// The refusal when nobody here can reset it and no token was given: the request an
 /// approver signs.
 fn nobody_to_ask(
-    inv: &Invocation,
     context: &crate::context::Context,
     case: &Case,
+    deps: &Deps,
     protected: bool,
 ) -> Error {
-    let req = crate::approval::request::new(
-        case.subject.clone(),
-        &[],
-        crate::approval::request::Origin::here(gate::requester(&inv.settings)),
-        &inv.settings.approvals,
-        None,
-    );
-    let req = match req {
+    let (req, posted) = match gate::inbox::request_for(case, deps) {
         Ok(r) => r,
-        Err(e) => return Error::Refused(format!("no randomness for the request's nonce: {e}")),
+        Err(r) => return Error::Refused(r.message),
     };
     let who = match (&context.agent, protected) {
         (Some(ag), _) => format!("by an agent ({ag})"),
@@ -223,7 +220,7 @@ fn nobody_to_ask(
     };
     Error::Refused(format!(
         "only a person resets the circuit breaker, and none can be asked {who}: run `guard breaker reset` at your own terminal, or have an approver sign this request:\n{}",
-        reset_refusal(&crate::approval::request::how_to_approve(&req, false))
+        reset_refusal(&crate::approval::request::how_to_approve(&req, posted))
     ))
 }
 
@@ -254,8 +251,13 @@ fn reset_finding() -> crate::finding::Finding {
 
 /// The reset's refusal, in the words of the reset.
 fn reset_refusal(message: &str) -> String {
-    message.replace(
-        "then run the same command again with --approval TOKEN",
-        "then run: guard --approval TOKEN breaker reset",
-    )
+    message
+        .replace(
+            "then run the same command again with --approval TOKEN",
+            "then run: guard --approval TOKEN breaker reset",
+        )
+        .replace(
+            "then run the same command again, unchanged (add --wait 15m to wait for the approval); or pass the token the approver gives you with --approval TOKEN",
+            "then run `guard breaker reset` again (it finds the approval); or pass the token the approver gives you: guard --approval TOKEN breaker reset",
+        )
 }

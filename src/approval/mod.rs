@@ -21,6 +21,7 @@ use serde::{Deserialize, Serialize};
 pub const NAMESPACE: &str = "guard-approval";
 const REQUEST_PREFIX: &str = "guard-request-v1.";
 const TOKEN_PREFIX: &str = "guard-approval-v1.";
+const CONFIRMATION_PREFIX: &str = "guard-confirmation-v1.";
 
 /// What is to run, exactly.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -99,6 +100,33 @@ pub struct Token {
     pub request: String,
     /// The armored SSHSIG signature over `request`.
     pub signature: String,
+}
+
+/// A person's confirmation of their own agent's confirm-level command, given at their own
+/// terminal with `guard approve ID` and left in the inbox beside the request. Not a
+/// signature and never a second person: it stands only for a confirmation, and only
+/// guard writes it (in a protected install, into state the account cannot write).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Confirmation {
+    /// The nonce of the request confirmed.
+    pub nonce: String,
+    /// Who confirmed, and at which terminal.
+    pub by: String,
+    pub at: u64,
+}
+
+impl Confirmation {
+    pub fn encode(&self) -> String {
+        let json = serde_json::to_string(self).unwrap_or_default();
+        format!("{CONFIRMATION_PREFIX}{}", B64.encode(json))
+    }
+
+    /// Reads a confirmation; anything else (a token) is `None`.
+    pub fn decode(text: &str) -> Option<Confirmation> {
+        let body = text.trim().strip_prefix(CONFIRMATION_PREFIX)?;
+        serde_json::from_str(&decode(body, "confirmation").ok()?).ok()
+    }
 }
 
 /// Why a code or token could not be read.

@@ -5,7 +5,7 @@
 //! the command, where and for whom it runs (or the CI run), and the plan.
 
 use super::{Case, Deps, Refusal};
-use crate::approval::{Request, Token};
+use crate::approval::{Confirmation, Request, Token};
 use crate::store::Pending;
 
 /// Whether two requests bind the same thing.
@@ -79,4 +79,17 @@ pub fn approvals_for(case: &Case, deps: &Deps) -> Vec<Token> {
                 .collect()
         })
         .unwrap_or_default()
+}
+
+/// The requester's own confirmation, from their own terminal, of a request that binds
+/// what this case is: the request and who confirmed it.
+pub fn confirmation_for(case: &Case, deps: &Deps) -> Option<(Request, Confirmation)> {
+    let fresh = super::second::request(case, deps).ok()?;
+    matching(deps, &fresh).into_iter().find_map(|(p, r)| {
+        p.tokens
+            .iter()
+            .filter_map(|t| Confirmation::decode(t))
+            .find(|c| c.nonce == r.nonce)
+            .map(|c| (r, c))
+    })
 }

@@ -292,7 +292,30 @@ pub fn awaits_approval(case: &Case, fe: &dyn Frontend, deps: &Deps) -> bool {
 /// The policy's answer, carried out.
 fn decide(case: &Case, fe: &mut dyn Frontend, deps: &Deps) -> Result<Pass, Refusal> {
     let a = &deps.settings.approvals;
-    match policy::gate(case.decision, case.findings, fe.can_ask(), a.token_confirms) {
+    let gate = policy::gate(case.decision, case.findings, fe.can_ask(), a.token_confirms);
+    // A confirm-level command nobody here can confirm: the person it runs for may have
+    // confirmed it from their own terminal (`guard approve ID`). Spent like an approval.
+    let confirmable = matches!(
+        gate,
+        Gate::Refuse { request: true, .. }
+            | Gate::Approval {
+                stands_in: true,
+                ..
+            }
+    );
+    if confirmable && deps.tokens.as_ref().is_ok_and(Vec::is_empty) {
+        if let Some((req, c)) = inbox::confirmation_for(case, deps) {
+            if !matches!(deps.store.spent(&req.nonce), Ok(Some(_))) {
+                return Ok(Pass {
+                    how: How::Confirmed,
+                    detail: format!("confirmed by {} from their own terminal", c.by),
+                    approvers: Vec::new(),
+                    nonce: req.nonce,
+                });
+            }
+        }
+    }
+    match gate {
         Gate::Run => Ok(Pass::plain(How::Allowed, String::new())),
         Gate::Warn => {
             fe.tell(&format!(
@@ -312,19 +335,28 @@ fn decide(case: &Case, fe: &mut dyn Frontend, deps: &Deps) -> Result<Pass, Refus
             // A confirm-level command no one here can confirm: the refusal carries the
             // request, so the agent can hand it to a person.
             let request = match request {
-                true => Some(Box::new(second::request(case, deps)?)),
+                true => Some(inbox::request_for(case, deps)?),
                 false => None,
             };
-            let how = request.as_ref().map(|r| {
-                let how = crate::approval::request::how_to_approve(r, false);
+            let how = request.as_ref().map(|(r, posted)| {
+                let how = crate::approval::request::how_to_approve(r, *posted);
+                let operator = if *posted {
+                    format!(
+                        "\nthe person it runs for can confirm it themselves, from their own terminal (not through an agent): guard approve {}",
+                        r.id()
+                    )
+                } else {
+                    String::new()
+                };
                 if a.token_confirms {
-                    how
+                    format!("{how}{operator}")
                 } else {
                     format!(
-                        "{how}\n(an approval stands in for the confirmation only with [approvals] token_confirms = true; otherwise a person runs it at their own terminal)"
+                        "{how}{operator}\n(an approver's signature stands in for the confirmation only with [approvals] token_confirms = true; otherwise a person confirms it at their own terminal)"
                     )
                 }
             });
+            let request = request.map(|(r, _)| Box::new(r));
             Err(Refusal {
                 message: refusal_text(case, &why, how),
                 decision: case.decision,

@@ -675,6 +675,78 @@ fn an_agent_gets_the_request_for_a_confirm_level_command_and_a_token_stands_in_o
     assert_eq!(t.ran(), "apply -auto-approve\n");
 }
 
+/// A confirm-level command under an agent: its request waits in the inbox, and the
+/// person the agent works for confirms it from their own terminal with `guard approve
+/// ID` — not with --yes, not from the agent — and the agent's next run of the same
+/// command runs once.
+#[test]
+fn the_person_confirms_their_own_agents_command_from_their_own_terminal() {
+    let t = Team::new("");
+    let apply = ["terraform", "apply", "-auto-approve"];
+    let agent = || {
+        t.s.guard()
+            .env("PATH", t.path_env())
+            .env("CLAUDECODE", "1")
+            .arg_list(&["--"], &apply)
+            .run()
+    };
+    let err = agent().expect_code(77).stderr();
+    let id = err
+        .lines()
+        .find_map(|l| {
+            l.split("from their own terminal (not through an agent): guard approve ")
+                .nth(1)
+        })
+        .unwrap_or_else(|| panic!("no confirmation line in: {err}"))
+        .trim()
+        .to_string();
+    // Not from the agent, not without typing it.
+    t.s.guard()
+        .env("CLAUDECODE", "1")
+        .args(["approve", &id])
+        .run()
+        .expect_code(77)
+        .stderr_has("an agent (claude-code) cannot approve");
+    t.s.guard()
+        .args(["approve", "--yes", &id])
+        .run()
+        .expect_code(77)
+        .stderr_has("--yes cannot give it");
+    // The person lists it as theirs to confirm, and confirms it at the terminal.
+    let listed =
+        t.s.guard()
+            .args(["approve", "--list", "--json"])
+            .run()
+            .json();
+    assert_eq!(listed[0]["yours_to_confirm"], true, "{listed}");
+    let mut p = crate::confirm::spawn(
+        &t.s,
+        &format!("GUARD approve {id} </dev/tty; echo \"exit=$?\""),
+    );
+    p.exp_string("requester: alice@test").unwrap();
+    p.exp_string("Type `confirm`").unwrap();
+    p.send_line("confirm").unwrap();
+    p.exp_string("exit=0").unwrap();
+    agent().expect_code(0);
+    assert_eq!(t.ran(), "apply -auto-approve\n");
+    agent().expect_code(77);
+    assert_eq!(t.ran(), "apply -auto-approve\n", "once");
+    let log = t.s.guard().args(["log", "--json"]).run().stdout();
+    assert!(
+        log.contains("confirmed by alice@test (") && log.contains("from their own terminal"),
+        "{log}"
+    );
+    // A two-person request of one's own is still no one's to confirm but a second person.
+    let code = t.code(DESTROY);
+    t.s.guard()
+        .args(["approve", "--yes", "--key"])
+        .arg(t.keys.join("alice"))
+        .arg(&code)
+        .run()
+        .expect_code(77)
+        .stderr_has("your own request");
+}
+
 #[test]
 fn break_glass_only_from_the_system_config_and_never_for_agents() {
     let t = Team::new("");
@@ -830,6 +902,59 @@ fn an_open_breaker_refuses_a_valid_token_and_a_signed_reset_closes_it() {
         .stdout_has("closed again for alice@test");
     t.run_with(&[&token], DESTROY).expect_code(0);
     assert_eq!(t.ran(), "destroy\n");
+}
+
+/// The breaker reset goes through the inbox too: refused where nobody can be asked, its
+/// request waits under an id, an approver approves it by that id, and the next reset
+/// finds the approval and closes the breaker, once.
+#[test]
+fn a_breaker_reset_is_approved_through_the_inbox() {
+    let t = Team::new("[breaker]\nmax_refusals = 1\n");
+    for _ in 0..2 {
+        t.run_with(&[], &["terraform", "destroy", "-lock=false"])
+            .expect_code(77);
+    }
+    let reset = || {
+        t.s.guard()
+            .args(["--non-interactive", "breaker", "reset"])
+            .run()
+    };
+    let err = reset().expect_code(77).stderr();
+    let id = err
+        .lines()
+        .find_map(|l| {
+            l.trim()
+                .strip_prefix("guard approve ")
+                .filter(|w| w.len() == 10)
+        })
+        .unwrap_or_else(|| panic!("no request id in: {err}"))
+        .to_string();
+    assert!(
+        err.contains("then run `guard breaker reset` again"),
+        "{err}"
+    );
+    let listed = t
+        .as_bob()
+        .args(["approve", "--list", "--json"])
+        .run()
+        .expect_code(0)
+        .json();
+    assert_eq!(listed[0]["command"], "guard breaker reset");
+    t.as_bob()
+        .args(["approve", "--yes", "--key"])
+        .arg(t.keys.join("bob"))
+        .arg(&id)
+        .run()
+        .expect_code(0);
+    reset()
+        .expect_code(0)
+        .stdout_has("closed again for alice@test (reset with the approval of bob@test)");
+    // Spent: the next reset needs a new approval.
+    for _ in 0..2 {
+        t.run_with(&[], &["terraform", "destroy", "-lock=false"])
+            .expect_code(77);
+    }
+    reset().expect_code(77);
 }
 
 impl Team {

@@ -215,7 +215,7 @@ fn only_a_person_resets_it() {
         if var != "CI" {
             assert!(
                 out.stderr()
-                    .contains("then run: guard --approval TOKEN breaker reset")
+                    .contains("guard --approval TOKEN breaker reset")
             );
         }
     }

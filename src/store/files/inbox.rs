@@ -50,7 +50,9 @@ pub fn post(
     now: u64,
 ) -> Result<Pending, StoreError> {
     if id.is_empty() || !id.chars().all(|c| c.is_ascii_hexdigit()) {
-        return Err(StoreError::Unsupported(format!("`{id}` is not a request id")));
+        return Err(StoreError::Unsupported(format!(
+            "`{id}` is not a request id"
+        )));
     }
     let _lock = lock(dir)?;
     prune(dir, now);
@@ -83,10 +85,7 @@ fn all(dir: &Path) -> Result<Vec<Pending>, StoreError> {
 }
 
 pub fn waiting(dir: &Path, now: u64) -> Result<Vec<Pending>, StoreError> {
-    Ok(all(dir)?
-        .into_iter()
-        .filter(|p| p.expires >= now)
-        .collect())
+    Ok(all(dir)?.into_iter().filter(|p| p.expires >= now).collect())
 }
 
 pub fn find(dir: &Path, id: &str) -> Result<Option<Pending>, StoreError> {

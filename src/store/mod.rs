@@ -14,6 +14,7 @@
 #[doc(hidden)]
 pub mod conformance;
 pub mod files;
+pub mod postgres;
 mod syslog;
 
 use crate::audit::Record;

@@ -9,7 +9,12 @@
 //! approval is never burned by a record that could not be written, and never spent
 //! without its record.
 
+// The backend-independent cases (test code, compiled with the library so the
+// PostgreSQL backend's integration tests can run them too).
+#[doc(hidden)]
+pub mod conformance;
 pub mod files;
+pub mod postgres;
 mod syslog;
 
 use crate::audit::Record;

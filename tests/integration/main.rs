@@ -22,4 +22,5 @@ mod rules;
 mod run;
 mod shell;
 mod shims;
+mod store_pg;
 mod util;

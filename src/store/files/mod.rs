@@ -191,3 +191,22 @@ impl Inbox for Files {
         inbox::add_token(path(&self.inbox)?, id, token)
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_files_backend_passes_the_conformance_cases() {
+        let dir = tempfile::tempdir().unwrap();
+        let at = |name: &str| Ok(dir.path().join(name));
+        let files = Files {
+            audit: at("audit.jsonl"),
+            ledger: at("approvals.jsonl"),
+            breaker: at("breaker.json"),
+            inbox: at("inbox"),
+            syslog: None,
+        };
+        crate::store::conformance::run_all(&files);
+    }
+}

@@ -166,9 +166,12 @@ Examples:
   sudo guard setup                        installs /usr/local/bin/guard setgid `guard`
   sudo guard setup --bin-dir /opt/bin
   guard setup --check                     lists every mode and owner that is wrong
+  PGPASSWORD=... guard setup --store postgresql://postgres@db.internal/guard
+                                          creates (or upgrades) a team's database
 
 Idempotent: creates what is missing, fixes modes and owners, and leaves an existing
-config or approvers file as it is.")]
+config or approvers file as it is. --store creates the tables and the insert-only
+requester role, or upgrades them; it changes nothing on this machine.")]
     Setup(SetupArgs),
 
     /// Check the setup end to end: config, approvers, audit log, shims, agent hooks
@@ -235,6 +238,25 @@ pub struct SetupArgs {
     /// agents that run `bash -lc` (Codex) get them too
     #[arg(long)]
     pub shims: bool,
+
+    /// Create or upgrade the team's database instead, connecting as its administrator
+    /// (the password from PGPASSWORD or --admin-password-file, never the command line)
+    #[arg(long, value_name = "ADMIN_URL")]
+    pub store: Option<String>,
+
+    /// With --store: the role guard connects as, which may insert rows but never change
+    /// or delete them
+    #[arg(
+        long,
+        value_name = "NAME",
+        default_value = "guard_requester",
+        requires = "store"
+    )]
+    pub role: String,
+
+    /// With --store: a file holding the administrator's password
+    #[arg(long, value_name = "FILE", requires = "store")]
+    pub admin_password_file: Option<std::path::PathBuf>,
 }
 
 #[derive(Debug, Args)]

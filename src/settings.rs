@@ -21,6 +21,8 @@ pub struct Settings {
     pub plans: Plans,
     pub breaker: BreakerLimits,
     pub notify: Notify,
+    /// `[store]`: a shared database, when one is named.
+    pub store: Option<SharedStore>,
     /// guard runs protected: installed setgid to its group, with a system config. State
     /// paths and identities then come only from the system config and fixed defaults.
     pub protected: bool,
@@ -65,6 +67,13 @@ impl Default for Approvals {
             break_glass: false,
         }
     }
+}
+
+/// `[store]`: the team's database.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct SharedStore {
+    pub url: String,
+    pub password_file: Option<PathBuf>,
 }
 
 /// `[audit]`: where the trail goes.

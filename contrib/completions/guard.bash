@@ -1546,13 +1546,25 @@ _guard() {
             return 0
             ;;
         guard__subcmd__setup)
-            opts="-q -h --check --bin-dir --shims --config --non-interactive --quiet --approval --approval-file --wait --plan-timeout-cap --help"
+            opts="-q -h --check --bin-dir --shims --store --role --admin-password-file --config --non-interactive --quiet --approval --approval-file --wait --plan-timeout-cap --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
             fi
             case "${prev}" in
                 --bin-dir)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --store)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --role)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --admin-password-file)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;

@@ -231,6 +231,9 @@ complete -c guard -n "__fish_guard_using_subcommand breaker; and __fish_seen_sub
 complete -c guard -n "__fish_guard_using_subcommand breaker; and __fish_seen_subcommand_from help" -f -a "reset" -d 'Close the breaker: a person at a terminal types `reset`, or an approver\'s token for the reset is given'
 complete -c guard -n "__fish_guard_using_subcommand breaker; and __fish_seen_subcommand_from help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
 complete -c guard -n "__fish_guard_using_subcommand setup" -l bin-dir -d 'Where the setgid binary goes' -r -F
+complete -c guard -n "__fish_guard_using_subcommand setup" -l store -d 'Create or upgrade the team\'s database instead, connecting as its administrator (the password from PGPASSWORD or --admin-password-file, never the command line)' -r
+complete -c guard -n "__fish_guard_using_subcommand setup" -l role -d 'With --store: the role guard connects as, which may insert rows but never change or delete them' -r
+complete -c guard -n "__fish_guard_using_subcommand setup" -l admin-password-file -d 'With --store: a file holding the administrator\'s password' -r -F
 complete -c guard -n "__fish_guard_using_subcommand setup" -l config -d 'An extra config file, read last (it can only tighten rules) [env: GUARD_CONFIG]' -r -F
 complete -c guard -n "__fish_guard_using_subcommand setup" -l approval -d 'A second person\'s approval token for this command (repeat for several approvers) [env: GUARD_APPROVAL, blank-separated]' -r
 complete -c guard -n "__fish_guard_using_subcommand setup" -l approval-file -d 'A file holding approval tokens, one per line' -r -F

@@ -12,7 +12,7 @@ use crate::config::Invocation;
 use crate::decision::Decision;
 use crate::error::Error;
 use crate::sanitize::sanitize;
-use crate::store::{AuditTrail, Inbox, Ledger, Store};
+use crate::store::Store;
 use crate::time::format_time;
 use std::io::{BufRead, Read, Write};
 
@@ -90,7 +90,7 @@ pub fn approve(inv: &Invocation, args: &ApproveArgs) -> Result<i32, Error> {
         )));
     }
     let files = super::wiring::store(inv);
-    let (req, json, in_inbox) = read_request(&files, code.trim())?;
+    let (req, json, in_inbox) = read_request(&*files, code.trim())?;
     let now = crate::time::now();
     eprintln!("guard: approval request\n{}", describe(&req));
     if now > req.expires {
@@ -101,7 +101,7 @@ pub fn approve(inv: &Invocation, args: &ApproveArgs) -> Result<i32, Error> {
     }
     // One's own confirm-level request, with no key named to sign it with: a confirmation.
     if args.key.is_none() && own_confirmable(inv, &req) {
-        return confirm_own(&files, &req, in_inbox, args.yes);
+        return confirm_own(&*files, &req, in_inbox, args.yes);
     }
     let approvals = &inv.settings.approvals;
     let key = args

@@ -11,14 +11,14 @@ use crate::decision::Decision;
 use crate::error::Error;
 use crate::gate::{self, Case, Deps, How};
 use crate::sanitize::sanitize;
-use crate::store::{self, AuditTrail, Store};
+use crate::store::{self, Store};
 use crate::time::{duration, rfc3339};
 
 pub fn command(inv: &Invocation, cmd: BreakerCmd) -> Result<i32, Error> {
     let files = super::wiring::store(inv);
     match cmd {
-        BreakerCmd::Status { json } => status(&files, &inv.settings.breaker, json),
-        BreakerCmd::Reset => reset(inv, &files),
+        BreakerCmd::Status { json } => status(&*files, &inv.settings.breaker, json),
+        BreakerCmd::Reset => reset(inv, &*files),
     }
 }
 
@@ -112,7 +112,7 @@ fn prompt(state: &State) -> String {
     prompt
 }
 
-fn reset(inv: &Invocation, files: &crate::store::files::Files) -> Result<i32, Error> {
+fn reset(inv: &Invocation, files: &dyn crate::store::Store) -> Result<i32, Error> {
     let limits = &inv.settings.breaker;
     let context = inv.context.clone().with_tree();
     let shown = "guard breaker reset";

@@ -11,7 +11,6 @@ use crate::error::Error;
 use crate::exec;
 use crate::gate::{self, Case, Deps};
 use crate::sanitize::sanitize;
-use crate::store::AuditTrail;
 
 pub fn run(inv: &Invocation, input: &Input) -> Result<i32, Error> {
     let mode = crate::plan::Mode::Run {
@@ -29,9 +28,9 @@ pub fn run(inv: &Invocation, input: &Input) -> Result<i32, Error> {
     let run_input = o.exec.clone().map_or_else(|| input.clone(), Input::Argv);
     let subject = o.subject.clone().map_or_else(|| input.clone(), Input::Argv);
     let files = store(inv);
-    let passed = gate_run(inv, &files, &subject, &o);
+    let passed = gate_run(inv, &*files, &subject, &o);
     let ran = passed.is_ok();
-    let result = passed.and_then(|run_id| run_child(&files, &o, &run_input, run_id));
+    let result = passed.and_then(|run_id| run_child(&*files, &o, &run_input, run_id));
     // A plan_first plan is gone once applied, and kept when refused, to apply once
     // approved.
     if let Some(planned) = o.subject.as_ref().and_then(|a| a.last()).filter(|_| ran) {
@@ -44,7 +43,7 @@ pub fn run(inv: &Invocation, input: &Input) -> Result<i32, Error> {
 /// Passes the gate at the terminal; returns the run's id.
 fn gate_run(
     inv: &Invocation,
-    files: &crate::store::files::Files,
+    files: &dyn crate::store::Store,
     subject: &Input,
     o: &Evaluation,
 ) -> Result<String, Error> {
@@ -98,7 +97,7 @@ fn gate_run(
 
 /// Runs the child and records how it ended.
 fn run_child(
-    files: &crate::store::files::Files,
+    files: &dyn crate::store::Store,
     o: &Evaluation,
     run_input: &Input,
     run_id: String,

@@ -231,7 +231,7 @@ fn gate_call(
     };
     let files = super::wiring::store(inv);
     let deps = Deps {
-        store: &files,
+        store: &*files,
         settings: &inv.settings,
         context: &context,
         tokens: Ok(Vec::new()),
@@ -285,10 +285,17 @@ fn denial(inv: &Invocation, input: &Input, checked: &Checked, r: &Refusal) -> Op
         return None;
     }
     Some(match r.decision {
-        Decision::Confirm => format!(
-            "guard: this needs a person's confirmation, which this agent cannot ask for; do not retry it another way. Ask the person to run it at their own terminal:\n  guard -c {}\n{explain}",
-            crate::shell::quote(&shown)
-        ),
+        Decision::Confirm => match &r.request {
+            Some(req) => format!(
+                "guard: this needs a person's confirmation, which this agent cannot ask for; do not change the command or try it another way. Ask the person you work for to confirm it from their own terminal — `guard approve {id}` — then run exactly the same command again: once confirmed, it runs once. Or they run it themselves:\n  guard -c {}\n{explain}",
+                crate::shell::quote(&shown),
+                id = req.id(),
+            ),
+            None => format!(
+                "guard: this needs a person's confirmation, which this agent cannot ask for; do not retry it another way. Ask the person to run it at their own terminal:\n  guard -c {}\n{explain}",
+                crate::shell::quote(&shown)
+            ),
+        },
         Decision::TwoPerson => {
             let req = r.request.as_ref()?;
             format!(

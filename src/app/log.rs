@@ -8,8 +8,43 @@ use crate::exit_code::ExitCode;
 use std::path::{Path, PathBuf};
 
 pub fn run(inv: &Invocation, args: &LogArgs) -> Result<i32, Error> {
-    let files = super::wiring::store(inv);
+    let files = crate::store::files::Files::new(&inv.settings);
     let path = files.audit_path()?.to_path_buf();
+    // A team's store: the shared trail, with this machine's allowed commands.
+    let team = inv
+        .settings
+        .store
+        .is_some()
+        .then(|| super::wiring::store(inv));
+    match (&args.verify, &team) {
+        (Some(LogCmd::Verify { files }), Some(store)) if files.is_empty() => verify_store(&**store),
+        (None, Some(store)) if args.file.is_none() => {
+            let text: Vec<String> = store
+                .records()?
+                .iter()
+                .filter_map(|r| serde_json::to_string(r).ok())
+                .collect();
+            show_text(&text.join("\n"), args)
+        }
+        _ => local(&path, args),
+    }
+}
+
+fn verify_store(store: &dyn crate::store::Store) -> Result<i32, Error> {
+    match store.verify()? {
+        Ok(s) => {
+            println!("{}: {} records, chains intact", store.location(), s.records);
+            Ok(0)
+        }
+        Err(b) => {
+            println!("record {}: {}", b.line, b.what);
+            Ok(ExitCode::Failure.code())
+        }
+    }
+}
+
+fn local(path: &Path, args: &LogArgs) -> Result<i32, Error> {
+    let path = path.to_path_buf();
     match &args.verify {
         Some(LogCmd::Verify { files }) if files.is_empty() => {
             verify_files(std::slice::from_ref(&path))
@@ -84,6 +119,10 @@ fn verify_files(paths: &[PathBuf]) -> Result<i32, Error> {
 }
 
 fn show_file(path: &Path, args: &LogArgs) -> Result<i32, Error> {
+    show_text(&read(path)?, args)
+}
+
+fn show_text(text: &str, args: &LogArgs) -> Result<i32, Error> {
     let since = args
         .since
         .as_ref()
@@ -98,7 +137,7 @@ fn show_file(path: &Path, args: &LogArgs) -> Result<i32, Error> {
         grep: args.grep.clone(),
         limit: args.limit,
     };
-    let rows = show::select(&read(path)?, &filter);
+    let rows = show::select(text, &filter);
     if args.json {
         for (r, exit) in &rows {
             let v = serde_json::json!({ "decision": r, "exit": exit });

@@ -65,7 +65,6 @@ fn is_guard_ancestor(pid: u32) -> bool {
 
 /// A pass on a parent's decision is still on the record.
 pub fn record(argv: &[OsString], parent: u32) {
-    use crate::store::AuditTrail;
     let Ok(inv) = super::wiring::resolve(&GlobalArgs::default()) else {
         return;
     };

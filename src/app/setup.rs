@@ -122,6 +122,9 @@ pub fn group() -> Option<Gid> {
 }
 
 pub fn run(args: &SetupArgs) -> Result<i32, Error> {
+    if let Some(url) = &args.store {
+        return store(url, args);
+    }
     let bin_dir = args
         .bin_dir
         .clone()
@@ -156,6 +159,33 @@ pub fn run(args: &SetupArgs) -> Result<i32, Error> {
     println!(
         "guard is installed protected: {} (setgid {GROUP}), {ETC}/, {PROTECTED_STATE}/\nnext: map each user to their principal under [principals] in {SYSTEM_CONFIG}, list the approvers' keys in {SIGNERS}, and keep the users guard runs for out of the `{GROUP}` group; `guard setup --check` and `guard doctor` show what is wrong",
         bin_dir.join("guard").display()
+    );
+    Ok(0)
+}
+
+/// `--store`: the team's database, its tables and the requester role, created or
+/// upgraded as the administrator.
+fn store(url: &str, args: &SetupArgs) -> Result<i32, Error> {
+    let password = match &args.admin_password_file {
+        Some(f) => Some(
+            std::fs::read_to_string(f)
+                .map_err(|e| Error::Io {
+                    what: format!(
+                        "cannot read the administrator's password file {}",
+                        f.display()
+                    ),
+                    source: e,
+                })?
+                .trim_end_matches(['\n', '\r'])
+                .to_string(),
+        ),
+        None => std::env::var("PGPASSWORD").ok(),
+    };
+    let did = crate::store::postgres::install(url, password, &args.role)?;
+    println!("{did}");
+    println!(
+        "next: give {role} a password (ALTER ROLE {role} PASSWORD '...'), put it in a file only root and group {GROUP} read (install -m 0640 -g {GROUP} /dev/stdin /etc/guard/store.password), and name the database in {SYSTEM_CONFIG}:\n  [store]\n  url = \"postgresql://{role}@HOST:5432/DATABASE\"\n  password_file = \"/etc/guard/store.password\"",
+        role = args.role
     );
     Ok(0)
 }

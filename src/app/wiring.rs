@@ -7,7 +7,6 @@ use crate::config::{self, Invocation};
 use crate::error::Error;
 use crate::plan;
 use crate::plan::process::ProcessRunner;
-use crate::store::files::Files;
 
 /// The global options as config resolution takes them.
 pub fn config_args(global: &GlobalArgs) -> config::Args {
@@ -28,9 +27,9 @@ pub fn resolve(global: &GlobalArgs) -> Result<Invocation, Error> {
     config::resolve(&config_args(global))
 }
 
-/// The store the settings name.
-pub fn store(inv: &Invocation) -> Files {
-    Files::new(&inv.settings)
+/// The store the settings name: files, or the team's database.
+pub fn store(inv: &Invocation) -> Box<dyn crate::store::Store> {
+    crate::store::open(&inv.settings)
 }
 
 /// Looks a variable up in guard's own environment, which the child inherits.

@@ -98,6 +98,18 @@ pub fn resolve(
                 ignored.push("[notify]".into());
             }
         }
+        if let Some(spec) = &layer.file.store {
+            if t.place {
+                if let Some(url) = spec.url.as_ref().filter(|u| !u.trim().is_empty()) {
+                    set.store = Some(crate::settings::SharedStore {
+                        url: url.trim().to_string(),
+                        password_file: spec.password_file.as_deref().map(expand_home),
+                    });
+                }
+            } else {
+                ignored.push("[store]".into());
+            }
+        }
         if !layer.file.principals.is_empty() && layer.kind != LayerKind::System {
             ignored.push("[principals] (the system config's alone)".into());
         }

@@ -56,6 +56,8 @@ pub(super) fn refused(case: &Case, key: &str, o: &Opened) -> Refusal {
 /// lock. When a count opens a breaker, that is on the record and said.
 pub(super) fn count(case: &Case, deps: &Deps, pass: &Result<Pass, Refusal>) -> Option<Refusal> {
     let kind = match pass {
+        // The state could not be read: there is nothing to count in.
+        Err(r) if r.kind == super::Refused::Unavailable => return None,
         Err(_) => Kind::Refused,
         Ok(p) if p.how == super::How::Asked => return None,
         Ok(_) if case.decision >= Decision::Confirm => Kind::Destructive,

@@ -150,6 +150,9 @@ pub enum Refused {
     Policy,
     /// The circuit breaker, whatever the decision.
     Breaker,
+    /// guard's state (the breaker's, the team's database) could not be read: nothing
+    /// above allow runs until it can.
+    Unavailable,
     /// Anything else: an approval that does not verify, a confirmation declined, state
     /// that cannot be written.
     Other,
@@ -195,11 +198,12 @@ pub fn pass(case: &Case, fe: &mut dyn Frontend, deps: &Deps) -> Result<Passed, R
             Ok(Some((key, opened))) => Err(breaker::refused(case, &key, &opened)),
             Ok(None) => decide(case, fe, deps),
             Err(why) => Err(Refusal {
-                kind: Refused::Breaker,
+                kind: Refused::Unavailable,
                 ..Refusal::plain(
                     format!(
-                        "{}: the circuit breaker's state cannot be read ({why}); fix its permissions",
-                        sanitize(case.shown)
+                        "{}: the circuit breaker's state cannot be read ({why}); {}",
+                        sanitize(case.shown),
+                        fix_hint(&why, "fix its permissions")
                     ),
                     case.decision,
                 )
@@ -258,8 +262,9 @@ pub fn pass(case: &Case, fe: &mut dyn Frontend, deps: &Deps) -> Result<Passed, R
             };
             return Err(Refusal::plain(
                 format!(
-                    "{} did not run: the audit record could not be written first ({why}); fix [audit] path or the log's permissions{kept}",
-                    sanitize(case.shown)
+                    "{} did not run: the audit record could not be written first ({why}); {}{kept}",
+                    sanitize(case.shown),
+                    fix_hint(&why, "fix [audit] path or the log's permissions")
                 ),
                 case.decision,
             ));
@@ -273,6 +278,16 @@ pub fn pass(case: &Case, fe: &mut dyn Frontend, deps: &Deps) -> Result<Passed, R
         run,
         approvers: pass.approvers,
     })
+}
+
+/// What to do about a store that failed: for the team's database, bring it back (what
+/// is refused meanwhile); for files, `files`.
+fn fix_hint(why: &dyn std::fmt::Display, files: &str) -> String {
+    if why.to_string().contains("the guard database") {
+        "commands above allow are refused until it answers again (allowed ones still run)".into()
+    } else {
+        files.into()
+    }
 }
 
 /// Whether this case needs a second person's approval that is not there yet: none given,

@@ -49,6 +49,9 @@ pub struct RuleFile {
     /// Who is told of requests and an opened breaker (user and system layers only).
     #[serde(default)]
     pub notify: Option<NotifySpec>,
+    /// A shared store for a team (where state lives: user and system layers).
+    #[serde(default)]
+    pub store: Option<StoreSpec>,
     /// Unix user name -> principal as written in the approvers file (system layer only):
     /// who the requester is, from the kernel's user id rather than any variable.
     #[serde(default)]
@@ -77,6 +80,16 @@ pub struct BreakerSpec {
 pub struct NotifySpec {
     pub command: Option<Vec<String>>,
     pub webhook: Option<String>,
+}
+
+/// `[store]`: a PostgreSQL database that a team's machines share, in place of the files.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct StoreSpec {
+    /// `postgresql://USER@HOST:PORT/DB` (or `key=value` pairs), without the password.
+    pub url: Option<String>,
+    /// A file holding the password (readable by guard's group, never the command line).
+    pub password_file: Option<String>,
 }
 
 /// `[plans]`: how guard reads what an apply will do.

@@ -16,6 +16,7 @@ pub mod conformance;
 pub mod files;
 pub mod postgres;
 mod syslog;
+pub mod team;
 
 use crate::audit::Record;
 use crate::audit::verify::{Broken, Summary};
@@ -158,4 +159,31 @@ pub fn with_breaker<T>(
         }
     })?;
     out.ok_or_else(|| StoreError::Unsupported("the breaker's state was never read".into()))
+}
+
+/// The store the settings name: the files, or with `[store] url` the team's database
+/// (with the files for allowed commands). Never connects: the database is reached on
+/// first use, so an allowed command does not wait for it.
+pub fn open(settings: &crate::settings::Settings) -> Box<dyn Store> {
+    let local = files::Files::new(settings);
+    let Some(shared) = &settings.store else {
+        return Box::new(local);
+    };
+    let password = match &shared.password_file {
+        None => Ok(None),
+        Some(p) => std::fs::read_to_string(p)
+            .map(|s| Some(s.trim_end_matches(['\n', '\r']).to_string()))
+            .map_err(|e| {
+                format!(
+                    "cannot read the guard database's password file {}: {e}; it must be readable by guard (in a protected install, by group guard)",
+                    p.display()
+                )
+            }),
+    };
+    let pg =
+        password.and_then(|pw| postgres::Postgres::new(&shared.url, pw).map_err(|e| e.to_string()));
+    match pg {
+        Ok(pg) => Box::new(team::Team::new(pg, local)),
+        Err(why) => Box::new(team::Team::new(team::Unusable(why), local)),
+    }
 }

@@ -939,7 +939,13 @@ fn a_breaker_reset_is_approved_through_the_inbox() {
         .run()
         .expect_code(0)
         .json();
-    assert_eq!(listed[0]["command"], "guard breaker reset");
+    let reset_request = listed
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|r| r["command"] == "guard breaker reset")
+        .unwrap_or_else(|| panic!("no reset request in the inbox: {listed}"));
+    assert_eq!(reset_request["id"], id.as_str());
     t.as_bob()
         .args(["approve", "--yes", "--key"])
         .arg(t.keys.join("bob"))

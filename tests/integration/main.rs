@@ -23,4 +23,5 @@ mod run;
 mod shell;
 mod shims;
 mod store_pg;
+mod team;
 mod util;

@@ -8,7 +8,7 @@
 // The cluster's harness, in a file of its own beside this one (tests/integration holds
 // files only).
 #[path = "pg_cluster.rs"]
-mod cluster;
+pub mod cluster;
 
 use cluster::{ADMIN, ADMIN_PASSWORD, Cluster, cluster};
 use guard::audit::Record;

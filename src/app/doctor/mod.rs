@@ -63,6 +63,7 @@ pub fn run(global: &GlobalArgs) -> Result<i32, Error> {
         state::approvals(&mut r, &settings.approvals, &files);
         state::audit(&mut r, &files, &settings);
         state::breaker(&mut r, &settings.breaker, &files);
+        team_store(&mut r, &settings);
         shims(&mut r, &set);
     }
     for agent in crate::agents::ALL {
@@ -71,6 +72,27 @@ pub fn run(global: &GlobalArgs) -> Result<i32, Error> {
         }
     }
     Ok(i32::from(r.worst == Status::Fail))
+}
+
+/// `[store]`: the team's database answers, as the role guard connects as, with guard's
+/// tables at the version this guard needs.
+fn team_store(r: &mut Report, settings: &Settings) {
+    if settings.store.is_none() {
+        return;
+    }
+    let store = crate::store::open(settings);
+    match store.spent("doctor") {
+        Ok(_) => r.line(
+            Status::Ok,
+            "store",
+            format!("the team's database answers: {}", store.location()),
+        ),
+        Err(e) => r.line(
+            Status::Fail,
+            "store",
+            format!("{e}: every command above allow is refused until it answers"),
+        ),
+    }
 }
 
 /// The config layers, one line each, then the rules they build.

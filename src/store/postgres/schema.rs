@@ -240,7 +240,7 @@ pub(super) fn check_version(client: &mut Client, location: &str) -> Result<(), F
         format!("has guard's schema version {have}, and this guard needs {SCHEMA_VERSION}")
     };
     Err(StoreError::NoPlace(format!(
-        "the guard database {location} {what}: an administrator installs them (store::postgres::install, as the tables' owner)"
+        "the guard database {location} {what}: an administrator creates or upgrades them: guard setup --store postgresql://ADMIN@HOST/DATABASE"
     ))
     .into())
 }

@@ -45,6 +45,10 @@ pub struct Record {
     pub agent: Option<String>,
     #[serde(default, skip_serializing_if = "std::ops::Not::not")]
     pub ci: bool,
+    /// The CI run, as its platform names it: `github acme/infra at COMMIT, environment
+    /// production` (the platform's own reviewers approved that environment's job).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub ci_run: Option<String>,
     #[serde(default, skip_serializing_if = "std::ops::Not::not")]
     pub terminal: bool,
     #[serde(default, skip_serializing_if = "String::is_empty")]

@@ -438,6 +438,14 @@ fn decision_record(case: &Case, deps: &Deps, terminal: bool) -> Record {
         user,
         agent: deps.context.agent.clone(),
         ci: deps.context.ci,
+        ci_run: origin(deps.settings, deps.context).ci.map(|c| {
+            let env = if c.environment.is_empty() {
+                String::new()
+            } else {
+                format!(", environment {}", c.environment)
+            };
+            format!("{} {} at {}{env}", c.platform, c.repository, c.commit)
+        }),
         terminal,
         cwd: crate::identity::cwd(),
         command: crate::audit::redact(case.shown),

@@ -238,6 +238,20 @@ fn a_ci_approval_binds_the_run_and_the_plan_not_the_runner() {
         .expect_code(0)
         .stdout_has("stub terraform applied");
     assert_eq!(b.applied(), 1);
+    // On the record: the run, the actor, who approved.
+    let log = b
+        .guard(commit, "delete.json")
+        .args(["log", "--json"])
+        .run()
+        .expect_code(0)
+        .stdout();
+    let v: serde_json::Value = serde_json::from_str(log.lines().last().unwrap()).unwrap();
+    assert_eq!(
+        v["decision"]["ci_run"],
+        format!("github acme/infra at {commit}, environment production")
+    );
+    assert_eq!(v["decision"]["requester"], "github:alice");
+    assert_eq!(v["decision"]["approvers"][0], "bob@acme");
     // A re-run of the job replays the token: spent.
     apply(&b, commit, &token)
         .expect_code(77)

@@ -46,4 +46,5 @@ pub mod settings;
 pub mod shell;
 pub mod store;
 pub mod style;
+pub mod supervise;
 pub mod time;

@@ -61,7 +61,7 @@ const LAYERS: &[&[&str]] = &[
         "time",
         "procs",
     ],
-    &["decision", "glob", "hex", "privilege", "sanitize", "style"],
+    &["decision", "glob", "hex", "privilege", "sanitize", "style", "supervise"],
 ];
 
 fn rank(module: &str) -> Option<usize> {

@@ -1,0 +1,255 @@
+//! Exec-level supervision: runs a program as the root of a ptrace-traced process tree and
+//! asks a [`Decider`] about every successful execve(2) anywhere in that tree, at the
+//! moment the new image is loaded and before it runs one instruction of its own.
+//!
+//! Invariants: the first program never runs unsupervised (the child waits on a pipe
+//! until it is seized); every fork, vfork and clone is followed; every other stop is
+//! passed through as an untraced parent would see it (signals re-injected, group-stops
+//! listened to); if the supervisor dies, `PTRACE_O_EXITKILL` ends the whole tree.
+//! See `docs/supervise.md` for the mechanism, the figures and the known limits.
+
+#[cfg(target_os = "linux")]
+mod end;
+mod error;
+#[cfg(target_os = "linux")]
+mod probe;
+#[cfg(target_os = "linux")]
+mod procfs;
+#[cfg(target_os = "linux")]
+mod signals;
+#[cfg(target_os = "linux")]
+mod spawn;
+#[cfg(target_os = "linux")]
+mod stack;
+#[cfg(target_os = "linux")]
+mod sys;
+#[cfg(target_os = "linux")]
+mod tracer;
+#[cfg(target_os = "linux")]
+mod tree;
+
+pub use error::{Error, Unavailable};
+
+use std::cell::OnceCell;
+use std::ffi::{OsStr, OsString};
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+/// What a process's standard input is, read from /proc/PID/fd/0 at its exec.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum StdinKind {
+    /// A terminal (a pty or a console): someone may be typing.
+    Terminal,
+    Pipe,
+    /// A regular file (or another path that is not a device).
+    File,
+    /// /dev/null.
+    Null,
+    Socket,
+    /// fd 0 is not open.
+    Closed,
+    /// Anything else: another device, an anonymous inode.
+    Other,
+}
+
+/// One execve that succeeded, seen at `PTRACE_EVENT_EXEC` with the new image loaded and
+/// stopped before its first instruction.
+#[derive(Debug, Clone)]
+pub struct Exec {
+    /// The thread-group id (process id) that now runs the new image.
+    pub pid: i32,
+    /// When a thread other than the leader called execve: its thread id, now gone.
+    pub former_tid: Option<i32>,
+    /// The process that created this one (it may have exited since); `None` for the
+    /// first program.
+    pub parent: Option<i32>,
+    /// /proc/PID/exe: the resolved executable. For a `#!` script this is the
+    /// interpreter; see [`Exec::path`].
+    pub exe: PathBuf,
+    /// The file named to execve(2), as the caller spelled it (the kernel's AT_EXECFN),
+    /// relative to `cwd` when relative. For a script this is the script itself.
+    pub path: PathBuf,
+    /// /proc/PID/cmdline. For a script the kernel has replaced argv[0] with the
+    /// interpreter and put `path` after it: `["/bin/sh", "./tf", "destroy"]`.
+    pub argv: Vec<OsString>,
+    pub cwd: PathBuf,
+    pub stdin: StdinKind,
+    /// /proc/PID/environ, read on first use (see [`Exec::env`]).
+    env: OnceCell<Vec<(OsString, OsString)>>,
+    /// `path` with symlinks resolved, computed on first use.
+    resolved: OnceCell<PathBuf>,
+}
+
+impl Exec {
+    /// An `Exec` built by hand, for testing a decider. `path` is `exe`, stdin a
+    /// terminal, and the environment empty unless [`Exec::with_env`] sets it.
+    pub fn new(pid: i32, exe: PathBuf, argv: Vec<OsString>, cwd: PathBuf) -> Exec {
+        Exec {
+            pid,
+            former_tid: None,
+            parent: None,
+            path: exe.clone(),
+            exe,
+            argv,
+            cwd,
+            stdin: StdinKind::Terminal,
+            env: OnceCell::new(),
+            resolved: OnceCell::new(),
+        }
+    }
+
+    /// Sets the environment an [`Exec::env`] call returns.
+    pub fn with_env(self, env: Vec<(OsString, OsString)>) -> Exec {
+        let cell = OnceCell::new();
+        let _ = cell.set(env);
+        Exec { env: cell, ..self }
+    }
+
+    /// The new image's environment. Read from /proc/PID/environ on the first call,
+    /// which must come while the process is still stopped at its exec (inside
+    /// [`Decider::on_exec`], or while it is held); empty if it cannot be read.
+    pub fn env(&self) -> &[(OsString, OsString)] {
+        self.env.get_or_init(|| {
+            #[cfg(target_os = "linux")]
+            {
+                procfs::environ(self.pid)
+            }
+            #[cfg(not(target_os = "linux"))]
+            {
+                Vec::new()
+            }
+        })
+    }
+
+    /// One variable of [`Exec::env`].
+    pub fn env_var(&self, name: &str) -> Option<&OsStr> {
+        self.env()
+            .iter()
+            .find(|(k, _)| k == name)
+            .map(|(_, v)| v.as_os_str())
+    }
+
+    /// `path` made absolute with every symlink resolved (so `./tf`, a link to
+    /// `terraform`, is `/…/terraform`); `exe` when that fails. Resolved the way the
+    /// process sees the file system (through /proc/PID/cwd and /proc/PID/root, so a
+    /// chroot or another mount namespace does not mislead), which needs the process
+    /// still stopped at its exec, as for [`Exec::env`]; `cwd` is the fallback.
+    pub fn resolved_path(&self) -> &Path {
+        self.resolved.get_or_init(|| {
+            let path = self.path.as_path();
+            // /dev/fd and /proc/self would name the supervisor's own descriptors.
+            let fd = path
+                .strip_prefix("/dev/fd")
+                .or_else(|_| path.strip_prefix("/proc/self/fd"));
+            let own_view = match (fd, path.strip_prefix("/")) {
+                (Ok(n), _) => PathBuf::from(format!("/proc/{}/fd", self.pid)).join(n),
+                (_, Ok(rel)) => PathBuf::from(format!("/proc/{}/root", self.pid)).join(rel),
+                (_, Err(_)) => PathBuf::from(format!("/proc/{}/cwd", self.pid)).join(path),
+            };
+            std::fs::canonicalize(own_view)
+                .or_else(|_| std::fs::canonicalize(self.cwd.join(path)))
+                .unwrap_or_else(|_| self.exe.clone())
+        })
+    }
+
+    /// Whether the kernel ran an interpreter for a `#!` script: `path` is then the
+    /// script and not the same file as `exe`.
+    pub fn is_script(&self) -> bool {
+        self.resolved_path() != self.exe
+    }
+}
+
+/// What to do with a new image.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Verdict {
+    /// Let it run now.
+    Continue,
+    /// Keep it stopped (the rest of the tree runs on); [`Decider::poll`] decides later.
+    Hold,
+    /// Never let it run: write `message` and a newline to its stderr, then make it exit
+    /// with `status` before its first instruction.
+    End { message: String, status: u8 },
+}
+
+/// The policy: called on the supervisor's thread, one call at a time. While a call
+/// runs, the rest of the tree's stops wait, so a slow decision should answer
+/// [`Verdict::Hold`] and finish in [`Decider::poll`].
+pub trait Decider {
+    fn on_exec(&mut self, exec: &Exec) -> Verdict;
+    /// Called every `poll_interval` for each process held with Verdict::Hold; None =
+    /// keep holding.
+    fn poll(&mut self, pid: i32) -> Option<Verdict>;
+}
+
+/// How to supervise.
+#[derive(Debug, Clone)]
+pub struct Options {
+    /// How often [`Decider::poll`] is asked about each held process.
+    pub poll_interval: Duration,
+    /// How long to keep serving the tree after the supervisor gets SIGTSTP (Ctrl-Z)
+    /// before it stops itself, so that its children stop first.
+    pub stop_grace: Duration,
+    /// What happens to processes still running when the first program exits.
+    pub leftovers: Leftovers,
+}
+
+/// What to do with the rest of the tree once the first program has exited.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Leftovers {
+    /// Keep supervising them; `supervise` returns when the last one exits (a daemon
+    /// the program started is still decided about).
+    Supervise,
+    /// SIGKILL them and return at once.
+    Kill,
+}
+
+impl Default for Options {
+    fn default() -> Options {
+        Options {
+            poll_interval: Duration::from_millis(100),
+            stop_grace: Duration::from_millis(50),
+            leftovers: Leftovers::Supervise,
+        }
+    }
+}
+
+/// Runs `program` (searched on PATH when it has no `/`) with `args`, with `env` as its
+/// whole environment (`None`: this process's), and supervises it and everything it
+/// starts until the last process of the tree has exited (see [`Leftovers`]). Returns the status to pass
+/// on: the first program's exit code, or 128+N if signal N ended it.
+///
+/// While it runs, SIGINT and SIGQUIT do not end this process (the terminal sends them
+/// to the whole foreground group, the tree included), SIGTERM and SIGHUP are forwarded
+/// to the first program (and, once it has exited, to what it left running), and Ctrl-Z
+/// stops the tree, then this process.
+pub fn supervise(
+    program: &OsStr,
+    args: &[OsString],
+    env: Option<Vec<(OsString, OsString)>>,
+    opts: &Options,
+    decider: &mut dyn Decider,
+) -> Result<i32, Error> {
+    #[cfg(target_os = "linux")]
+    {
+        tracer::run(program, args, env, opts, decider)
+    }
+    #[cfg(not(target_os = "linux"))]
+    {
+        let _ = (program, args, env, opts, decider);
+        Err(Error::Unavailable(Unavailable::NotLinux))
+    }
+}
+
+/// Whether this process can supervise a child here: a cheap probe that forks a child,
+/// tries to seize it, and kills it (about a fork's cost). Cache the answer if you ask
+/// often.
+pub fn available() -> Result<(), Unavailable> {
+    #[cfg(target_os = "linux")]
+    {
+        probe::available()
+    }
+    #[cfg(not(target_os = "linux"))]
+    {
+        Err(Unavailable::NotLinux)
+    }
+}

@@ -1,0 +1,104 @@
+//! Whether this process may trace a child here, and why not when it may not: a forked
+//! child that only waits to be killed is seized and killed; a refusal is explained from
+//! Yama's scope, the child's TracerPid and this process's seccomp mode.
+//!
+//! Invariant: the probe child never execs and never outlives the probe.
+
+use crate::supervise::error::Unavailable;
+use nix::errno::Errno;
+use nix::sys::signal::{Signal, kill};
+use nix::unistd::{ForkResult, Pid};
+
+/// See [`crate::supervise::available`].
+pub(crate) fn available() -> Result<(), Unavailable> {
+    if yama_scope() == Some(3) {
+        return Err(Unavailable::YamaDisabled);
+    }
+    // SAFETY: the child only calls pause(2) and _exit(2), both async-signal-safe.
+    #[allow(unsafe_code)]
+    let fork = unsafe { nix::unistd::fork() }.map_err(|errno| Unavailable::Refused { errno })?;
+    let child = match fork {
+        ForkResult::Child => loop {
+            // SAFETY: pause takes no arguments; the parent kills us.
+            #[allow(unsafe_code)]
+            unsafe {
+                libc::pause();
+            }
+        },
+        ForkResult::Parent { child } => child,
+    };
+    let options = nix::sys::ptrace::Options::PTRACE_O_EXITKILL;
+    let result = nix::sys::ptrace::seize(child, options).map_err(|e| diagnose(e, child.as_raw()));
+    kill_and_reap(child);
+    result
+}
+
+/// Kills a child we forked and waits for it to be gone.
+pub(crate) fn kill_and_reap(child: Pid) {
+    let _ = kill(child, Signal::SIGKILL);
+    loop {
+        match crate::supervise::sys::wait(child.as_raw(), libc::__WALL) {
+            Err(Errno::EINTR) => continue,
+            Ok(Some(r)) if libc::WIFSTOPPED(r.status) => continue,
+            _ => break,
+        }
+    }
+}
+
+/// Explains why PTRACE_SEIZE of our own child `child` failed with `errno`.
+pub(crate) fn diagnose(errno: Errno, child: i32) -> Unavailable {
+    match errno {
+        Errno::ENOSYS | Errno::EIO => Unavailable::NotSupported { errno },
+        Errno::EPERM | Errno::EACCES => {
+            if yama_scope() == Some(3) {
+                Unavailable::YamaDisabled
+            } else if yama_scope() == Some(2) {
+                Unavailable::YamaAdminOnly
+            } else if let Some(tracer) = status_field(child, "TracerPid:").filter(|t| *t != 0) {
+                Unavailable::AlreadyTraced { tracer }
+            } else if status_field(0, "Seccomp:").is_some_and(|mode| mode != 0) {
+                Unavailable::Seccomp { errno }
+            } else {
+                Unavailable::Refused { errno }
+            }
+        }
+        _ => Unavailable::Refused { errno },
+    }
+}
+
+fn yama_scope() -> Option<i32> {
+    std::fs::read_to_string("/proc/sys/kernel/yama/ptrace_scope")
+        .ok()?
+        .trim()
+        .parse()
+        .ok()
+}
+
+/// A numeric field of /proc/PID/status (PID 0: this process).
+fn status_field(pid: i32, field: &str) -> Option<i32> {
+    let path = if pid == 0 {
+        "/proc/self/status".to_string()
+    } else {
+        format!("/proc/{pid}/status")
+    };
+    let text = std::fs::read_to_string(path).ok()?;
+    text.lines()
+        .find_map(|line| line.strip_prefix(field))
+        .and_then(|v| v.trim().parse().ok())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn explains_refusals() {
+        assert!(matches!(
+            diagnose(Errno::ENOSYS, 1),
+            Unavailable::NotSupported { .. }
+        ));
+        assert!(status_field(0, "TracerPid:").is_some());
+        let line = Unavailable::AlreadyTraced { tracer: 42 }.to_string();
+        assert!(line.contains("42") && !line.contains('\n'), "{line}");
+    }
+}

@@ -174,6 +174,23 @@ config or approvers file as it is. --store creates the tables and the insert-onl
 requester role, or upgrades them; it changes nothing on this machine.")]
     Setup(SetupArgs),
 
+    /// Run an agent (or any program) with every program started anywhere in its process
+    /// tree checked before it runs
+    #[command(after_help = "\
+Examples:
+  guard supervise -- claude
+  guard supervise -- codex
+  guard --wait 10m supervise -- gemini      holds a command up to 10m for its approval
+
+Every exec in the tree is decided as `guard --` would decide it, by the program it really
+is (a link or a copy of terraform is terraform). Allowed programs run at once; a command
+that needs a confirmation or an approval is held, stopped before it runs, while its
+request waits in the inbox (`guard approve --list`), up to --wait or [supervise] wait
+(default 2m); then it runs, or it is ended with exit status 77 and one line on its
+stderr. guard approve, breaker reset, setup, install, uninstall and --break-glass are
+refused inside the tree. Linux only: needs ptrace (kernel.yama.ptrace_scope below 3).")]
+    Supervise(SuperviseArgs),
+
     /// Check the setup end to end: config, approvers, audit log, shims, agent hooks
     #[command(after_help = "\
 Each line is OK, WARN or FAIL with what to fix; the exit status is 1 when anything FAILs.
@@ -257,6 +274,13 @@ pub struct SetupArgs {
     /// With --store: a file holding the administrator's password
     #[arg(long, value_name = "FILE", requires = "store")]
     pub admin_password_file: Option<std::path::PathBuf>,
+}
+
+#[derive(Debug, Args)]
+pub struct SuperviseArgs {
+    /// The program to run supervised, and its arguments, after `--`
+    #[arg(last = true, value_name = "PROGRAM [ARGS]", required = true)]
+    pub argv: Vec<OsString>,
 }
 
 #[derive(Debug, Args)]

@@ -115,31 +115,42 @@ impl Context {
     }
 }
 
-/// The agent whose process tree guard runs in: the nearest ancestor that is an agent's
-/// executable, or guard's own supervisor.
+/// The agent whose process tree guard runs in: guard's own supervisor, which traces this
+/// process, or the nearest ancestor that is an agent's executable.
 pub fn agent_in_tree() -> Option<String> {
+    if supervised() {
+        return Some("guard supervise".to_string());
+    }
     crate::procs::ancestors().find_map(|pid| {
         let argv = crate::procs::argv(pid);
         let exe = crate::procs::exe(pid);
-        if let Some(a) = crate::agents::by_process(exe.as_deref(), &argv) {
-            return Some(a.name.to_string());
-        }
-        is_supervisor(exe.as_deref(), &argv).then(|| "guard supervise".to_string())
+        crate::agents::by_process(exe.as_deref(), &argv).map(|a| a.name.to_string())
     })
 }
 
-/// Whether guard runs under its own supervisor, which checks every program started in
-/// the tree (and so will see the command a hook lets through).
+/// Whether guard runs under its own supervisor, which decides every program started in
+/// the tree (and so will see the command a hook or a shim lets through): this process's
+/// tracer is the guard binary. Only `guard supervise` traces, and a process cannot
+/// choose its tracer, so an agent cannot fake it.
 pub fn supervised() -> bool {
-    crate::procs::ancestors()
-        .any(|pid| is_supervisor(crate::procs::exe(pid).as_deref(), &crate::procs::argv(pid)))
-}
-
-fn is_supervisor(exe: Option<&std::path::Path>, argv: &[String]) -> bool {
-    argv.iter().skip(1).any(|a| a == "supervise")
-        && exe
-            .and_then(|e| std::fs::metadata(e).ok())
-            .is_some_and(|m| crate::binary::is_guard_binary(&m))
+    let Ok(status) = std::fs::read_to_string("/proc/self/status") else {
+        return false;
+    };
+    let tracer = status
+        .lines()
+        .find_map(|l| l.strip_prefix("TracerPid:"))
+        .and_then(|v| v.trim().parse::<u32>().ok())
+        .filter(|p| *p != 0);
+    // A protected install's supervisor runs setgid, so its executable cannot be looked
+    // at from here; its name can. (No process of the account can trace this one then:
+    // the supervisor already does.)
+    tracer.is_some_and(|pid| match std::fs::metadata(format!("/proc/{pid}/exe")) {
+        Ok(m) => crate::binary::is_guard_binary(&m),
+        Err(e) if e.kind() == std::io::ErrorKind::PermissionDenied => {
+            std::fs::read_to_string(format!("/proc/{pid}/comm")).is_ok_and(|c| c.trim() == "guard")
+        }
+        Err(_) => false,
+    })
 }
 
 /// Whether the process has a controlling terminal that guard can open to ask a person.

@@ -40,6 +40,9 @@ pub enum Error {
     /// A person stopped guard (Ctrl-C) before the command ran.
     #[error("{0}")]
     Interrupted(String),
+    /// What guard needs is not there on this system (ptrace for `guard supervise`).
+    #[error("{0}")]
+    Unavailable(String),
     /// guard's state (the audit trail, the ledger, the breaker) could not be used.
     #[error("{0}")]
     Store(#[from] crate::store::StoreError),
@@ -55,6 +58,7 @@ impl Error {
             Error::Usage(_) => ExitCode::Usage,
             Error::Io { .. } | Error::Store(_) => ExitCode::Io,
             Error::Interrupted(_) => ExitCode::Interrupted,
+            Error::Unavailable(_) => ExitCode::Unavailable,
         }
     }
 

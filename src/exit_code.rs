@@ -14,6 +14,9 @@ pub enum ExitCode {
     Failure = 1,
     /// The command line was not understood (EX_USAGE).
     Usage = 64,
+    /// What guard needs is not available here: `guard supervise` without ptrace
+    /// (EX_UNAVAILABLE).
+    Unavailable = 69,
     /// guard failed in a way that is a bug or an unexpected system error (EX_SOFTWARE).
     Internal = 70,
     /// A file or guard's own state could not be read or written (EX_IOERR).

@@ -21,6 +21,9 @@ pub struct Settings {
     pub plans: Plans,
     pub breaker: BreakerLimits,
     pub notify: Notify,
+    /// `[supervise] wait`: seconds a command held in a supervised tree waits for its
+    /// approval before it is ended.
+    pub supervise_wait: u64,
     /// `[store]`: a shared database, when one is named.
     pub store: Option<SharedStore>,
     /// guard runs protected: installed setgid to its group, with a system config. State

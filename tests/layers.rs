@@ -24,6 +24,7 @@ const LAYERS: &[&[&str]] = &[
         "app::log",
         "app::rules_cmd",
         "app::docs",
+        "app::supervise",
     ],
     &["app::guarded", "app::install"],
     &["app::wait"],
@@ -61,7 +62,15 @@ const LAYERS: &[&[&str]] = &[
         "time",
         "procs",
     ],
-    &["decision", "glob", "hex", "privilege", "sanitize", "style", "supervise"],
+    &[
+        "decision",
+        "glob",
+        "hex",
+        "privilege",
+        "sanitize",
+        "style",
+        "supervise",
+    ],
 ];
 
 fn rank(module: &str) -> Option<usize> {

@@ -58,6 +58,9 @@ _guard() {
             guard,shim)
                 cmd="guard__subcmd__shim"
                 ;;
+            guard,supervise)
+                cmd="guard__subcmd__supervise"
+                ;;
             guard,uninstall)
                 cmd="guard__subcmd__uninstall"
                 ;;
@@ -120,6 +123,9 @@ _guard() {
                 ;;
             guard__subcmd__help,shim)
                 cmd="guard__subcmd__help__subcmd__shim"
+                ;;
+            guard__subcmd__help,supervise)
+                cmd="guard__subcmd__help__subcmd__supervise"
                 ;;
             guard__subcmd__help,uninstall)
                 cmd="guard__subcmd__help__subcmd__uninstall"
@@ -236,7 +242,7 @@ _guard() {
 
     case "${cmd}" in
         guard)
-            opts="-q -c -h -V --config --non-interactive --quiet --approval --approval-file --break-glass --wait --plan-timeout-cap --help --version check rules request hook install uninstall shim breaker setup doctor completions man log approve help"
+            opts="-q -c -h -V --config --non-interactive --quiet --approval --approval-file --break-glass --wait --plan-timeout-cap --help --version check rules request hook install uninstall shim breaker setup supervise doctor completions man log approve help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 1 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -584,7 +590,7 @@ _guard() {
             return 0
             ;;
         guard__subcmd__help)
-            opts="check rules request hook install uninstall shim breaker setup doctor completions man log approve help"
+            opts="check rules request hook install uninstall shim breaker setup supervise doctor completions man log approve help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -936,6 +942,20 @@ _guard() {
         guard__subcmd__help__subcmd__shim__subcmd__remove)
             opts=""
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        guard__subcmd__help__subcmd__supervise)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
             fi
@@ -1786,6 +1806,40 @@ _guard() {
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
+                --config)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --approval)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --approval-file)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --wait)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --plan-timeout-cap)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        guard__subcmd__supervise)
+            opts="-q -h --config --non-interactive --quiet --approval --approval-file --wait --plan-timeout-cap --help"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
                 --config)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0

@@ -13,6 +13,18 @@ use crate::gate::{self, Case, Deps};
 use crate::sanitize::sanitize;
 
 pub fn run(inv: &Invocation, input: &Input) -> Result<i32, Error> {
+    // Under guard supervise, the supervisor decides each program at its exec, holds it
+    // for its approval and keeps the record: deciding here too would ask twice. This
+    // guard refuses what is denied outright, and runs the rest as it is.
+    if crate::context::supervised() {
+        let o = evaluate(inv, input, crate::plan::Mode::Check)?;
+        if o.decision < Decision::Deny {
+            return match input {
+                Input::Argv(argv) => exec::run(argv, &[]),
+                Input::Shell(text) => exec::run_shell(text, &[]),
+            };
+        }
+    }
     let mode = crate::plan::Mode::Run {
         plan_first: inv.settings.plans.plan_first,
     };

@@ -162,7 +162,12 @@ pub fn run(name: &str, global: &GlobalArgs) -> Result<i32, Error> {
         Ok(c) => c,
         Err(why) => return Ok(block(&format!("guard: {why}; the call is blocked"))),
     };
-    if checked.decision == Decision::Allow {
+    // Under guard supervise the supervisor holds the command at its exec until it is
+    // approved or confirmed, so the hook does not ask too (no second prompt); what is
+    // denied outright is still denied here, with its explanation.
+    if checked.decision == Decision::Allow
+        || (checked.decision < Decision::Deny && crate::context::supervised())
+    {
         return Ok(allow(p));
     }
     let call = Call {
@@ -238,8 +243,8 @@ fn gate_call(
         break_glass: None,
         quiet: true,
         notify: &notify,
-        // A shim or the supervisor will see the command run and spend the approval.
-        defer_spend: shimmed || crate::context::supervised(),
+        // A shim will see the command run and spend the approval.
+        defer_spend: shimmed,
     };
     let mut fe = AgentPrompt {
         can_ask: p.can_ask && !shimmed,

@@ -20,6 +20,7 @@ mod rules_cmd;
 pub mod setup;
 pub mod shim;
 pub mod sign;
+mod supervise;
 mod terminal;
 mod wait;
 mod wiring;
@@ -55,6 +56,7 @@ pub fn run(cli: Cli) -> Result<i32, Error> {
         Some(Sub::Approve(args)) => approve::approve(&resolve(&cli.global)?, &args),
         Some(Sub::Shim(cmd)) => shim::command(&cli.global, cmd),
         Some(Sub::Setup(args)) => setup::run(&args),
+        Some(Sub::Supervise(args)) => supervise::run(&resolve(&cli.global)?, &args),
         Some(Sub::Doctor) => doctor::run(&cli.global),
         Some(Sub::Breaker(cmd)) => breaker::command(&resolve(&cli.global)?, cmd),
         Some(Sub::Completions { shell }) => docs::print(&docs::completions(shell)),

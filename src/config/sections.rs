@@ -67,6 +67,7 @@ pub fn resolve(
     let locked = super::layers::locked(layers);
     let mut set = Settings {
         protected,
+        supervise_wait: 120,
         ..Settings::default()
     };
     for layer in layers {
@@ -96,6 +97,26 @@ pub fn resolve(
                 set.notify.webhooks.extend(spec.webhook.clone());
             } else {
                 ignored.push("[notify]".into());
+            }
+        }
+        if let Some(spec) = layer.file.supervise.as_ref().and_then(|s| s.wait.as_ref()) {
+            let secs = parse_duration(spec.get_ref())
+                .filter(|s| (1..=86_400).contains(s))
+                .ok_or_else(|| {
+                    Error::at(
+                        &layer.path,
+                        &layer.text,
+                        spec.span().start,
+                        format!(
+                            "[supervise] wait `{}`: write a duration from 1s to 24h, like `2m` or `30m`",
+                            spec.get_ref()
+                        ),
+                    )
+                })?;
+            if t.own() {
+                set.supervise_wait = secs;
+            } else {
+                ignored.push("[supervise]".into());
             }
         }
         if let Some(spec) = &layer.file.store {

@@ -44,6 +44,14 @@ impl RuleSet {
         self.grammars.insert(g.name.clone(), g);
     }
 
+    /// Every program the set knows: by a grammar or by a rule.
+    pub fn programs(&self) -> impl Iterator<Item = &str> {
+        self.grammars
+            .keys()
+            .chain(self.by_tool.keys())
+            .map(String::as_str)
+    }
+
     /// The grammar for a program name, when one is known.
     pub fn grammar(&self, program: &str) -> Option<Arc<Grammar>> {
         self.grammars.get(program).cloned()

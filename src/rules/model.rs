@@ -49,6 +49,9 @@ pub struct RuleFile {
     /// Who is told of requests and an opened breaker (user and system layers only).
     #[serde(default)]
     pub notify: Option<NotifySpec>,
+    /// `guard supervise` (user and system layers only).
+    #[serde(default)]
+    pub supervise: Option<SuperviseSpec>,
     /// A shared store for a team (where state lives: user and system layers).
     #[serde(default)]
     pub store: Option<StoreSpec>,
@@ -80,6 +83,13 @@ pub struct BreakerSpec {
 pub struct NotifySpec {
     pub command: Option<Vec<String>>,
     pub webhook: Option<String>,
+}
+
+/// `[supervise]`: how long a held command waits for its approval.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct SuperviseSpec {
+    pub wait: Option<Spanned<String>>,
 }
 
 /// `[store]`: a PostgreSQL database that a team's machines share, in place of the files.

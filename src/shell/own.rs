@@ -33,6 +33,7 @@ pub const SUBCOMMANDS: &[&str] = &[
     "log",
     "approve",
     "setup",
+    "supervise",
     "help",
 ];
 
@@ -86,10 +87,45 @@ pub fn read(args: &[String]) -> Runs {
             }
             continue;
         }
+        // `guard supervise -- PROGRAM ARGS...` runs PROGRAM (and decides what it starts).
+        if a == "supervise" && shell.is_none() {
+            let rest = &args[i..];
+            return match rest.iter().position(|w| w == "--") {
+                Some(at) if at + 1 < rest.len() => Runs::Argv(rest[at + 1..].to_vec()),
+                _ => Runs::Nothing,
+            };
+        }
         // A subcommand, or a word guard does not take.
         return Runs::Nothing;
     }
     shell.map_or(Runs::Nothing, Runs::Shell)
+}
+
+/// The subcommand of a guard command line: its first word that is not a global option
+/// (or a global option's value); `None` for `guard -- ...` and `guard -c ...`.
+pub fn subcommand<'a>(words: &[&'a str]) -> Option<&'a str> {
+    let mut i = 0;
+    while let Some(w) = words.get(i) {
+        i += 1;
+        if *w == "--" {
+            return None;
+        }
+        if let Some(long) = w.strip_prefix("--") {
+            let name = format!("--{}", long.split('=').next().unwrap_or_default());
+            if VALUE_OPTIONS.contains(&name.as_str()) && !long.contains('=') {
+                i += 1;
+            }
+            continue;
+        }
+        if w.starts_with('-') && w.len() > 1 {
+            if w.contains('c') {
+                return None;
+            }
+            continue;
+        }
+        return Some(w);
+    }
+    None
 }
 
 /// A cluster of short options: flags, possibly ending in `c` with its value attached
@@ -162,5 +198,21 @@ mod tests {
             Runs::Nothing
         );
         assert_eq!(read(&[]), Runs::Nothing);
+    }
+
+    #[test]
+    fn supervise_runs_its_program() {
+        assert_eq!(
+            read_words("--wait 5m supervise -- terraform destroy"),
+            Runs::Argv(vec!["terraform".into(), "destroy".into()])
+        );
+        assert_eq!(read_words("supervise"), Runs::Nothing);
+        assert_eq!(
+            subcommand(&["--config", "f", "approve", "x"]),
+            Some("approve")
+        );
+        assert_eq!(subcommand(&["-q", "breaker", "reset"]), Some("breaker"));
+        assert_eq!(subcommand(&["--", "approve"]), None);
+        assert_eq!(subcommand(&["-qc", "guard approve"]), None);
     }
 }

@@ -35,7 +35,7 @@ pub(crate) fn end(pid: i32, message: &str, status: u8) {
 /// Writes `line` on the process's fd 2: borrowed with pidfd_getfd (so it shares the
 /// offset and the file, sockets included), or reopened through /proc/PID/fd/2 in
 /// append mode on kernels before 5.6.
-fn tell(pid: i32, line: &[u8]) {
+pub(crate) fn tell(pid: i32, line: &[u8]) {
     let fd = sys::pidfd_open(pid)
         .and_then(|pidfd| sys::pidfd_getfd(&pidfd, 2))
         .ok()

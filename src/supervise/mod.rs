@@ -240,6 +240,21 @@ pub fn supervise(
     }
 }
 
+/// Writes `message` and a newline to the stderr of `pid`, a process held at its exec
+/// (what it waits for): best effort, never blocking for more than 100 ms.
+pub fn tell(pid: i32, message: &str) {
+    #[cfg(target_os = "linux")]
+    {
+        let mut line = message.as_bytes().to_vec();
+        line.push(b'\n');
+        end::tell(pid, &line);
+    }
+    #[cfg(not(target_os = "linux"))]
+    {
+        let _ = (pid, message);
+    }
+}
+
 /// Whether this process can supervise a child here: a cheap probe that forks a child,
 /// tries to seize it, and kills it (about a fork's cost). Cache the answer if you ask
 /// often.

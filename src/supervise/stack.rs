@@ -165,7 +165,8 @@ mod tests {
         env: Vec<(OsString, OsString)>,
     ) -> Option<(Vec<OsString>, PathBuf)> {
         let args: Vec<OsString> = argv[1..].iter().map(OsString::from).collect();
-        let started = crate::supervise::spawn::start(argv[0].as_ref(), &args, Some(env), &[]).ok()?;
+        let started =
+            crate::supervise::spawn::start(argv[0].as_ref(), &args, Some(env), &[]).ok()?;
         let pid = started.pid;
         let found = loop {
             let r = sys::wait(pid, libc::__WALL).ok()??;

@@ -11,11 +11,13 @@
 //!   exits: a daemon the tree left behind is still supervised (unless
 //!   `Leftovers::Kill`, or a forwarded SIGTERM/SIGHUP, ends it).
 
+use super::{Decider, Leftovers, Options, Verdict, end, procfs, spawn};
 use crate::supervise::error::Error;
 use crate::supervise::signals::{self, Installed};
-use crate::supervise::sys::{self, EVENT_CLONE, EVENT_EXEC, EVENT_FORK, EVENT_STOP, EVENT_VFORK, Report};
+use crate::supervise::sys::{
+    self, EVENT_CLONE, EVENT_EXEC, EVENT_FORK, EVENT_STOP, EVENT_VFORK, Report,
+};
 use crate::supervise::tree::Tree;
-use super::{Decider, Leftovers, Options, Verdict, end, procfs, spawn};
 use nix::errno::Errno;
 use nix::sys::signal::{Signal, kill};
 use nix::unistd::Pid;

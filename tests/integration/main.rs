@@ -23,5 +23,6 @@ mod run;
 mod shell;
 mod shims;
 mod store_pg;
+mod supervise;
 mod team;
 mod util;

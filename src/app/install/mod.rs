@@ -198,12 +198,14 @@ fn stable_guard(args: &InstallArgs) -> Result<PathBuf, Error> {
     )))
 }
 
-/// Whether `path` is inside a cargo target directory (which holds `CACHEDIR.TAG`).
+/// Whether `path` is inside a cargo target directory: one that holds `CACHEDIR.TAG`
+/// (which cargo writes only when it makes the directory itself) or a profile directory
+/// with cargo's `.fingerprint`.
 fn in_build_tree(path: &Path) -> bool {
     let real = std::fs::canonicalize(path).unwrap_or_else(|_| path.to_path_buf());
     real.ancestors()
         .skip(1)
-        .any(|d| d.join("CACHEDIR.TAG").is_file())
+        .any(|d| d.join("CACHEDIR.TAG").is_file() || d.join(".fingerprint").is_dir())
 }
 
 pub fn install(args: &InstallArgs) -> Result<i32, Error> {

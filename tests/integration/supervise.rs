@@ -1,0 +1,246 @@
+//! `guard supervise`: every way around a text-reading guard that a review found, run
+//! under the supervisor with a stub terraform that writes a marker when it runs — none
+//! may be written — and the everyday work an agent does passing untouched. Where ptrace
+//! is unavailable the tests say they were skipped.
+
+use crate::util::{Cmd, GUARD, Out, Sandbox};
+use std::path::PathBuf;
+use std::time::{Duration, Instant};
+
+/// A sandbox with a stub `terraform` (a shell script, like many real CLIs) that writes
+/// what it was asked to `ran.txt`.
+struct Tree {
+    s: Sandbox,
+}
+
+impl Tree {
+    /// `None` (and says so) where this system cannot supervise.
+    fn new() -> Option<Tree> {
+        let s = Sandbox::new();
+        s.write(
+            "bin/terraform",
+            "#!/bin/sh\necho \"terraform $*\" >> \"$MARKER\"\n",
+        );
+        chmod(&s.path("bin/terraform"));
+        let t = Tree { s };
+        let probe = t.supervise(&["true"]).run();
+        if probe.code() == 69 {
+            eprintln!("skipped: {}", probe.stderr().trim());
+            return None;
+        }
+        assert_eq!(probe.code(), 0, "{}", probe.stderr());
+        Some(t)
+    }
+
+    fn path(&self) -> String {
+        format!(
+            "{}:{}:{}",
+            self.s.path("bin").display(),
+            PathBuf::from(GUARD).parent().unwrap().display(),
+            std::env::var("PATH").unwrap()
+        )
+    }
+
+    /// `guard --wait 1s supervise -- ARGV...`
+    fn supervise(&self, argv: &[&str]) -> Cmd {
+        self.s
+            .guard()
+            .env("PATH", self.path())
+            .env("MARKER", self.s.path("ran.txt"))
+            .args(["--wait", "1s", "supervise", "--"])
+            .args(argv)
+    }
+
+    /// A bash line under the supervisor.
+    fn bash(&self, line: &str) -> Out {
+        self.supervise(&["bash", "-c", line]).run()
+    }
+
+    fn ran(&self) -> String {
+        std::fs::read_to_string(self.s.path("ran.txt")).unwrap_or_default()
+    }
+}
+
+fn chmod(p: &std::path::Path) {
+    use std::os::unix::fs::PermissionsExt;
+    std::fs::set_permissions(p, std::fs::Permissions::from_mode(0o755)).unwrap();
+}
+
+#[test]
+fn scripts_interpreters_and_renamed_binaries_are_decided_at_their_exec() {
+    let Some(t) = Tree::new() else { return };
+    t.s.write(
+        "work/Makefile",
+        "destroy:\n\tterraform destroy -auto-approve\n",
+    );
+    t.s.write(
+        "work/package.json",
+        r#"{"name":"x","version":"1.0.0","scripts":{"destroy":"terraform destroy -auto-approve"}}"#,
+    );
+    for line in [
+        "echo 'terraform destroy -auto-approve' > x.sh; bash x.sh",
+        "printf '#!/bin/sh\\nterraform destroy -auto-approve\\n' > y.sh; chmod +x y.sh; ./y.sh",
+        "echo 'terraform destroy -auto-approve' > z.sh; source z.sh",
+        "make destroy",
+        "npm run --silent destroy",
+        r#"python3 -c 'import os; os.execvp("terra"+"form", ["terraform", "destroy"])'"#,
+        r#"perl -e 'exec "terra"."form", "destroy"'"#,
+        "xargs -I{} sh -c '{}' <<< 'terraform destroy'",
+        ". /dev/stdin <<< 'terraform destroy -auto-approve'",
+        "printf 'terraform destroy -auto-approve\\n' | bash -i",
+        "ln -sf \"$(command -v terraform)\" tf && ./tf destroy",
+        "cp \"$(command -v terraform)\" ./tc && ./tc destroy",
+        "env -u PATH /usr/bin/env PATH=\"$PATH\" terraform destroy",
+    ] {
+        let out = t.bash(line);
+        assert_eq!(t.ran(), "", "`{line}` ran terraform: {}", out.stderr());
+        assert!(
+            out.stderr().contains("terraform destroy") && out.stderr().contains("guard: refused"),
+            "`{line}`: {}",
+            out.stderr()
+        );
+    }
+}
+
+#[test]
+fn programs_that_run_commands_from_options_and_variables_are_seen() {
+    let Some(t) = Tree::new() else { return };
+    let git = |args: &str| format!("git -c user.name=a -c user.email=a@b {args}");
+    let setup = format!(
+        "git init -q . && echo x > f && git add f && {} commit -qm init",
+        git("")
+    );
+    let out = t.bash(&setup);
+    assert_eq!(out.code(), 0, "{}", out.stderr());
+    for line in [
+        // A pager runs only on a terminal: `script` gives git one.
+        "script -qec \"git -p -c core.pager='terraform destroy' log\" /dev/null".to_string(),
+        "git -c core.fsmonitor='terraform destroy' status".to_string(),
+        "GIT_SSH_COMMAND='terraform destroy' git ls-remote ssh://example.invalid/x".to_string(),
+        "git -c user.name=a -c user.email=a@b rebase -q --exec 'terraform destroy' --root; git rebase --abort 2>/dev/null".to_string(),
+        "tar --checkpoint=1 --checkpoint-action=exec='terraform destroy' -cf /dev/null f".to_string(),
+        "sed -n '1e terraform destroy' f".to_string(),
+        "find . -name f -exec terraform destroy \\;".to_string(),
+    ] {
+        let out = t.bash(&line);
+        assert_eq!(t.ran(), "", "`{line}` ran terraform: {}", out.stderr());
+        // It was tried, and refused at its exec.
+        let said = out.stdout() + &out.stderr();
+        assert!(
+            said.contains("guard: refused: `terraform destroy"),
+            "`{line}`: {said}"
+        );
+    }
+}
+
+#[test]
+fn what_leaves_the_tree_is_decided_as_what_it_carries() {
+    let Some(t) = Tree::new() else { return };
+    for line in [
+        "ssh -o BatchMode=yes localhost terraform plan",
+        "tmux send-keys -t x 'terraform plan' Enter",
+        "systemd-run --user terraform destroy",
+        "docker run --rm hashicorp/terraform destroy",
+    ] {
+        let out = t.bash(line);
+        let err = out.stderr();
+        assert_eq!(out.code(), 77, "`{line}`: {err}");
+        assert!(err.contains("guard: refused"), "`{line}`: {err}");
+    }
+    // A daemon left behind (nohup, disown, setsid) is still in the tree: its later
+    // terraform is decided, and supervise returns only when it is done.
+    let start = Instant::now();
+    let out = t.bash(
+        "nohup sh -c 'sleep 0.5; terraform destroy -auto-approve' >/dev/null 2>&1 & disown; setsid sh -c 'sleep 0.5; terraform destroy' </dev/null >/dev/null 2>&1 & exit 0",
+    );
+    assert_eq!(out.code(), 0, "{}", out.stderr());
+    assert!(start.elapsed() >= Duration::from_millis(500));
+    assert_eq!(t.ran(), "", "the daemons' terraform did not run");
+}
+
+#[test]
+fn an_exec_from_another_thread_is_seen() {
+    let Some(t) = Tree::new() else { return };
+    let out = t.bash(
+        r#"python3 -c '
+import os, threading
+def go():
+    os.execvp("terraform", ["terraform", "destroy", "-auto-approve"])
+th = threading.Thread(target=go)
+th.start()
+th.join()
+'"#,
+    );
+    assert_eq!(t.ran(), "", "{}", out.stderr());
+    assert_eq!(out.code(), 77, "{}", out.stderr());
+}
+
+#[test]
+fn the_human_only_verbs_are_refused_in_the_tree() {
+    let Some(t) = Tree::new() else { return };
+    for line in [
+        "guard approve 0123456789",
+        "guard breaker reset",
+        "guard setup --check",
+        "guard install claude-code",
+        "guard uninstall claude-code",
+        "guard -q --break-glass outage -- terraform destroy",
+    ] {
+        let out = t.bash(line);
+        assert_eq!(out.code(), 77, "`{line}`: {}", out.stderr());
+        assert!(
+            out.stderr()
+                .contains("is a person's, and this runs under guard supervise"),
+            "`{line}`: {}",
+            out.stderr()
+        );
+    }
+    // Looking is not approving.
+    t.bash("guard approve --list").expect_code(0);
+    assert_eq!(t.ran(), "");
+}
+
+#[test]
+fn everyday_work_passes_untouched() {
+    let Some(t) = Tree::new() else { return };
+    let out = t.bash(
+        "set -e; git init -q repo && cd repo && echo hi > a && git add a && git -c user.name=a -c user.email=a@b commit -qm one && git status --short && git log --oneline | wc -l; \
+         python3 -c 'print(6*7)'; node -e 'console.log(1+1)'; npm --version >/dev/null; ls -la >/dev/null; \
+         terraform version; terraform plan; rm -rf node_modules; mkdir node_modules; rm -rf node_modules",
+    );
+    assert_eq!(out.code(), 0, "{}", out.stderr());
+    assert!(out.stdout().contains("42\n2\n"), "{}", out.stdout());
+    assert_eq!(t.ran(), "terraform version\nterraform plan\n");
+    assert!(!out.stderr().contains("guard"), "{}", out.stderr());
+}
+
+#[test]
+fn when_the_supervisor_dies_the_tree_dies() {
+    let Some(t) = Tree::new() else { return };
+    let marker = t.s.path("alive");
+    let mut child = t
+        .supervise(&["sh", "-c", &format!("sleep 2; touch {}", marker.display())])
+        .0
+        .spawn()
+        .unwrap();
+    std::thread::sleep(Duration::from_millis(300));
+    nix::sys::signal::kill(
+        nix::unistd::Pid::from_raw(child.id() as i32),
+        nix::sys::signal::Signal::SIGKILL,
+    )
+    .unwrap();
+    let _ = child.wait();
+    std::thread::sleep(Duration::from_millis(2500));
+    assert!(!marker.exists(), "the tree went on without its supervisor");
+}
+
+#[test]
+fn a_supervisor_inside_a_supervised_tree_refuses_to_start_in_one_line() {
+    let Some(t) = Tree::new() else { return };
+    let out = t.bash("guard supervise -- terraform destroy");
+    assert_eq!(out.code(), 69, "{}", out.stderr());
+    let err = out.stderr();
+    assert!(err.contains("already traced"), "{err}");
+    assert_eq!(err.lines().count(), 1, "{err}");
+    assert_eq!(t.ran(), "");
+}

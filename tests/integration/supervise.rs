@@ -244,3 +244,124 @@ fn a_supervisor_inside_a_supervised_tree_refuses_to_start_in_one_line() {
     assert_eq!(err.lines().count(), 1, "{err}");
     assert_eq!(t.ran(), "");
 }
+
+/// A held command runs once its approval arrives: a two-person command by an
+/// approver's signature, a confirm-level one by the person's own confirmation at their
+/// own terminal — each within a poll of the answer, and once.
+#[test]
+fn a_held_command_runs_when_it_is_approved_or_confirmed() {
+    let Some(t) = Tree::new() else { return };
+    std::fs::create_dir_all(t.s.path("keys")).unwrap();
+    for who in ["alice", "bob"] {
+        let st = std::process::Command::new("ssh-keygen")
+            .args(["-q", "-t", "ed25519", "-N", "", "-C", who, "-f"])
+            .arg(t.s.path(&format!("keys/{who}")))
+            .status()
+            .unwrap();
+        assert!(st.success());
+    }
+    let key = |who: &str| std::fs::read_to_string(t.s.path(&format!("keys/{who}.pub"))).unwrap();
+    t.s.write(
+        "keys/allowed_signers",
+        &format!("alice@test {}bob@test {}", key("alice"), key("bob")),
+    );
+    t.s.user_config(&format!(
+        "[approvals]\nallowed_signers = {:?}\nprincipal = \"alice@test\"\n",
+        t.s.path("keys/allowed_signers")
+    ));
+    let bob_config = t.s.path("bob-config");
+    std::fs::create_dir_all(bob_config.join("guard")).unwrap();
+    std::fs::write(
+        bob_config.join("guard/config.toml"),
+        format!(
+            "[approvals]\nallowed_signers = {:?}\nprincipal = \"bob@test\"\n",
+            t.s.path("keys/allowed_signers")
+        ),
+    )
+    .unwrap();
+    let waiting = |as_bob: bool| -> Option<String> {
+        let mut c = t.s.guard().args(["approve", "--list", "--json"]);
+        if as_bob {
+            c = c.env("XDG_CONFIG_HOME", &bob_config);
+        }
+        let v = c.run().json();
+        v[0]["id"].as_str().map(str::to_string)
+    };
+    let held = |line: &str| {
+        t.s.guard()
+            .env("PATH", t.path())
+            .env("MARKER", t.s.path("ran.txt"))
+            .args(["--wait", "30s", "supervise", "--", "sh", "-c", line])
+            .0
+            .stderr(std::process::Stdio::piped())
+            .spawn()
+            .unwrap()
+    };
+    let poll_for = |as_bob: bool| {
+        let start = Instant::now();
+        loop {
+            if let Some(id) = waiting(as_bob) {
+                return id;
+            }
+            assert!(
+                start.elapsed() < Duration::from_secs(20),
+                "no request was posted"
+            );
+            std::thread::sleep(Duration::from_millis(100));
+        }
+    };
+
+    // Two-person: bob approves it by its id.
+    let child = held("terraform destroy; echo rc=$?");
+    let id = poll_for(true);
+    assert_eq!(t.ran(), "", "it is held");
+    let approved = Instant::now();
+    t.s.guard()
+        .env("XDG_CONFIG_HOME", &bob_config)
+        .args(["approve", "--yes", "--key"])
+        .arg(t.s.path("keys/bob"))
+        .arg(&id)
+        .run()
+        .expect_code(0);
+    let out = child.wait_with_output().unwrap();
+    let took = approved.elapsed();
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert_eq!(t.ran(), "terraform destroy\n");
+    assert!(
+        took < Duration::from_millis(1500),
+        "ran {took:?} after the approval"
+    );
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains(&format!("request {id}")), "{err}");
+
+    // Confirm-level: the person confirms it at their own terminal, outside the tree.
+    let child = held("terraform apply -auto-approve");
+    let id = poll_for(false);
+    let mut p = crate::confirm::spawn(
+        &t.s,
+        &format!("GUARD approve {id} </dev/tty; echo \"exit=$?\""),
+    );
+    p.exp_string("Type `confirm`").unwrap();
+    p.send_line("confirm").unwrap();
+    p.exp_string("exit=0").unwrap();
+    let out = child.wait_with_output().unwrap();
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert_eq!(
+        t.ran(),
+        "terraform destroy\nterraform apply -auto-approve\n"
+    );
+    // On the record, with who approved and who confirmed.
+    let log = t.s.guard().args(["log", "--json"]).run().stdout();
+    assert!(log.contains("\"approvers\":[\"bob@test\"]"), "{log}");
+    assert!(log.contains("from their own terminal"), "{log}");
+}

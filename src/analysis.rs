@@ -240,10 +240,21 @@ fn unknown_program(
     for tool in tools {
         let mut as_tool = cmd.clone();
         as_tool.argv[0] = tool.to_string();
-        let telling = set
-            .check(&as_tool, env)
+        // A rule that also fires on the tool with a plain word or path (`lvremove x/y`,
+        // `shred x`) says nothing about these words: it would make any unknown program
+        // strict.
+        let found = set.check(&as_tool, env);
+        let plain: Vec<Finding> = if found.is_empty() {
+            Vec::new()
+        } else {
+            ["x", "x/y", "/x/y"]
+                .iter()
+                .flat_map(|w| set.check(&Command::from_argv([tool, w]), &|_: &str| None))
+                .collect()
+        };
+        let telling = found
             .into_iter()
-            .filter(|f| set.rule(&f.rule).is_some_and(|r| !r.is_unconditional()));
+            .filter(|f| !plain.iter().any(|p| p.rule == f.rule));
         for f in telling {
             if worst.as_ref().is_none_or(|(w, _)| f.severity > w.severity) {
                 worst = Some((f, tool.to_string()));

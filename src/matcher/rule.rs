@@ -145,17 +145,6 @@ impl Rule {
         })
     }
 
-    /// Whether the rule matches every use of its tools (no condition at all): such a
-    /// rule says nothing about arguments, so it cannot tell what an unknown program is.
-    pub fn is_unconditional(&self) -> bool {
-        self.commands.is_empty()
-            && self.options.is_empty()
-            && self.any_option.is_empty()
-            && self.option_values.is_empty()
-            && self.args.is_none()
-            && self.env.is_empty()
-    }
-
     /// Matches a command read with `grammar`; `env` looks variables up.
     pub fn matches(
         &self,

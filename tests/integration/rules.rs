@@ -99,3 +99,41 @@ fn rules_list_and_show() {
         .expect_code(64)
         .stderr_has("no rule `nope`");
 }
+
+/// Every program has one grammar: two built-in packs that both define a tool (or an
+/// alias) would leave one of them silently unused.
+#[test]
+fn no_two_builtin_packs_define_the_same_program() {
+    let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("rules");
+    let mut seen: std::collections::BTreeMap<String, String> = Default::default();
+    let mut twice = Vec::new();
+    let mut files: Vec<_> = std::fs::read_dir(&dir)
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .collect();
+    files.sort();
+    for f in files {
+        let table: toml::Table = std::fs::read_to_string(&f).unwrap().parse().unwrap();
+        let name = f.file_name().unwrap().to_string_lossy().into_owned();
+        for (tool, spec) in table
+            .get("tools")
+            .and_then(|t| t.as_table())
+            .into_iter()
+            .flatten()
+        {
+            let aliases = spec.get("aliases").and_then(|a| a.as_array());
+            let names = std::iter::once(tool.clone()).chain(
+                aliases
+                    .into_iter()
+                    .flatten()
+                    .filter_map(|a| a.as_str().map(String::from)),
+            );
+            for n in names {
+                if let Some(before) = seen.insert(n.clone(), name.clone()) {
+                    twice.push(format!("{n}: {before} and {name}"));
+                }
+            }
+        }
+    }
+    assert!(twice.is_empty(), "defined twice: {twice:?}");
+}

@@ -37,6 +37,9 @@ pub fn build_with(
         );
     }
     let mut set = RuleSet::default();
+    set.tuning.production_words = ["prod", "production", "live", "prd"]
+        .map(String::from)
+        .to_vec();
     for pack in builtin::packs_for(wanted.as_deref()) {
         let path = format!("rules/{}.toml", pack.name);
         let file = parse_file(&path, pack.source)?;
@@ -173,6 +176,17 @@ fn apply_tuning(set: &mut RuleSet, layers: &[Layer]) -> Result<Warnings, Error> 
         };
         for p in &layer.file.protected_environments {
             set.tuning.protected.push(p.get_ref().clone());
+        }
+        if let Some(words) = &layer.file.production_words {
+            if may_weaken {
+                set.tuning.production_words = words.clone();
+            } else {
+                for w in words {
+                    if !set.tuning.production_words.contains(w) {
+                        set.tuning.production_words.push(w.clone());
+                    }
+                }
+            }
         }
         for (id, sev) in &layer.file.severity {
             let Some(current) = current_severity(set, id) else {

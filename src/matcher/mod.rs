@@ -19,6 +19,9 @@ use std::sync::Arc;
 pub struct Tuning {
     /// Glob patterns of protected environment names.
     pub protected: Vec<String>,
+    /// Words that make a name mean production, compared with each word of an
+    /// environment's name (`acme-prod`, `Production`, `rg_prd_web`).
+    pub production_words: Vec<String>,
     /// Effective severity by rule id, where a layer changed it.
     pub severity: HashMap<String, Decision>,
     /// Rule ids switched off.
@@ -220,7 +223,7 @@ impl RuleSet {
         target: Option<&str>,
         env: &dyn Fn(&str) -> Option<String>,
     ) -> Option<String> {
-        if self.tuning.protected.is_empty() {
+        if self.tuning.protected.is_empty() && self.tuning.production_words.is_empty() {
             return None;
         }
         let from_options = parsed.options.iter().filter_map(|o| {
@@ -231,10 +234,27 @@ impl RuleSet {
             if selects { o.value.clone() } else { None }
         });
         let from_env = grammar.environment_variables.iter().filter_map(|v| env(v));
-        let mut values = from_options
-            .chain(from_env)
-            .chain(target.map(str::to_string));
-        values.find(|v| self.is_protected(v))
+        let selectors: Vec<String> = from_options.chain(from_env).collect();
+        // What selects the environment (a context, profile, project, workspace, stack)
+        // means production by its name; a resource's own name does so only by pattern.
+        if let Some(v) = selectors.iter().find(|v| self.means_production(v)) {
+            return Some(v.clone());
+        }
+        selectors
+            .into_iter()
+            .chain(target.map(str::to_string))
+            .find(|v| self.is_protected(v))
+    }
+
+    /// Whether a name means production: one of its words (split at anything but letters
+    /// and digits) is a production word, whatever its case.
+    pub fn means_production(&self, value: &str) -> bool {
+        value.split(|c: char| !c.is_ascii_alphanumeric()).any(|w| {
+            self.tuning
+                .production_words
+                .iter()
+                .any(|p| p.eq_ignore_ascii_case(w))
+        })
     }
 
     /// Whether a value names a protected environment: the whole value or any of its

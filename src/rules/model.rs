@@ -24,6 +24,11 @@ pub struct RuleFile {
     /// Name patterns (`prod*`) of environments that raise a matching command one level.
     #[serde(default)]
     pub protected_environments: Vec<Spanned<String>>,
+    /// The words that make an environment's name mean production (`acme-prod`,
+    /// `payments-live`): default prod, production, live, prd. The system and user files
+    /// set the list; the others may only add words.
+    #[serde(default)]
+    pub production_words: Option<Vec<String>>,
     /// Severity changes by rule id. Raising is honoured from every layer; lowering only
     /// from the user and system layers.
     #[serde(default)]

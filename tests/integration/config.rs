@@ -327,3 +327,39 @@ fn a_locked_system_config_lets_the_user_file_only_tighten_every_section() {
     assert!(!s.path("elsewhere.jsonl").exists());
     assert!(s.path("home/.local/state/guard/audit.jsonl").exists());
 }
+
+/// A context, profile or project whose name means production is protected with no
+/// config at all; the user file can change the words, a project file only add to them.
+#[test]
+fn names_that_mean_production_are_protected_by_default() {
+    let s = Sandbox::new();
+    let decide = |s: &Sandbox, line: &str| {
+        s.guard().args(["check", "--json", "-c", line]).run().json()["decision"]
+            .as_str()
+            .unwrap()
+            .to_string()
+    };
+    let delete = "kubectl --context CTX delete deployment api";
+    for (ctx, want) in [
+        ("prod-cluster", "two-person"),
+        ("eu-PRODUCTION", "two-person"),
+        ("payments_live", "two-person"),
+        ("acme-prd", "two-person"),
+        ("staging", "confirm"),
+        ("products", "confirm"),
+        ("delivery", "confirm"),
+    ] {
+        assert_eq!(decide(&s, &delete.replace("CTX", ctx)), want, "{ctx}");
+    }
+    // The user's words replace the defaults.
+    s.user_config("production_words = [\"main\"]\n");
+    assert_eq!(
+        decide(&s, &delete.replace("CTX", "prod-cluster")),
+        "confirm"
+    );
+    assert_eq!(decide(&s, &delete.replace("CTX", "eu-main")), "two-person");
+    // A project may add a word, never take one away.
+    s.project_config("production_words = [\"blue\"]\n");
+    assert_eq!(decide(&s, &delete.replace("CTX", "blue-1")), "two-person");
+    assert_eq!(decide(&s, &delete.replace("CTX", "eu-main")), "two-person");
+}

@@ -84,6 +84,10 @@ fn add_file(
     text: &str,
     validate: bool,
 ) -> Result<(), Error> {
+    // The built-in words of the general reading (a layer's are weighed in `build`).
+    if let (false, Some(g)) = (validate, &file.generic) {
+        set.generic.extend(g, true);
+    }
     for (name, spec) in &file.tools {
         // A layer may teach new tools, never redefine one guard knows: an alias
         // `terraform` on a tool of its own would take every built-in terraform rule away.
@@ -176,6 +180,17 @@ fn apply_tuning(set: &mut RuleSet, layers: &[Layer]) -> Result<Warnings, Error> 
         };
         for p in &layer.file.protected_environments {
             set.tuning.protected.push(p.get_ref().clone());
+        }
+        if let Some(g) = &layer.file.generic {
+            // More verbs and objects make guard stricter; exceptions weaken it.
+            if !may_weaken && (!g.not_programs.is_empty() || !g.exceptions.is_empty()) {
+                warnings.push(format!(
+                    "{}: [generic] not_programs and exceptions ignored: {}",
+                    layer.path,
+                    why_not()
+                ));
+            }
+            set.generic.extend(g, may_weaken);
         }
         if let Some(words) = &layer.file.production_words {
             if may_weaken {

@@ -2,6 +2,7 @@
 //! once, then tries only the rules for that program. Pure: no I/O, no process state.
 
 pub mod args;
+pub mod generic;
 pub mod pattern;
 pub mod rule;
 
@@ -35,6 +36,8 @@ pub struct RuleSet {
     rules: Vec<Rule>,
     by_tool: HashMap<String, Vec<usize>>,
     pub tuning: Tuning,
+    /// The words of the general reading, for programs no pack describes.
+    pub generic: generic::Generic,
 }
 
 impl RuleSet {
@@ -139,7 +142,11 @@ impl RuleSet {
             return Vec::new();
         };
         let Some(indices) = self.by_tool.get(self.canonical(program)) else {
-            return Vec::new();
+            return if self.grammars.contains_key(program) {
+                Vec::new()
+            } else {
+                self.check_generic(cmd)
+            };
         };
         let grammar = self.grammar_for(program);
         let grammar = grammar.as_ref();
@@ -188,9 +195,65 @@ impl RuleSet {
         drop_shadowed(findings, &matched)
     }
 
+    /// The general reading's findings for a program no pack describes.
+    fn check_generic(&self, cmd: &Command) -> Vec<Finding> {
+        let Some(indices) = self.by_tool.get("*") else {
+            return Vec::new();
+        };
+        let Some(reading) = self.generic.read(cmd) else {
+            return Vec::new();
+        };
+        let mut findings = Vec::new();
+        let mut matched: Vec<&Rule> = Vec::new();
+        for &i in indices {
+            let rule = &self.rules[i];
+            if self.tuning.disabled.contains(&rule.id) || !generic_fits(rule, &reading) {
+                continue;
+            }
+            let mut severity = self.severity_of(rule);
+            let protected = reading
+                .target
+                .as_deref()
+                .filter(|t| self.is_protected(t))
+                .map(str::to_string);
+            if protected.is_some() {
+                severity = severity.raised();
+            }
+            matched.push(rule);
+            findings.push(Finding {
+                rule: rule.id.clone(),
+                severity,
+                rule_severity: rule.severity,
+                reason: format!(
+                    "{} (`{}` reads as a destructive subcommand{})",
+                    rule.reason,
+                    reading.verb,
+                    reading
+                        .object
+                        .as_deref()
+                        .map_or(String::new(), |o| format!(" of a whole {o}"))
+                ),
+                suggestion: rule.suggestion.clone(),
+                command: cmd.to_string(),
+                origin: cmd.origin.clone(),
+                target: reading.target.clone(),
+                protected_environment: protected,
+                via_env: None,
+                argv: cmd.argv.clone(),
+            });
+        }
+        drop_shadowed(findings, &matched)
+    }
+
     /// Whether one rule matches a command on its own — no config layers, no environment
     /// but the command's own assignments. This is what a rule's examples test.
     pub fn rule_matches(&self, rule: &Rule, cmd: &Command) -> bool {
+        if rule.spec.generic.is_some() {
+            return self
+                .generic
+                .read(cmd)
+                .is_some_and(|r| generic_fits(rule, &r));
+        }
         let Some(program) = cmd.program() else {
             return false;
         };
@@ -263,6 +326,15 @@ impl RuleSet {
         self.tuning.protected.iter().any(|p| {
             glob_match(p, value) || value.split(['/', ':']).any(|part| glob_match(p, part))
         })
+    }
+}
+
+/// Whether a rule of the general reading applies to what the reading found.
+fn generic_fits(rule: &Rule, reading: &generic::Reading) -> bool {
+    match rule.spec.generic.as_deref() {
+        Some("environment") => reading.object.is_some(),
+        Some(_) => true,
+        None => false,
     }
 }
 

@@ -57,6 +57,9 @@ pub struct RuleFile {
     /// `guard supervise` (user and system layers only).
     #[serde(default)]
     pub supervise: Option<SuperviseSpec>,
+    /// The general reading of tools with no pack: its words.
+    #[serde(default)]
+    pub generic: Option<GenericSpec>,
     /// A shared store for a team (where state lives: user and system layers).
     #[serde(default)]
     pub store: Option<StoreSpec>,
@@ -95,6 +98,24 @@ pub struct NotifySpec {
 #[serde(deny_unknown_fields)]
 pub struct SuperviseSpec {
     pub wait: Option<Spanned<String>>,
+}
+
+/// `[generic]`: the words of the general reading of a CLI guard has no pack for. Every
+/// layer may add verbs and objects; only the user and system files may add exceptions
+/// and programs to leave alone (they weaken).
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct GenericSpec {
+    #[serde(default)]
+    pub verbs: Vec<String>,
+    #[serde(default)]
+    pub strong_verbs: Vec<String>,
+    #[serde(default)]
+    pub objects: Vec<String>,
+    #[serde(default)]
+    pub not_programs: Vec<String>,
+    #[serde(default)]
+    pub exceptions: Vec<String>,
 }
 
 /// `[store]`: a PostgreSQL database that a team's machines share, in place of the files.
@@ -327,6 +348,10 @@ pub struct RuleSpec {
     /// replaces this one.
     #[serde(default)]
     pub plan_supersedes: bool,
+    /// A rule of the general reading (`verb` or `environment`), for every program with
+    /// no pack: `tools = ["*"]` and no other condition.
+    #[serde(default)]
+    pub generic: Option<String>,
     /// Commands the rule must match.
     #[serde(rename = "match", default)]
     pub matches: Vec<Spanned<String>>,

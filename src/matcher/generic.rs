@@ -1,0 +1,241 @@
+//! The general reading of a command-line tool guard has no pack for: `PROGRAM [GROUP…]
+//! VERB [OBJECT…]`. A destructive VERB (delete, destroy, purge…) as a subcommand — one of
+//! the first positional words, every word before it a plain name, never an option's value
+//! and never a path or quoted data — is the verb reading; with an environment-level
+//! OBJECT (cluster, project, database…) in the group, the verb itself or the word after
+//! it, the environment reading. What the words are, and the safe families that read the
+//! same way (a package manager's `remove`), are data: `[generic]` in `rules/generic.toml`
+//! and in the user and system configs.
+
+use crate::shell::Command;
+use std::collections::HashSet;
+
+/// The words of the general reading.
+#[derive(Debug, Default, Clone)]
+pub struct Generic {
+    pub verbs: HashSet<String>,
+    /// The verbs that, with an environment-level object, make the environment reading.
+    pub strong_verbs: HashSet<String>,
+    pub objects: HashSet<String>,
+    /// Programs whose arguments are data or names, never subcommands (`echo`, `grep`).
+    pub not_programs: HashSet<String>,
+    /// Command prefixes (`apt remove`, `pip cache purge`) that read as a destructive verb
+    /// and are not.
+    pub exceptions: Vec<Vec<String>>,
+}
+
+/// What the reading found.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Reading {
+    pub verb: String,
+    /// The environment-level object word, when there is one.
+    pub object: Option<String>,
+    /// What the verb acts on: the word after it.
+    pub target: Option<String>,
+}
+
+/// How many positional words can hold the verb (`tool group sub verb`).
+const MAX_DEPTH: usize = 3;
+
+impl Generic {
+    /// Adds a `[generic]` table's words.
+    pub fn extend(&mut self, spec: &crate::rules::model::GenericSpec, weaken: bool) {
+        let lower = |v: &[String]| v.iter().map(|s| s.to_ascii_lowercase()).collect::<Vec<_>>();
+        let (verbs, objects) = (&spec.verbs, &spec.objects);
+        self.strong_verbs.extend(lower(&spec.strong_verbs));
+        self.verbs.extend(lower(&spec.strong_verbs));
+        if !weaken {
+            self.verbs.extend(lower(verbs));
+            self.objects.extend(lower(objects));
+            return;
+        }
+        let (not_programs, exceptions) = (&spec.not_programs, &spec.exceptions);
+        self.verbs.extend(lower(verbs));
+        self.objects.extend(lower(objects));
+        self.not_programs.extend(not_programs.iter().cloned());
+        self.exceptions.extend(
+            exceptions
+                .iter()
+                .map(|e| e.split_whitespace().map(String::from).collect::<Vec<_>>())
+                .filter(|e| !e.is_empty()),
+        );
+    }
+
+    /// Reads a command the general way.
+    pub fn read(&self, cmd: &Command) -> Option<Reading> {
+        let program = cmd.program()?;
+        if self.verbs.is_empty()
+            || self.not_programs.contains(program)
+            || crate::shell::is_interpreter(program)
+        {
+            return None;
+        }
+        let mut path: Vec<&str> = Vec::new();
+        let mut maybe_value = false;
+        for w in cmd.argv.iter().skip(1) {
+            let w = w.as_str();
+            if w == "--" {
+                break;
+            }
+            if w.len() > 1 && w.starts_with('-') {
+                if is_help_or_dry_run(w) {
+                    return None;
+                }
+                // `--opt value`: the next word may be the option's value, never a verb.
+                maybe_value = !w.contains('=');
+                continue;
+            }
+            if std::mem::take(&mut maybe_value) {
+                continue;
+            }
+            if w == "help" {
+                return None;
+            }
+            path.push(w);
+            if path.len() > MAX_DEPTH {
+                break;
+            }
+        }
+        let full: Vec<&str> = std::iter::once(program).chain(path.iter().copied()).collect();
+        // The verb: in the program's own name (`lxc-destroy`), or one of the first
+        // positional words, every word before it a plain name.
+        let at = full
+            .iter()
+            .take(MAX_DEPTH + 1)
+            .take_while(|w| is_name(w))
+            .position(|w| words(w).any(|t| self.verbs.contains(&t)))?;
+        if self.exceptions.iter().any(|e| {
+            e.len() <= full.len() && e.iter().zip(&full).all(|(a, b)| a.eq_ignore_ascii_case(b))
+        }) {
+            return None;
+        }
+        let verb = full[at].to_string();
+        let after = full.get(at + 1).map(|w| w.to_string());
+        // The object: a word of the verb itself (`delete-cluster`, `apps:destroy`), or a
+        // whole word before it (`org delete`) or right after it (`delete cluster`) — and
+        // only for a verb that deletes what it names.
+        let strong = words(&verb).any(|t| self.strong_verbs.contains(&t));
+        let whole = |w: &&&str| self.objects.contains(&w.to_ascii_lowercase());
+        let object = strong
+            .then(|| {
+                words(&verb)
+                    .find(|t| self.objects.contains(t))
+                    .or_else(|| {
+                        full.get(1..at)
+                            .unwrap_or_default()
+                            .iter()
+                            .chain(full.get(at + 1))
+                            .find(whole)
+                            .map(|w| w.to_ascii_lowercase())
+                    })
+            })
+            .flatten();
+        Some(Reading {
+            verb,
+            object,
+            target: after,
+        })
+    }
+}
+
+/// `-h`, `--help`, `--dry-run`: the command changes nothing.
+fn is_help_or_dry_run(w: &str) -> bool {
+    let name = w.split('=').next().unwrap_or(w);
+    matches!(name, "-h" | "--help" | "--dry-run" | "--dryrun" | "--what-if" | "--whatif")
+}
+
+/// A plain name: letters, digits and `-_:.`, starting with a letter (no path, no data).
+fn is_name(w: &str) -> bool {
+    let mut chars = w.chars();
+    chars.next().is_some_and(|c| c.is_ascii_alphabetic())
+        && chars.all(|c| c.is_ascii_alphanumeric() || "-_:.".contains(c))
+}
+
+/// The words of a name: `apps:destroy` is `apps`, `destroy`; `delete-cluster` is
+/// `delete`, `cluster`; `DeleteCluster` is `delete`, `cluster`.
+fn words(w: &str) -> impl Iterator<Item = String> + '_ {
+    w.split(['-', '_', ':', '.'])
+        .flat_map(split_camel)
+        .filter(|t| !t.is_empty())
+}
+
+fn split_camel(w: &str) -> Vec<String> {
+    let mut out = vec![String::new()];
+    let mut prev_lower = false;
+    for c in w.chars() {
+        if c.is_ascii_uppercase() && prev_lower {
+            out.push(String::new());
+        }
+        prev_lower = c.is_ascii_lowercase() || c.is_ascii_digit();
+        if let Some(last) = out.last_mut() {
+            last.push(c.to_ascii_lowercase());
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn generic() -> Generic {
+        let mut g = Generic::default();
+        let s = |v: &[&str]| v.iter().map(|x| x.to_string()).collect::<Vec<_>>();
+        let spec = crate::rules::model::GenericSpec {
+            verbs: s(&["remove", "rm"]),
+            strong_verbs: s(&["delete", "destroy", "drop", "purge"]),
+            objects: s(&["cluster", "apps", "app", "database", "db"]),
+            not_programs: s(&["echo", "grep"]),
+            exceptions: s(&["apt remove", "pip cache purge"]),
+        };
+        g.extend(&spec, true);
+        g
+    }
+
+    fn read(line: &str) -> Option<Reading> {
+        generic().read(&crate::shell::split_words(line).unwrap())
+    }
+
+    #[test]
+    fn verbs_as_subcommands() {
+        let r = read("lxc-destroy -n web").unwrap();
+        assert_eq!(r.verb, "lxc-destroy");
+        let r = read("linode-cli linodes delete 123").unwrap();
+        assert_eq!((r.verb.as_str(), r.object, r.target.as_deref()), ("delete", None, Some("123")));
+        let r = read("dokku apps:destroy shop").unwrap();
+        assert_eq!(r.object.as_deref(), Some("apps"));
+        let r = read("mytool --region eu DeleteCluster main").unwrap();
+        assert_eq!(r.object.as_deref(), Some("cluster"));
+        let r = read("pgctl drop database shop").unwrap();
+        assert_eq!(r.object.as_deref(), Some("database"));
+    }
+
+    #[test]
+    fn only_a_deleting_verb_with_a_whole_object_word_is_an_environment() {
+        assert_eq!(read("pgctl database rm shop").unwrap().object, None);
+        assert_eq!(read("kpcli rm database_file entry").unwrap().object, None);
+        assert_eq!(read("pgctl database delete shop").unwrap().object.as_deref(), Some("database"));
+        assert_eq!(read("acme delete cluster main").unwrap().object.as_deref(), Some("cluster"));
+    }
+
+    #[test]
+    fn data_values_paths_and_exceptions_are_not_verbs() {
+        for line in [
+            "echo delete everything",
+            "grep -r delete src",
+            "mytool --mode delete",
+            "mytool run ./delete.sh",
+            "mytool 'delete all'",
+            "mytool list",
+            "mytool delete --help",
+            "mytool delete --dry-run x",
+            "mytool help delete",
+            "apt remove vim",
+            "pip cache purge",
+            "mytool a b c delete",
+            "mytool -- delete",
+        ] {
+            assert_eq!(read(line), None, "{line}");
+        }
+    }
+}

@@ -96,7 +96,9 @@ impl Generic {
                 break;
             }
         }
-        let full: Vec<&str> = std::iter::once(program).chain(path.iter().copied()).collect();
+        let full: Vec<&str> = std::iter::once(program)
+            .chain(path.iter().copied())
+            .collect();
         // The verb: in the program's own name (`lxc-destroy`), or one of the first
         // positional words, every word before it a plain name.
         let at = full
@@ -118,16 +120,14 @@ impl Generic {
         let whole = |w: &&&str| self.objects.contains(&w.to_ascii_lowercase());
         let object = strong
             .then(|| {
-                words(&verb)
-                    .find(|t| self.objects.contains(t))
-                    .or_else(|| {
-                        full.get(1..at)
-                            .unwrap_or_default()
-                            .iter()
-                            .chain(full.get(at + 1))
-                            .find(whole)
-                            .map(|w| w.to_ascii_lowercase())
-                    })
+                words(&verb).find(|t| self.objects.contains(t)).or_else(|| {
+                    full.get(1..at)
+                        .unwrap_or_default()
+                        .iter()
+                        .chain(full.get(at + 1))
+                        .find(whole)
+                        .map(|w| w.to_ascii_lowercase())
+                })
             })
             .flatten();
         Some(Reading {
@@ -141,7 +141,10 @@ impl Generic {
 /// `-h`, `--help`, `--dry-run`: the command changes nothing.
 fn is_help_or_dry_run(w: &str) -> bool {
     let name = w.split('=').next().unwrap_or(w);
-    matches!(name, "-h" | "--help" | "--dry-run" | "--dryrun" | "--what-if" | "--whatif")
+    matches!(
+        name,
+        "-h" | "--help" | "--dry-run" | "--dryrun" | "--what-if" | "--whatif"
+    )
 }
 
 /// A plain name: letters, digits and `-_:.`, starting with a letter (no path, no data).
@@ -201,7 +204,10 @@ mod tests {
         let r = read("lxc-destroy -n web").unwrap();
         assert_eq!(r.verb, "lxc-destroy");
         let r = read("linode-cli linodes delete 123").unwrap();
-        assert_eq!((r.verb.as_str(), r.object, r.target.as_deref()), ("delete", None, Some("123")));
+        assert_eq!(
+            (r.verb.as_str(), r.object, r.target.as_deref()),
+            ("delete", None, Some("123"))
+        );
         let r = read("dokku apps:destroy shop").unwrap();
         assert_eq!(r.object.as_deref(), Some("apps"));
         let r = read("mytool --region eu DeleteCluster main").unwrap();
@@ -214,8 +220,17 @@ mod tests {
     fn only_a_deleting_verb_with_a_whole_object_word_is_an_environment() {
         assert_eq!(read("pgctl database rm shop").unwrap().object, None);
         assert_eq!(read("kpcli rm database_file entry").unwrap().object, None);
-        assert_eq!(read("pgctl database delete shop").unwrap().object.as_deref(), Some("database"));
-        assert_eq!(read("acme delete cluster main").unwrap().object.as_deref(), Some("cluster"));
+        assert_eq!(
+            read("pgctl database delete shop")
+                .unwrap()
+                .object
+                .as_deref(),
+            Some("database")
+        );
+        assert_eq!(
+            read("acme delete cluster main").unwrap().object.as_deref(),
+            Some("cluster")
+        );
     }
 
     #[test]

@@ -26,7 +26,10 @@ pub fn packs_for<'a>(
     PACKS.iter().filter(move |p| match programs {
         None => true,
         // The general reading (`*`) applies to every program.
-        Some(progs) => p.programs.iter().any(|x| *x == "*" || progs.iter().any(|y| y == x)),
+        Some(progs) => p
+            .programs
+            .iter()
+            .any(|x| *x == "*" || progs.iter().any(|y| y == x)),
     })
 }
 

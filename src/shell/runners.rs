@@ -155,6 +155,33 @@ pub(super) fn watch(args: &[String]) -> Vec<Inner> {
 }
 
 pub(super) fn find(args: &[String]) -> Vec<Inner> {
+    // What `{}` stands for, as far as the command line tells: the last name or path
+    // pattern it selects by, else the directory it starts in.
+    let selected = args
+        .windows(2)
+        .filter(|w| {
+            matches!(
+                w[0].as_str(),
+                "-name" | "-iname" | "-path" | "-ipath" | "-wholename"
+            )
+        })
+        .map(|w| w[1].clone())
+        .last()
+        .or_else(|| {
+            args.iter()
+                .take_while(|a| !a.starts_with('-') && !matches!(a.as_str(), "(" | "!"))
+                .next()
+                .cloned()
+        });
+    let fill = |words: &[String]| -> Vec<String> {
+        words
+            .iter()
+            .map(|w| match &selected {
+                Some(sel) if w == "{}" => sel.clone(),
+                _ => w.clone(),
+            })
+            .collect()
+    };
     let mut out = Vec::new();
     let mut i = 0;
     while i < args.len() {
@@ -164,8 +191,12 @@ pub(super) fn find(args: &[String]) -> Vec<Inner> {
             while end < args.len() && args[end] != ";" && args[end] != "+" {
                 end += 1;
             }
-            out.extend(argv("find", &args[start..end]));
+            out.extend(argv("find", &fill(&args[start..end])));
             i = end;
+        } else if args[i] == "-delete" {
+            // `-delete` removes what it selects, as `rm -r` of it would.
+            let sel = selected.clone().unwrap_or_else(|| ".".to_string());
+            out.extend(argv("find", &["rm".to_string(), "-r".to_string(), sel]));
         }
         i += 1;
     }

@@ -166,7 +166,7 @@ pub(super) fn find(args: &[String]) -> Vec<Inner> {
             )
         })
         .map(|w| w[1].clone())
-        .last()
+        .next_back()
         .or_else(|| {
             args.iter()
                 .take_while(|a| !a.starts_with('-') && !matches!(a.as_str(), "(" | "!"))

@@ -20,6 +20,7 @@ pub struct Grammar {
     pub args_from_env: Vec<String>,
     pub stdin_as: Option<String>,
     help_options: Vec<String>,
+    abbreviations: bool,
 }
 
 /// One option as written (`name` normalised: single-dash tools use `-name`).
@@ -60,6 +61,7 @@ impl Grammar {
             args_from_env: spec.args_from_env.clone(),
             stdin_as: spec.stdin_as.clone(),
             help_options: spec.help_options.clone(),
+            abbreviations: spec.abbreviations,
         }
     }
 
@@ -83,7 +85,16 @@ impl Grammar {
             OptionStyle::SingleDash => {
                 spelling.trim_start_matches('-') == name.trim_start_matches('-')
             }
-            OptionStyle::Gnu => spelling == name,
+            // `--har` for `--hard`: at least two letters after the dashes, as the tool
+            // itself would take it when the prefix is unambiguous.
+            OptionStyle::Gnu => {
+                spelling == name
+                    || (self.abbreviations
+                        && name.starts_with("--")
+                        && name.len() >= 4
+                        && spelling.starts_with("--")
+                        && spelling.starts_with(name))
+            }
         }
     }
 

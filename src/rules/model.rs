@@ -232,6 +232,10 @@ pub struct ToolSpec {
     /// them present, no rule for the tool matches.
     #[serde(default)]
     pub help_options: Vec<String>,
+    /// The tool takes a long option by any unambiguous prefix (`git reset --har` is
+    /// `--hard`), as git's option parser and Python's argparse do.
+    #[serde(default)]
+    pub abbreviations: bool,
 }
 
 /// One words-or-patterns list: a single string or an array of strings.

@@ -141,12 +141,17 @@ impl RuleSet {
         let Some(program) = cmd.program() else {
             return Vec::new();
         };
+        // A program no pack describes is also read the general way, even when a config
+        // gave it rules of its own: a rule added never lowers a decision.
+        let described = self.grammars.contains_key(program)
+            || crate::rules::builtin::is_builtin_program(self.canonical(program));
+        let generic = if described {
+            Vec::new()
+        } else {
+            self.check_generic(cmd)
+        };
         let Some(indices) = self.by_tool.get(self.canonical(program)) else {
-            return if self.grammars.contains_key(program) {
-                Vec::new()
-            } else {
-                self.check_generic(cmd)
-            };
+            return generic;
         };
         let grammar = self.grammar_for(program);
         let grammar = grammar.as_ref();
@@ -192,6 +197,7 @@ impl RuleSet {
                 argv: cmd.argv.clone(),
             });
         }
+        findings.extend(generic);
         drop_shadowed(findings, &matched)
     }
 

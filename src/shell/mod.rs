@@ -15,6 +15,7 @@ mod runners;
 mod setup;
 mod simple;
 mod syntax;
+mod tools;
 mod unwrap;
 mod words;
 

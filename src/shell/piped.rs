@@ -5,6 +5,9 @@
 use super::parse::Stdin;
 use super::words::{self, Expanded};
 
+/// How an unknown stdin names the files `find -name PATTERN` printed.
+pub(super) const FOUND_NAMES: &str = "the names find selects: ";
+
 /// Text whose value guard knows, or an unknown source when it depends on expansions.
 pub(super) fn known_or_not(e: Expanded, what: &str) -> Stdin {
     // A heredoc with `$HOME` in it is still mostly known: the commands in it are
@@ -81,6 +84,16 @@ pub(super) fn literal_output(argv: &[String], words: &[Expanded], stdin: &Stdin)
         // `cat`, `cat -` and `tee FILE...` pass their input through.
         "cat" if argv[1..].iter().all(|a| a == "-") => stdin.clone(),
         "tee" => stdin.clone(),
+        // `find … -name PATTERN`: names guard cannot list, but whose pattern it knows.
+        "find" => match argv
+            .windows(2)
+            .filter(|w| matches!(w[0].as_str(), "-name" | "-iname"))
+            .map(|w| w[1].clone())
+            .next_back()
+        {
+            Some(pattern) => Stdin::Unknown(format!("{FOUND_NAMES}{pattern}")),
+            None => unknown(),
+        },
         _ => unknown(),
     }
 }

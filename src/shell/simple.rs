@@ -408,7 +408,23 @@ impl Walker<'_> {
             .map(String::len)
             .sum::<usize>();
         self.charge(size)?;
-        let inner = unwrap::inner(&argv);
+        let mut inner = unwrap::inner(&argv);
+        // `GIT_PAGER='CMD' git log`: git runs the variable's value as a shell command.
+        if argv
+            .first()
+            .is_some_and(|p| p == "git" || p.ends_with("/git"))
+        {
+            inner.extend(
+                assignments
+                    .iter()
+                    .filter(|(k, _)| super::tools::GIT_COMMAND_VARIABLES.contains(&k.as_str()))
+                    .map(|(k, v)| unwrap::Inner::Script {
+                        via: k.clone(),
+                        text: v.clone(),
+                        args: None,
+                    }),
+            );
+        }
         let unknown_args = argv
             .iter()
             .enumerate()
@@ -451,8 +467,21 @@ impl Walker<'_> {
                 // The outer assignments are in the inner command's environment too.
                 let mut all = outer.to_vec();
                 all.extend(assignments);
-                if let (Stdin::Literal(items), "xargs") = (stdin, via.as_str()) {
-                    argv.extend(items.split_whitespace().map(String::from));
+                match (stdin, via.as_str()) {
+                    (Stdin::Literal(items), "xargs") => {
+                        argv.extend(items.split_whitespace().map(String::from));
+                    }
+                    // Names read from an input guard cannot see: for a program that
+                    // deletes what it is given, an unknown set of files.
+                    (_, "xargs") if deletes_its_operands(&argv) => argv.push(
+                        match stdin {
+                            Stdin::Unknown(s) => s.strip_prefix(super::piped::FOUND_NAMES),
+                            _ => None,
+                        }
+                        .unwrap_or("*")
+                        .to_string(),
+                    ),
+                    _ => {}
                 }
                 if self.depth >= MAX_DEPTH {
                     return Err(self.nested_error());
@@ -526,4 +555,12 @@ impl Walker<'_> {
             origin,
         });
     }
+}
+
+/// `rm -f`, `shred -u`, `unlink`...: a deleting program with no operand of its own, whose
+/// operands `xargs` supplies.
+fn deletes_its_operands(argv: &[String]) -> bool {
+    let program = argv.first().map(|p| p.rsplit('/').next().unwrap_or(p));
+    matches!(program, Some("rm" | "shred" | "unlink" | "srm" | "rmdir"))
+        && argv.iter().skip(1).all(|a| a.starts_with('-'))
 }

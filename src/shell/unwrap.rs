@@ -226,6 +226,12 @@ pub fn inner(argv: &[String]) -> Vec<Inner> {
         "trap" => trap(program, args),
         "guard" => guard(args),
         "git" => git_alias(args),
+        "npx" | "bunx" | "pnpx" | "uvx" => super::tools::package_runner(program, args),
+        "npm" | "pnpm" | "yarn" | "bun" | "bundle" | "bundler" | "poetry" | "uv" | "pipx"
+        | "pdm" | "rye" | "hatch" | "pipenv" => {
+            super::tools::runner_subcommand(program, args).unwrap_or_default()
+        }
+        "heroku" => super::tools::heroku_run(args),
         // Runners that set up credentials or tools, then run what follows `--`.
         "aws-vault" | "doppler" | "op" | "mise" | "rtx" | "dotenv" | "dotenvx" | "infisical"
         | "chamber" | "with-contenv" => credential_runner(program, args),
@@ -250,17 +256,20 @@ pub fn inner(argv: &[String]) -> Vec<Inner> {
 /// `VALUE` — a shell string when it starts with `!`, else git with those words.
 fn git_alias(args: &[String]) -> Vec<Inner> {
     let mut aliases: Vec<(&str, &str)> = Vec::new();
+    // What `-c core.pager=CMD` and the like run, whatever the subcommand.
+    let mut found: Vec<Inner> = Vec::new();
     let mut i = 0;
     while i < args.len() {
         let a = args[i].as_str();
         match a {
             "-c" => {
-                if let Some((name, value)) = args
-                    .get(i + 1)
-                    .and_then(|kv| kv.strip_prefix("alias."))
-                    .and_then(|kv| kv.split_once('='))
+                let kv = args.get(i + 1).map(String::as_str).unwrap_or_default();
+                if let Some((name, value)) =
+                    kv.strip_prefix("alias.").and_then(|kv| kv.split_once('='))
                 {
                     aliases.push((name, value));
+                } else if let Some(runs) = super::tools::git_setting(kv) {
+                    found.extend(runs);
                 }
                 i += 2;
             }
@@ -269,7 +278,8 @@ fn git_alias(args: &[String]) -> Vec<Inner> {
             _ if a.starts_with('-') => i += 1,
             name => {
                 let Some((_, value)) = aliases.iter().rev().find(|(n, _)| *n == name) else {
-                    return Vec::new();
+                    found.extend(super::tools::git_subcommand(name, &args[i + 1..]));
+                    return found;
                 };
                 let rest = &args[i + 1..];
                 return match value.strip_prefix('!') {
@@ -292,7 +302,7 @@ fn git_alias(args: &[String]) -> Vec<Inner> {
             }
         }
     }
-    Vec::new()
+    found
 }
 
 /// `guard -- CMD...` and `guard -c STRING` run what they are given; its subcommands

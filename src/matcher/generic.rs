@@ -35,7 +35,7 @@ pub struct Reading {
 }
 
 /// How many positional words can hold the verb (`tool group sub verb`).
-const MAX_DEPTH: usize = 3;
+const MAX_DEPTH: usize = 4;
 
 impl Generic {
     /// Adds a `[generic]` table's words.
@@ -64,10 +64,17 @@ impl Generic {
     /// Reads a command the general way.
     pub fn read(&self, cmd: &Command) -> Option<Reading> {
         let program = cmd.program()?;
-        if self.verbs.is_empty()
-            || self.not_programs.contains(program)
-            || crate::shell::is_interpreter(program)
-        {
+        if self.not_programs.contains(program) || crate::shell::is_interpreter(program) {
+            return None;
+        }
+        self.read_any(cmd)
+    }
+
+    /// Reads any command the general way, a tool with a pack too (for its catch-all
+    /// rules); exceptions still apply.
+    pub fn read_any(&self, cmd: &Command) -> Option<Reading> {
+        let program = cmd.program()?;
+        if self.verbs.is_empty() {
             return None;
         }
         let mut path: Vec<&str> = Vec::new();
@@ -118,12 +125,24 @@ impl Generic {
         // only for a verb that deletes what it names.
         let strong = words(&verb).any(|t| self.strong_verbs.contains(&t));
         let whole = |w: &&&str| self.objects.contains(&w.to_ascii_lowercase());
+        // In the verb's own word, the thing it deletes is its last word
+        // (`delete-db-cluster`, not `delete-bucket-policy`), or the word before a verb
+        // that ends it (`apps:destroy`).
+        let parts: Vec<String> = words(&verb).collect();
+        let named = match parts.as_slice() {
+            [.., before, last] if self.verbs.contains(last) => Some(before.clone()),
+            [_, .., last] => Some(last.clone()),
+            _ => None,
+        };
         let object = strong
             .then(|| {
-                words(&verb).find(|t| self.objects.contains(t)).or_else(|| {
-                    full.get(1..at)
-                        .unwrap_or_default()
-                        .iter()
+                // Else the group right before it (`registry delete`, not `databases
+                // user delete`) or the word right after it (`delete cluster`).
+                named.filter(|t| self.objects.contains(t)).or_else(|| {
+                    at.checked_sub(1)
+                        .filter(|b| *b >= 1)
+                        .and_then(|b| full.get(b))
+                        .into_iter()
                         .chain(full.get(at + 1))
                         .find(whole)
                         .map(|w| w.to_ascii_lowercase())
@@ -247,7 +266,7 @@ mod tests {
             "mytool help delete",
             "apt remove vim",
             "pip cache purge",
-            "mytool a b c delete",
+            "mytool a b c d delete",
             "mytool -- delete",
         ] {
             assert_eq!(read(line), None, "{line}");

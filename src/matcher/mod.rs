@@ -178,6 +178,13 @@ impl RuleSet {
                 continue;
             };
             let mut severity = self.severity_of(rule);
+            let mut reason = rule.reason.clone();
+            if rule.spec.environment_objects {
+                if let Some(object) = self.generic.read_any(cmd).and_then(|r| r.object) {
+                    severity = severity.max(Decision::TwoPerson);
+                    reason = format!("{reason}; what it deletes is a whole {object}");
+                }
+            }
             let protected = self.protected_value(grammar, parsed, hit.target.as_deref(), &env);
             if protected.is_some() {
                 severity = severity.raised();
@@ -187,7 +194,7 @@ impl RuleSet {
                 rule: rule.id.clone(),
                 severity,
                 rule_severity: rule.severity,
-                reason: rule.reason.clone(),
+                reason,
                 suggestion: rule.suggestion.clone(),
                 command: cmd.to_string(),
                 origin: cmd.origin.clone(),

@@ -356,6 +356,11 @@ pub struct RuleSpec {
     /// no pack: `tools = ["*"]` and no other condition.
     #[serde(default)]
     pub generic: Option<String>,
+    /// A catch-all (`* delete-*`): when the general reading finds a deleting verb with
+    /// an environment-level object in the command (`ecs delete-cluster`, `glue
+    /// delete-database`), its finding is two-person.
+    #[serde(default)]
+    pub environment_objects: bool,
     /// Commands the rule must match.
     #[serde(rename = "match", default)]
     pub matches: Vec<Spanned<String>>,

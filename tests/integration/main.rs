@@ -14,6 +14,7 @@ mod config;
 mod confirm;
 mod docs;
 mod doctor;
+mod eval;
 mod examples;
 mod hooks;
 mod plans;

@@ -129,6 +129,8 @@ impl Walker<'_> {
         let mut stdin = stdin;
         // The output of a process substitution given as a script's first operand.
         let mut script_from: Option<(usize, Stdin)> = None;
+        // Files the command's standard output overwrites (`> FILE`, `>| FILE`).
+        let mut overwrites: Vec<String> = Vec::new();
         for item in items {
             match item {
                 Item::Name(w) | Item::Other(I::Word(w)) => words.extend(self.words_of(&w.value)?),
@@ -164,6 +166,9 @@ impl Walker<'_> {
                     if let Some(s) = self.redirect(io)? {
                         stdin = s;
                     }
+                    if let Some(file) = overwritten(io) {
+                        overwrites.push(self.word(&file)?.text);
+                    }
                 }
                 Item::Other(I::ProcessSubstitution(_, sub)) => {
                     let out = self.process_substitution(&sub.list)?;
@@ -174,6 +179,19 @@ impl Walker<'_> {
                         ..Expanded::default()
                     });
                 }
+            }
+        }
+        // `> FILE`, `: > FILE`, `cat /dev/null > FILE`, `echo -n > FILE`: the file is
+        // emptied in place, as `truncate -s 0 FILE` would (and is read as that).
+        if !overwrites.is_empty() && writes_nothing(&words) {
+            for file in overwrites {
+                let argv = ["truncate", "-s", "0", file.as_str()]
+                    .map(String::from)
+                    .to_vec();
+                self.chain.push("> FILE".into());
+                let r = self.emit(argv, Vec::new(), false, &[], &Stdin::Inherited);
+                self.chain.pop();
+                r?;
             }
         }
         self.finish(words, assignments, stdin, script_from)
@@ -563,4 +581,30 @@ fn deletes_its_operands(argv: &[String]) -> bool {
     let program = argv.first().map(|p| p.rsplit('/').next().unwrap_or(p));
     matches!(program, Some("rm" | "shred" | "unlink" | "srm" | "rmdir"))
         && argv.iter().skip(1).all(|a| a.starts_with('-'))
+}
+
+/// The file a redirection overwrites with standard output, if it does.
+fn overwritten(io: &ast::IoRedirect) -> Option<String> {
+    use ast::{IoFileRedirectKind as K, IoFileRedirectTarget as T, IoRedirect as R};
+    match io {
+        R::File(fd, K::Write | K::Clobber, T::Filename(w)) if fd.is_none_or(|f| f == 1) => {
+            Some(w.value.clone())
+        }
+        _ => None,
+    }
+}
+
+/// A command that writes nothing to standard output: none at all (`> FILE`), `:`,
+/// `true`, `cat /dev/null`, `echo -n`, `echo ''`, `printf ''`.
+fn writes_nothing(words: &[Expanded]) -> bool {
+    let w: Vec<&str> = words.iter().map(|w| w.text.as_str()).collect();
+    match w.as_slice() {
+        [] | [":"] | ["true"] | ["cat", "/dev/null"] => true,
+        ["echo", rest @ ..] => {
+            rest.iter().all(|a| a.is_empty() || *a == "-n") && rest.contains(&"-n")
+                || rest.iter().all(|a| a.is_empty()) && !rest.is_empty()
+        }
+        ["printf", rest @ ..] => rest.iter().all(|a| a.is_empty()) && !rest.is_empty(),
+        _ => false,
+    }
 }

@@ -61,7 +61,7 @@ pub struct GlobalArgs {
     pub config: Option<PathBuf>,
 
     /// Never ask at the terminal: a command that needs confirmation is refused
-    #[arg(long, global = true)]
+    #[arg(long)]
     pub non_interactive: bool,
 
     /// Print nothing for commands that pass; warnings and refusals are still shown
@@ -70,11 +70,11 @@ pub struct GlobalArgs {
 
     /// A second person's approval token for this command (repeat for several
     /// approvers) [env: GUARD_APPROVAL, blank-separated]
-    #[arg(long, global = true, value_name = "TOKEN")]
+    #[arg(long, value_name = "TOKEN")]
     pub approval: Vec<String>,
 
     /// A file holding approval tokens, one per line
-    #[arg(long, global = true, value_name = "FILE")]
+    #[arg(long, value_name = "FILE")]
     pub approval_file: Option<PathBuf>,
 
     /// Emergency override, when the system config allows it: run without the approval,
@@ -84,12 +84,12 @@ pub struct GlobalArgs {
 
     /// When the command needs an approval that is not there yet: post the request and
     /// wait this long for it (`90s`, `15m`, `2h`), then run
-    #[arg(long, global = true, value_name = "DURATION", value_parser = parse_wait)]
+    #[arg(long, value_name = "DURATION", value_parser = parse_wait)]
     pub wait: Option<u64>,
 
     /// At most this many seconds to read a plan (only ever shortens [plans] timeout): what
     /// the hook gives its check, to answer within its own bound
-    #[arg(long, global = true, hide = true, value_name = "SECS")]
+    #[arg(long, hide = true, value_name = "SECS")]
     pub plan_timeout_cap: Option<u64>,
 }
 
@@ -578,4 +578,54 @@ mod tests {
         subs.sort();
         assert_eq!(subs, sorted(own::SUBCOMMANDS));
     }
+}
+
+/// What a person most likely meant by a command line guard does not take: a subcommand
+/// misspelled (`guard chek`), or a program written without the `--` before it (`guard
+/// terraform plan`). `None` when the first word is a subcommand or none is given.
+pub fn did_you_mean(args: &[String]) -> Option<String> {
+    let words: Vec<&str> = args.iter().map(String::as_str).collect();
+    let first = crate::shell::own::subcommand(&words)?;
+    if crate::shell::own::SUBCOMMANDS.contains(&first) {
+        return None;
+    }
+    let close = crate::shell::own::SUBCOMMANDS
+        .iter()
+        .map(|s| (edit_distance(first, s), *s))
+        .filter(|(d, s)| *d <= 2 && *d < s.len())
+        .min();
+    Some(match close {
+        Some((_, sub)) => {
+            format!("`{first}` is not a guard subcommand; did you mean `guard {sub}`?")
+        }
+        None => {
+            let at = words.iter().position(|w| *w == first).unwrap_or(0);
+            let (before, rest) = words.split_at(at);
+            let shown = crate::shell::Command::from_argv(rest).to_string();
+            let opts = if before.is_empty() {
+                String::new()
+            } else {
+                format!("{} ", before.join(" "))
+            };
+            format!(
+                "`{first}` is not a guard subcommand; to run it through guard, put it after `--`: guard {opts}-- {shown}"
+            )
+        }
+    })
+}
+
+/// Levenshtein distance, for suggestions.
+fn edit_distance(a: &str, b: &str) -> usize {
+    let b: Vec<char> = b.chars().collect();
+    let mut row: Vec<usize> = (0..=b.len()).collect();
+    for (i, ca) in a.chars().enumerate() {
+        let mut prev = row[0];
+        row[0] = i + 1;
+        for (j, cb) in b.iter().enumerate() {
+            let cur = row[j + 1];
+            row[j + 1] = (prev + usize::from(ca != *cb)).min(row[j] + 1).min(cur + 1);
+            prev = cur;
+        }
+    }
+    row[b.len()]
 }

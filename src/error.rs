@@ -20,7 +20,7 @@ pub enum Error {
     #[error("{0}")]
     Refused(String),
     /// The program to run is not on PATH.
-    #[error("{program}: command not found (searched PATH)")]
+    #[error("{}", not_found(program))]
     NotFound { program: String },
     /// The program exists but could not be started.
     #[error("{program}: cannot execute: {source}")]
@@ -46,6 +46,15 @@ pub enum Error {
     /// guard's state (the audit trail, the ledger, the breaker) could not be used.
     #[error("{0}")]
     Store(#[from] crate::store::StoreError),
+}
+
+/// A program named by a path was not there; a bare name was not on PATH.
+fn not_found(program: &str) -> String {
+    if program.contains('/') {
+        format!("{program}: no such file")
+    } else {
+        format!("{program}: command not found (searched PATH)")
+    }
 }
 
 impl Error {

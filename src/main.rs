@@ -14,6 +14,19 @@ fn main() {
     let result = if let Some(name) = guard::app::shim::invoked_as(&arg0) {
         guard::app::shim::run(std::iter::once(name).chain(args).collect())
     } else {
+        let words: Vec<String> = std::env::args_os()
+            .skip(1)
+            .map(|a| a.to_string_lossy().into_owned())
+            .collect();
+        // `guard` alone: the help, not an error.
+        if words.is_empty() {
+            let _ = <guard::cli::Cli as clap::CommandFactory>::command().print_help();
+            std::process::exit(0);
+        }
+        if let Some(hint) = guard::cli::did_you_mean(&words) {
+            eprintln!("guard: error: {}", guard::sanitize::sanitize(&hint));
+            std::process::exit(ExitCode::Usage.code());
+        }
         match guard::cli::Cli::try_parse() {
             Ok(cli) => guard::app::run(cli),
             Err(e) => {

@@ -21,7 +21,26 @@ pub fn man() -> Result<Vec<u8>, Error> {
     clap_mangen::Man::new(Cli::command())
         .render(&mut out)
         .map_err(|e| Error::Usage(format!("cannot render the man page: {e}")))?;
-    Ok(out)
+    // The subcommands have no pages of their own: name them as they are run, and say
+    // where their options are.
+    let text = String::from_utf8_lossy(&out).into_owned();
+    let mut page = String::with_capacity(text.len() + 128);
+    for line in text.lines() {
+        match line
+            .strip_prefix("guard\\-")
+            .and_then(|l| l.strip_suffix("(1)"))
+        {
+            Some(sub) => page.push_str(&format!("guard {}", sub.replace("\\-", "-"))),
+            None => page.push_str(line),
+        }
+        page.push('\n');
+        if line == ".SH SUBCOMMANDS" {
+            page.push_str(
+                "Each subcommand's options and examples: \\fBguard SUBCOMMAND \\-\\-help\\fR.\n",
+            );
+        }
+    }
+    Ok(page.into_bytes())
 }
 
 pub fn print(bytes: &[u8]) -> Result<i32, Error> {

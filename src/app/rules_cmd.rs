@@ -141,22 +141,42 @@ fn test(files: &[PathBuf]) -> Result<i32, Error> {
 }
 
 fn lint(files: &[PathBuf]) -> Result<i32, Error> {
+    // Every file is checked, and every error reported, before the answer.
+    let mut failed = 0;
     for f in files {
-        let layer = load::read_layer(kind_for(f), f)?;
-        let n = layer.file.rules.len();
-        let layers = std::slice::from_ref(&layer);
-        let (_, mut warnings) = build::build(layers, None)?;
-        warnings.extend(crate::config::settings(layers)?.1);
-        for w in &warnings {
-            println!("warning: {w}");
+        match lint_one(f) {
+            Ok(()) => {}
+            Err(e) => {
+                failed += 1;
+                eprintln!(
+                    "guard: error: {}",
+                    crate::sanitize::sanitize(&e.to_string())
+                );
+            }
         }
-        println!(
-            "{}: ok ({n} rules, {} warnings)",
-            f.display(),
-            warnings.len()
-        );
+    }
+    if failed > 0 {
+        eprintln!("guard: {failed} of {} files have errors", files.len());
+        return Ok(ExitCode::Config.code());
     }
     Ok(0)
+}
+
+fn lint_one(f: &Path) -> Result<(), Error> {
+    let layer = load::read_layer(kind_for(f), f)?;
+    let n = layer.file.rules.len();
+    let layers = std::slice::from_ref(&layer);
+    let (_, mut warnings) = build::build(layers, None)?;
+    warnings.extend(crate::config::settings(layers)?.1);
+    for w in &warnings {
+        println!("warning: {w}");
+    }
+    println!(
+        "{}: ok ({n} rules, {} warnings)",
+        f.display(),
+        warnings.len()
+    );
+    Ok(())
 }
 
 /// Lints a `.guard.toml` as the project layer it will be, anything else as a user file.

@@ -179,9 +179,12 @@ impl Token {
 }
 
 fn decode(body: &str, what: &str) -> Result<String, FormatError> {
-    let bytes = B64
-        .decode(body.trim())
-        .map_err(|e| FormatError(format!("the {what} is damaged: {e}")))?;
+    // The decoder's own words (a symbol, an offset) help nobody: say what to do.
+    let bytes = B64.decode(body.trim()).map_err(|_| {
+        FormatError(format!(
+            "the {what} is damaged: part of it is missing or changed (a line break, a cut end, a character that does not belong); copy it again, whole"
+        ))
+    })?;
     String::from_utf8(bytes).map_err(|_| FormatError(format!("the {what} is damaged: not UTF-8")))
 }
 

@@ -90,10 +90,20 @@ fn missing_and_unexecutable_programs_have_their_own_codes() {
 #[test]
 fn usage_errors_are_64_and_run_nothing() {
     let s = Sandbox::new();
-    s.guard().run().expect_code(64);
-    // Without `--`, guard does not guess that the words are a command.
-    s.guard().args(["touch", "made"]).run().expect_code(64);
+    // `guard` alone is a question: the help.
+    s.guard().run().expect_code(0).stdout_has("Usage:");
+    // Without `--`, guard does not guess that the words are a command; it says how.
+    s.guard()
+        .args(["touch", "made"])
+        .run()
+        .expect_code(64)
+        .stderr_has("put it after `--`: guard -- touch made");
     assert!(!s.work().join("made").exists());
+    s.guard()
+        .args(["chek", "--", "ls"])
+        .run()
+        .expect_code(64)
+        .stderr_has("did you mean `guard check`?");
 }
 
 #[test]

@@ -94,7 +94,13 @@ impl Files {
     /// Sends a written record on to syslog, when that is on; a failure is a warning.
     fn forward(&self, record: &Record) {
         if let Some(socket) = &self.syslog {
+            // Once per run: a command's decision and its end would say it twice.
+            static WARNED: std::sync::atomic::AtomicBool =
+                std::sync::atomic::AtomicBool::new(false);
             if let Err(e) = super::syslog::send(socket, record) {
+                if WARNED.swap(true, std::sync::atomic::Ordering::Relaxed) {
+                    return;
+                }
                 eprintln!(
                     "guard: warning: could not send the audit record to syslog ({}): {e}",
                     socket.display()

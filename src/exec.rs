@@ -49,6 +49,19 @@ pub fn catch_interrupt() {
     install(Signal::SIGINT, note_interrupt);
 }
 
+/// As [`catch_interrupt`], but a Ctrl-C also interrupts a read in progress (a person
+/// answering a prompt), instead of the read going on.
+pub fn catch_interrupt_now() {
+    let action = SigAction::new(
+        SigHandler::Handler(note_interrupt),
+        SaFlags::empty(),
+        SigSet::empty(),
+    );
+    // SAFETY: as in `install`: the handler only touches atomics and calls kill(2).
+    #[allow(unsafe_code)]
+    let _ = unsafe { sigaction(Signal::SIGINT, &action) };
+}
+
 /// Whether a Ctrl-C came since [`catch_interrupt`].
 pub fn interrupted() -> bool {
     INTERRUPTED.load(Ordering::SeqCst)

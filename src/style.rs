@@ -21,6 +21,48 @@ fn allowed(terminal: bool, var: impl Fn(&str) -> Option<std::ffi::OsString>) -> 
         && var("TERM").is_none_or(|t| t != "dumb")
 }
 
+/// Whether a terminal guard opened itself (the prompt's `/dev/tty`) may be coloured.
+pub fn tty_colour(_tty: &std::fs::File) -> bool {
+    // A terminal names its type; with none set, nothing says it reads colour.
+    std::env::var_os("TERM").is_some_and(|t| !t.is_empty())
+        && allowed(true, |k| std::env::var_os(k))
+}
+
+/// A confirmation prompt, coloured when `on`: its first line (what is asked) in yellow,
+/// each rule's name in red, and the word to type in bold.
+pub fn prompt(text: &str, on: bool) -> String {
+    if !on {
+        return text.to_string();
+    }
+    let mut out = String::with_capacity(text.len() + 64);
+    for (i, line) in text.split_inclusive('\n').enumerate() {
+        if i == 0 {
+            let (body, nl) = line.split_at(line.trim_end_matches('\n').len());
+            out.push_str(&paint(body, Colour::Yellow, true));
+            out.push_str(nl);
+        } else if let Some(rest) = line.strip_prefix("  rule:") {
+            let name_end = rest.find(" (").unwrap_or(0);
+            out.push_str("  rule:");
+            out.push_str(&paint(&rest[..name_end], Colour::Red, true));
+            out.push_str(&rest[name_end..]);
+        } else if let Some(rest) = line.strip_prefix("Type `") {
+            // Type `WORD` to ...: the word in bold.
+            match rest.find('`') {
+                Some(end) => {
+                    out.push_str("Type `\x1b[1m");
+                    out.push_str(&rest[..end]);
+                    out.push_str("\x1b[0m");
+                    out.push_str(&rest[end..]);
+                }
+                None => out.push_str(line),
+            }
+        } else {
+            out.push_str(line);
+        }
+    }
+    out
+}
+
 /// `text` in `colour` when `on`, else as it is.
 pub fn paint(text: &str, colour: Colour, on: bool) -> String {
     if !on {
@@ -37,6 +79,19 @@ pub fn paint(text: &str, colour: Colour, on: bool) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_prompt_is_coloured_only_when_asked() {
+        let text = "guard: this command needs your confirmation\n  command: x\n  rule:    git.push-force (confirm): r\nType `main` to run it: ";
+        assert_eq!(prompt(text, false), text);
+        let c = prompt(text, true);
+        assert!(c.starts_with("\x1b[33mguard: this command needs your confirmation\x1b[0m\n"));
+        assert!(
+            c.contains("  rule:\x1b[1;31m    git.push-force\x1b[0m (confirm)"),
+            "{c}"
+        );
+        assert!(c.contains("Type `\x1b[1mmain\x1b[0m` to run it"));
+    }
 
     #[test]
     fn colour_needs_a_terminal_and_no_no_color() {

@@ -100,6 +100,11 @@ fn gate_run(
     match passed {
         Ok(p) => Ok(p.run),
         // Ctrl-C while waiting: on the record as refused, and ended like a Ctrl-C.
+        // Ctrl-C at the prompt: refused, on the record, and ended like a Ctrl-C.
+        Err(_) if crate::exec::interrupted() && !stopped => Err(Error::Interrupted(format!(
+            "{}: cancelled (Ctrl-C); nothing ran",
+            crate::sanitize::sanitize(&o.shown)
+        ))),
         Err(_) if stopped => Err(Error::Interrupted(
             "stopped waiting for the approval (Ctrl-C); nothing ran".into(),
         )),

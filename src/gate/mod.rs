@@ -191,6 +191,12 @@ impl Pass {
 /// Passes the gate, or says why not; the decision is on the record either way.
 pub fn pass(case: &Case, fe: &mut dyn Frontend, deps: &Deps) -> Result<Passed, Refusal> {
     let mut record = decision_record(case, deps, fe.at_terminal());
+    // The breaker stops an agent or an unattended run that keeps pushing; a person at
+    // their own terminal who cancels a prompt or mistypes is not pushing.
+    let person = fe.at_terminal()
+        && deps.context.agent.is_none()
+        && !deps.context.ci
+        && !deps.context.non_interactive;
     let watched =
         case.decision > Decision::Allow && deps.settings.breaker.enabled && !case.keys.is_empty();
     let mut pass = if watched {
@@ -214,7 +220,7 @@ pub fn pass(case: &Case, fe: &mut dyn Frontend, deps: &Deps) -> Result<Passed, R
     };
     // Counted before the record, under the breaker's lock: a breaker another guard
     // opened since the check above stops this command too.
-    if watched {
+    if watched && !person {
         if let Some(stopped) = breaker::count(case, deps, &pass) {
             pass = Err(stopped);
         }

@@ -120,3 +120,65 @@ fn a_terminal_inside_an_agents_process_tree_confirms_nothing() {
     assert!(text.contains("exit=0"), "{text}");
     assert!(s.work().join("target-file").exists());
 }
+
+/// On a terminal that names its type, the prompt is coloured: what is asked, each rule,
+/// the word to type. NO_COLOR turns it off (the other tests run with it).
+#[test]
+fn the_prompt_is_coloured_on_a_terminal() {
+    let s = Sandbox::new();
+    s.user_config(RULE);
+    let mut p = spawn(
+        &s,
+        "unset NO_COLOR; TERM=xterm GUARD -- touch target-file; echo \"exit=$?\"",
+    );
+    p.exp_string("\x1b[33mguard: this command needs your confirmation")
+        .unwrap();
+    p.exp_string("Type `\x1b[1mtarget-file\x1b[0m`").unwrap();
+    p.send_line("no").unwrap();
+    p.exp_string("exit=77").unwrap();
+}
+
+/// Ctrl-C at the prompt cancels the command, on the record, and ends guard as a Ctrl-C
+/// does (130).
+#[test]
+fn ctrl_c_at_the_prompt_is_on_the_record() {
+    let s = Sandbox::new();
+    s.user_config(RULE);
+    // The shell around guard ignores the Ctrl-C, so it can report how guard ended.
+    let mut p = spawn(
+        &s,
+        "trap '' INT; GUARD -- touch target-file; echo \"exit=$?\"",
+    );
+    p.exp_string("Type `target-file`").unwrap();
+    p.send_control('c').unwrap();
+    p.exp_string("exit=130").unwrap();
+    assert!(!s.work().join("target-file").exists());
+    let log = s.guard().args(["log", "--json"]).run().stdout();
+    assert!(log.contains("\"gate\":\"refused\""), "{log}");
+}
+
+/// A person who cancels prompts at their own terminal is not an agent pushing: their
+/// cancels do not count towards the circuit breaker.
+#[test]
+fn a_persons_own_cancels_do_not_open_the_breaker() {
+    let s = Sandbox::new();
+    s.user_config(&format!("{RULE}\n[breaker]\nmax_refusals = 1\n"));
+    for _ in 0..3 {
+        let mut p = spawn(&s, "GUARD -- touch target-file; echo \"exit=$?\"");
+        p.exp_string("Type `target-file`").unwrap();
+        p.send_line("no").unwrap();
+        p.exp_string("exit=77").unwrap();
+    }
+    let v = s.guard().args(["breaker", "status", "--json"]).run().json();
+    assert_eq!(v["open"], false, "{v}");
+    // The same refusals from an agent open it.
+    for _ in 0..2 {
+        s.guard()
+            .env("CLAUDECODE", "1")
+            .args(["--", "touch", "target-file"])
+            .run()
+            .expect_code(77);
+    }
+    let v = s.guard().args(["breaker", "status", "--json"]).run().json();
+    assert_eq!(v["open"], true, "{v}");
+}

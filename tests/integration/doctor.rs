@@ -229,7 +229,7 @@ fn shims_first_on_path_are_ok_and_the_rest_are_named() {
 #[test]
 fn colour_on_a_terminal_unless_no_color() {
     let s = Sandbox::new();
-    let mut p = crate::confirm::spawn(&s, "TERM=xterm GUARD doctor; echo done");
+    let mut p = crate::confirm::spawn(&s, "unset NO_COLOR; TERM=xterm GUARD doctor; echo done");
     p.exp_string("\x1b[32mOK  \x1b[0m  guard").unwrap();
     p.exp_string("done").unwrap();
     let mut p = crate::confirm::spawn(&s, "TERM=xterm NO_COLOR=1 GUARD doctor; echo done");

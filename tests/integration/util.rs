@@ -105,6 +105,8 @@ impl Sandbox {
             .env("XDG_STATE_HOME", self.path("home/.local/state"))
             .env("XDG_DATA_HOME", self.path("home/.local/share"))
             .env("GUARD_SYSTEM_CONFIG", self.path("etc/guard/config.toml"))
+            // Plain text to compare against; the colours have a test of their own.
+            .env("NO_COLOR", "1")
             .current_dir(self.work())
             .stdin(Stdio::null());
         c

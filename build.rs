@@ -68,6 +68,48 @@ fn main() {
         );
     }
     out.push_str("];\n");
+    out.push_str(&generic_words(&dir.join("words/generic.toml")));
     let dest = Path::new(&env::var("OUT_DIR").unwrap_or_default()).join("packs.rs");
     fs::write(dest, out).unwrap_or_else(|e| panic!("writing packs.rs: {e}"));
+}
+
+/// The general reading's words, as sorted static lists (looked up by binary search), so
+/// a run never parses them.
+fn generic_words(path: &Path) -> String {
+    println!("cargo:rerun-if-changed={}", path.display());
+    let text = fs::read_to_string(path).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
+    let table: toml::Table = text
+        .parse()
+        .unwrap_or_else(|e| panic!("{}: {e}", path.display()));
+    let generic = table
+        .get("generic")
+        .and_then(|g| g.as_table())
+        .unwrap_or_else(|| panic!("{}: no [generic] table", path.display()));
+    let list = |key: &str, lower: bool| -> Vec<String> {
+        let mut v: Vec<String> = generic
+            .get(key)
+            .and_then(|a| a.as_array())
+            .into_iter()
+            .flatten()
+            .filter_map(|x| x.as_str())
+            .map(|x| {
+                if lower {
+                    x.to_ascii_lowercase()
+                } else {
+                    x.to_string()
+                }
+            })
+            .collect();
+        v.sort();
+        v.dedup();
+        v
+    };
+    format!(
+        "pub static GENERIC_WORDS: GenericWords = GenericWords {{ verbs: &{:?}, strong_verbs: &{:?}, objects: &{:?}, not_programs: &{:?}, exceptions: &{:?} }};\n",
+        list("verbs", true),
+        list("strong_verbs", true),
+        list("objects", true),
+        list("not_programs", false),
+        list("exceptions", false),
+    )
 }

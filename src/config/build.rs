@@ -37,6 +37,7 @@ pub fn build_with(
         );
     }
     let mut set = RuleSet::default();
+    set.generic = crate::matcher::generic::Generic::builtin();
     set.tuning.production_words = ["prod", "production", "live", "prd"]
         .map(String::from)
         .to_vec();
@@ -84,10 +85,6 @@ fn add_file(
     text: &str,
     validate: bool,
 ) -> Result<(), Error> {
-    // The built-in words of the general reading (a layer's are weighed in `build`).
-    if let (false, Some(g)) = (validate, &file.generic) {
-        set.generic.extend(g, true);
-    }
     for (name, spec) in &file.tools {
         // A layer may teach new tools, never redefine one guard knows: an alias
         // `terraform` on a tool of its own would take every built-in terraform rule away.

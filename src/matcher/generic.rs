@@ -10,18 +10,20 @@
 use crate::shell::Command;
 use std::collections::HashSet;
 
-/// The words of the general reading.
+/// The words of the general reading: the built-in lists (sorted, static) and what the
+/// config layers added.
 #[derive(Debug, Default, Clone)]
 pub struct Generic {
-    pub verbs: HashSet<String>,
+    builtin: Option<&'static crate::rules::builtin::GenericWords>,
+    verbs: HashSet<String>,
     /// The verbs that, with an environment-level object, make the environment reading.
-    pub strong_verbs: HashSet<String>,
-    pub objects: HashSet<String>,
+    strong_verbs: HashSet<String>,
+    objects: HashSet<String>,
     /// Programs whose arguments are data or names, never subcommands (`echo`, `grep`).
-    pub not_programs: HashSet<String>,
+    not_programs: HashSet<String>,
     /// Command prefixes (`apt remove`, `pip cache purge`) that read as a destructive verb
     /// and are not.
-    pub exceptions: Vec<Vec<String>>,
+    exceptions: Vec<Vec<String>>,
 }
 
 /// What the reading found.
@@ -38,33 +40,76 @@ pub struct Reading {
 const MAX_DEPTH: usize = 4;
 
 impl Generic {
-    /// Adds a `[generic]` table's words.
+    /// The built-in words.
+    pub fn builtin() -> Generic {
+        Generic {
+            builtin: Some(&crate::rules::builtin::GENERIC_WORDS),
+            ..Generic::default()
+        }
+    }
+
+    /// Adds a `[generic]` table's words; exceptions and programs to leave alone only
+    /// when the layer may `weaken`.
     pub fn extend(&mut self, spec: &crate::rules::model::GenericSpec, weaken: bool) {
         let lower = |v: &[String]| v.iter().map(|s| s.to_ascii_lowercase()).collect::<Vec<_>>();
-        let (verbs, objects) = (&spec.verbs, &spec.objects);
         self.strong_verbs.extend(lower(&spec.strong_verbs));
         self.verbs.extend(lower(&spec.strong_verbs));
-        if !weaken {
-            self.verbs.extend(lower(verbs));
-            self.objects.extend(lower(objects));
-            return;
+        self.verbs.extend(lower(&spec.verbs));
+        self.objects.extend(lower(&spec.objects));
+        if weaken {
+            self.not_programs.extend(spec.not_programs.iter().cloned());
+            self.exceptions.extend(
+                spec.exceptions
+                    .iter()
+                    .map(|e| e.split_whitespace().map(String::from).collect::<Vec<_>>())
+                    .filter(|e| !e.is_empty()),
+            );
         }
-        let (not_programs, exceptions) = (&spec.not_programs, &spec.exceptions);
-        self.verbs.extend(lower(verbs));
-        self.objects.extend(lower(objects));
-        self.not_programs.extend(not_programs.iter().cloned());
-        self.exceptions.extend(
-            exceptions
+    }
+
+    fn is_verb(&self, w: &str) -> bool {
+        self.builtin.is_some_and(|b| {
+            b.verbs.binary_search(&w).is_ok() || b.strong_verbs.binary_search(&w).is_ok()
+        }) || self.verbs.contains(w)
+    }
+
+    fn is_strong(&self, w: &str) -> bool {
+        self.builtin
+            .is_some_and(|b| b.strong_verbs.binary_search(&w).is_ok())
+            || self.strong_verbs.contains(w)
+    }
+
+    fn is_object(&self, w: &str) -> bool {
+        self.builtin
+            .is_some_and(|b| b.objects.binary_search(&w).is_ok())
+            || self.objects.contains(w)
+    }
+
+    fn leaves_alone(&self, program: &str) -> bool {
+        self.builtin
+            .is_some_and(|b| b.not_programs.binary_search(&program).is_ok())
+            || self.not_programs.contains(program)
+    }
+
+    fn is_exception(&self, full: &[&str]) -> bool {
+        let fits = |e: &mut dyn Iterator<Item = &str>| {
+            let e: Vec<&str> = e.collect();
+            !e.is_empty()
+                && e.len() <= full.len()
+                && e.iter().zip(full).all(|(a, b)| a.eq_ignore_ascii_case(b))
+        };
+        self.builtin
+            .is_some_and(|b| b.exceptions.iter().any(|e| fits(&mut e.split_whitespace())))
+            || self
+                .exceptions
                 .iter()
-                .map(|e| e.split_whitespace().map(String::from).collect::<Vec<_>>())
-                .filter(|e| !e.is_empty()),
-        );
+                .any(|e| fits(&mut e.iter().map(String::as_str)))
     }
 
     /// Reads a command the general way.
     pub fn read(&self, cmd: &Command) -> Option<Reading> {
         let program = cmd.program()?;
-        if self.not_programs.contains(program) || crate::shell::is_interpreter(program) {
+        if self.leaves_alone(program) || crate::shell::is_interpreter(program) {
             return None;
         }
         self.read_any(cmd)
@@ -74,9 +119,6 @@ impl Generic {
     /// rules); exceptions still apply.
     pub fn read_any(&self, cmd: &Command) -> Option<Reading> {
         let program = cmd.program()?;
-        if self.verbs.is_empty() {
-            return None;
-        }
         let mut path: Vec<&str> = Vec::new();
         let mut maybe_value = false;
         for w in cmd.argv.iter().skip(1) {
@@ -112,10 +154,8 @@ impl Generic {
             .iter()
             .take(MAX_DEPTH + 1)
             .take_while(|w| is_name(w))
-            .position(|w| words(w).any(|t| self.verbs.contains(&t)))?;
-        if self.exceptions.iter().any(|e| {
-            e.len() <= full.len() && e.iter().zip(&full).all(|(a, b)| a.eq_ignore_ascii_case(b))
-        }) {
+            .position(|w| words(w).any(|t| self.is_verb(&t)))?;
+        if self.is_exception(&full) {
             return None;
         }
         let verb = full[at].to_string();
@@ -123,14 +163,14 @@ impl Generic {
         // The object: a word of the verb itself (`delete-cluster`, `apps:destroy`), or a
         // whole word before it (`org delete`) or right after it (`delete cluster`) — and
         // only for a verb that deletes what it names.
-        let strong = words(&verb).any(|t| self.strong_verbs.contains(&t));
-        let whole = |w: &&&str| self.objects.contains(&w.to_ascii_lowercase());
+        let strong = words(&verb).any(|t| self.is_strong(&t));
+        let whole = |w: &&&str| self.is_object(&w.to_ascii_lowercase());
         // In the verb's own word, the thing it deletes is its last word
         // (`delete-db-cluster`, not `delete-bucket-policy`), or the word before a verb
         // that ends it (`apps:destroy`).
         let parts: Vec<String> = words(&verb).collect();
         let named = match parts.as_slice() {
-            [.., before, last] if self.verbs.contains(last) => Some(before.clone()),
+            [.., before, last] if self.is_verb(last) => Some(before.clone()),
             [_, .., last] => Some(last.clone()),
             _ => None,
         };
@@ -138,7 +178,7 @@ impl Generic {
             .then(|| {
                 // Else the group right before it (`registry delete`, not `databases
                 // user delete`) or the word right after it (`delete cluster`).
-                named.filter(|t| self.objects.contains(t)).or_else(|| {
+                named.filter(|t| self.is_object(t)).or_else(|| {
                     at.checked_sub(1)
                         .filter(|b| *b >= 1)
                         .and_then(|b| full.get(b))

@@ -17,6 +17,17 @@ pub struct PackIndex {
     pub rules: &'static [(&'static str, &'static str)],
 }
 
+/// The general reading's built-in words (`rules/words/generic.toml`), each list sorted.
+#[derive(Debug)]
+pub struct GenericWords {
+    pub verbs: &'static [&'static str],
+    pub strong_verbs: &'static [&'static str],
+    pub objects: &'static [&'static str],
+    pub not_programs: &'static [&'static str],
+    /// Command prefixes, words separated by blanks.
+    pub exceptions: &'static [&'static str],
+}
+
 include!(concat!(env!("OUT_DIR"), "/packs.rs"));
 
 /// The packs that cover any of `programs`, or all of them.

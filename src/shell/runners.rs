@@ -24,10 +24,22 @@ pub(super) fn sudo(args: &[String]) -> Vec<Inner> {
     // -e (sudoedit), -l (list), -v (validate), -k alone: no command runs.
     let edits = args[..start].iter().any(|a| a == "-e" || a == "--edit");
     if edits {
-        Vec::new()
-    } else {
-        argv("sudo", &args[start..])
+        return Vec::new();
     }
+    // `sudo NAME=VALUE... CMD`: the variables are set for the command.
+    let rest = &args[start..];
+    let vars = rest
+        .iter()
+        .take_while(|a| a.split_once('=').is_some_and(|(n, _)| is_name(n)))
+        .count();
+    let mut inner = argv("sudo", &rest[vars..]);
+    if let Some(Inner::Argv { assignments, .. }) = inner.first_mut() {
+        assignments.extend(rest[..vars].iter().filter_map(|a| {
+            a.split_once('=')
+                .map(|(n, v)| (n.to_string(), v.to_string()))
+        }));
+    }
+    inner
 }
 
 pub(super) fn env(args: &[String]) -> Vec<Inner> {
@@ -518,4 +530,12 @@ pub(super) fn interpreter(via: &str, args: &[String]) -> Vec<Inner> {
     vec![Inner::InterpreterStdin {
         via: via.to_string(),
     }]
+}
+
+/// A shell variable name.
+fn is_name(n: &str) -> bool {
+    n.chars()
+        .next()
+        .is_some_and(|c| c.is_ascii_alphabetic() || c == '_')
+        && n.chars().all(|c| c.is_ascii_alphanumeric() || c == '_')
 }

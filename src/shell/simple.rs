@@ -22,7 +22,8 @@ impl Walker<'_> {
         for sub in &e.substitutions {
             self.nested("$(...)", sub, Stdin::Inherited, None)?;
         }
-        for expr in &e.arithmetic {
+        // `$((1*2))` is arithmetic; `$((terraform destroy) )` is bash running a command.
+        for expr in e.arithmetic.iter().filter(|x| may_hold_commands(x)) {
             self.lenient("$((...))", expr)?;
         }
         Ok(e)
@@ -486,7 +487,7 @@ impl Walker<'_> {
                 let mut all = outer.to_vec();
                 all.extend(assignments);
                 match (stdin, via.as_str()) {
-                    (Stdin::Literal(items), "xargs") => {
+                    (Stdin::Literal(items), "xargs" | "parallel") => {
                         argv.extend(items.split_whitespace().map(String::from));
                     }
                     // Names read from an input guard cannot see: for a program that
@@ -607,4 +608,20 @@ fn writes_nothing(words: &[Expanded]) -> bool {
         ["printf", rest @ ..] => rest.iter().all(|a| a.is_empty()) && !rest.is_empty(),
         _ => false,
     }
+}
+
+/// Whether an arithmetic expansion's text may be commands after all: a substitution in
+/// it, or two words side by side with no operator between (arithmetic never has that).
+fn may_hold_commands(expr: &str) -> bool {
+    if expr.contains("$(") || expr.contains('`') {
+        return true;
+    }
+    let wordy = |t: &str| {
+        let t = t.trim_matches(|c| c == '(' || c == ')');
+        !t.is_empty()
+            && t.chars()
+                .all(|c| c.is_ascii_alphanumeric() || "_.-/".contains(c))
+    };
+    let tokens: Vec<&str> = expr.split_whitespace().collect();
+    tokens.windows(2).any(|w| wordy(w[0]) && wordy(w[1]))
 }

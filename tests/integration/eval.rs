@@ -1,27 +1,36 @@
-//! The evaluation sets (`tests/eval/`): 1,406 destructive commands across every family
-//! and 4,300 ordinary ones, labelled by `RUBRIC.md` from the sources in `SOURCES.md`,
-//! scored by `score.py` against the real binary. The thresholds are the product's: at
-//! least 95% of destructive commands caught, at most 0.5% false alarms; the per-family
-//! table is printed with `--nocapture`.
+//! The evaluation sets: `tests/eval/` (1,406 destructive commands across every family and
+//! 4,300 ordinary ones) and `tests/eval/second/` (853 and 3,732, built later from other
+//! public sources: other guards' test suites, cheat-sheet collections, CI steps of
+//! public repositories), labelled by `tests/eval/RUBRIC.md` from the sources each
+//! `SOURCES.md` cites, scored by `score.py` against the real binary. The thresholds are
+//! the product's: at least 95% of destructive commands caught, at most 0.5% false
+//! alarms; the per-family tables are printed with `--nocapture`.
 
 use crate::util::GUARD;
 use std::process::Command;
 
-#[test]
-fn the_evaluation_sets_meet_the_thresholds() {
+fn score(set: Option<&str>) -> std::process::Output {
     let dir = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/eval");
-    let out = Command::new("python3")
-        .arg(format!("{dir}/score.py"))
-        .args([
-            "--guard",
-            GUARD,
-            "--min-caught",
-            "0.95",
-            "--max-false-alarm",
-            "0.005",
-        ])
-        .output()
-        .expect("python3 runs score.py");
+    let mut cmd = Command::new("python3");
+    cmd.arg(format!("{dir}/score.py")).args([
+        "--guard",
+        GUARD,
+        "--min-caught",
+        "0.95",
+        "--max-false-alarm",
+        "0.005",
+    ]);
+    if let Some(sub) = set {
+        cmd.arg("--destructive")
+            .arg(format!("{dir}/{sub}/destructive.tsv"))
+            .arg("--ordinary")
+            .arg(format!("{dir}/{sub}/ordinary.tsv"));
+    }
+    cmd.output().expect("python3 runs score.py")
+}
+
+fn meets_the_thresholds(set: Option<&str>) {
+    let out = score(set);
     let report = String::from_utf8_lossy(&out.stdout);
     println!("{report}");
     assert!(
@@ -30,6 +39,15 @@ fn the_evaluation_sets_meet_the_thresholds() {
         out.status.code(),
         String::from_utf8_lossy(&out.stderr)
     );
-    // Every environment-level row (two-person) is at least caught.
     assert!(report.contains("| **all** |"), "{report}");
+}
+
+#[test]
+fn the_evaluation_set_meets_the_thresholds() {
+    meets_the_thresholds(None);
+}
+
+#[test]
+fn the_second_evaluation_set_meets_the_thresholds() {
+    meets_the_thresholds(Some("second"));
 }

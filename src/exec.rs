@@ -302,6 +302,29 @@ pub fn run(argv: &[OsString], env: &[(&str, String)]) -> Result<i32, Error> {
     run_path(&path, program, args, env)
 }
 
+/// Replaces this process with the program (an allowed command a shim passes on, with no
+/// record to write after it): no second process, no wait. Returns only on failure.
+pub fn replace(argv: &[OsString]) -> Error {
+    use std::os::unix::process::CommandExt;
+    let Some((program, args)) = argv.split_first() else {
+        return Error::Usage("no program to run".into());
+    };
+    let path = match resolve(program, std::env::var_os("PATH").as_deref()) {
+        Ok(p) => p,
+        Err(e) => return e,
+    };
+    let source = command(&path).arg0(program).args(args).exec();
+    match source.kind() {
+        std::io::ErrorKind::NotFound => Error::NotFound {
+            program: path.display().to_string(),
+        },
+        _ => Error::CannotExecute {
+            program: path.display().to_string(),
+            source,
+        },
+    }
+}
+
 /// Runs a shell string with `$GUARD_SHELL` (default `/bin/sh`) `-c STRING`.
 pub fn run_shell(text: &str, env: &[(&str, String)]) -> Result<i32, Error> {
     let shell = std::env::var_os("GUARD_SHELL")

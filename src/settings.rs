@@ -88,6 +88,22 @@ pub struct Audit {
     pub syslog: bool,
     /// The syslog socket (default `/dev/log`).
     pub syslog_socket: Option<PathBuf>,
+    /// Which allowed commands get a record.
+    pub allowed: AllowedRecords,
+}
+
+/// `[audit] allowed`: which allowed commands get a record. Every decision above allow
+/// is recorded whatever this says.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub enum AllowedRecords {
+    /// Every one, through shims too.
+    All,
+    /// Those run explicitly (`guard --`, `guard -c`); an allowed command through a shim
+    /// runs at once, with no record.
+    #[default]
+    Explicit,
+    /// None.
+    None,
 }
 
 /// `[notify]`: who hears of a request posted or a breaker opened. Every layer that may

@@ -12,7 +12,20 @@ use crate::exec;
 use crate::gate::{self, Case, Deps};
 use crate::sanitize::sanitize;
 
+/// How guard was asked to run the command.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Entry {
+    /// `guard -- CMD`, `guard -c STRING`.
+    Explicit,
+    /// A shim: the command as a program was called.
+    Shim,
+}
+
 pub fn run(inv: &Invocation, input: &Input) -> Result<i32, Error> {
+    run_as(inv, input, Entry::Explicit)
+}
+
+pub fn run_as(inv: &Invocation, input: &Input, entry: Entry) -> Result<i32, Error> {
     // Under guard supervise, the supervisor decides each program at its exec, holds it
     // for its approval and keeps the record: deciding here too would ask twice. This
     // guard refuses what is denied outright, and runs the rest as it is.
@@ -29,6 +42,21 @@ pub fn run(inv: &Invocation, input: &Input) -> Result<i32, Error> {
         plan_first: inv.settings.plans.plan_first,
     };
     let o = evaluate(inv, input, mode)?;
+    // An allowed command with no record to keep runs at once: through a shim, in this
+    // very process (no second process, no wait).
+    use crate::settings::AllowedRecords as A;
+    let unrecorded = match inv.settings.audit.allowed {
+        A::All => false,
+        A::Explicit => entry == Entry::Shim,
+        A::None => true,
+    };
+    if o.decision == Decision::Allow && unrecorded && o.exec.is_none() {
+        return match (input, entry) {
+            (Input::Argv(argv), Entry::Shim) => Err(exec::replace(argv)),
+            (Input::Argv(argv), _) => exec::run(argv, &[]),
+            (Input::Shell(text), _) => exec::run_shell(text, &[]),
+        };
+    }
     if !o.plan_text.is_empty() {
         for line in String::from_utf8_lossy(&o.plan_text).lines() {
             eprintln!("{}", sanitize(line));

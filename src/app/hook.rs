@@ -38,13 +38,18 @@ pub const BOUND: std::time::Duration = std::time::Duration::from_secs(25);
 
 /// Blocks the call from a watchdog thread when the hook runs past [`BOUND`].
 fn watchdog() {
+    // GUARD_HOOK_BOUND (seconds) may only shorten the bound: blocking sooner is safe.
+    let bound = std::env::var("GUARD_HOOK_BOUND")
+        .ok()
+        .and_then(|v| v.parse::<u64>().ok())
+        .map_or(BOUND, |s| BOUND.min(std::time::Duration::from_secs(s)));
     let _ = std::thread::Builder::new()
         .name("guard-hook-bound".into())
-        .spawn(|| {
-            std::thread::sleep(BOUND);
+        .spawn(move || {
+            std::thread::sleep(bound);
             eprintln!(
                 "guard: the decision took longer than {}s; the call is blocked",
-                BOUND.as_secs()
+                bound.as_secs()
             );
             std::process::exit(BLOCK);
         });
@@ -150,15 +155,20 @@ pub fn run(name: &str, global: &GlobalArgs) -> Result<i32, Error> {
             )));
         }
     }
+    // A plan is read within the hook's bound, so the answer comes inside it.
+    let plans = BOUND
+        .saturating_sub(std::time::Duration::from_secs(7))
+        .as_secs()
+        .max(1);
+    global.plan_timeout_cap = Some(global.plan_timeout_cap.map_or(plans, |c| c.min(plans)));
     let inv = match super::wiring::resolve(&global) {
         Ok(inv) => inv,
         Err(e) => return Ok(block(&format!("guard: {e}"))),
     };
-    // The decision is made in a child guard, bounded in memory and time (longer than a
-    // plan may take to read): whatever goes wrong there (a parser that never stops, a
-    // crash) blocks the call here.
-    let time = BOUND.saturating_sub(std::time::Duration::from_secs(3));
-    let checked = match decide_in_child(&input, &global, time) {
+    // The decision is made here, bounded: in time by the watchdog (a parser that never
+    // stops), in memory by the address-space limit (an allocation past it aborts this
+    // process, and the installed wrapper blocks the call on any status but 0 and 2).
+    let checked = match decide_bounded(&inv, &input) {
         Ok(c) => c,
         Err(why) => return Ok(block(&format!("guard: {why}; the call is blocked"))),
     };
@@ -348,59 +358,33 @@ fn runs_through_shim(findings: &[Finding]) -> bool {
         })
 }
 
-/// What `guard check --json` answered.
-#[derive(serde::Deserialize)]
+/// What the decision found.
 struct Checked {
     decision: Decision,
     findings: Vec<Finding>,
     /// The digest of the plan the decision came from, which the approval binds.
-    #[serde(default)]
     plan: Option<String>,
     /// What the plan destroys or recreates.
-    #[serde(default)]
     resources: Vec<String>,
 }
 
-/// The child's memory bound.
-const CHILD_MEMORY: u64 = 2 << 30;
+/// The memory the decision may take (the address space, soft limit).
+const DECISION_MEMORY: u64 = 2 << 30;
 
-/// Runs `guard check --json` on the input as a child bounded in memory and time.
-fn decide_in_child(
-    input: &Input,
-    global: &GlobalArgs,
-    time: std::time::Duration,
-) -> Result<Checked, String> {
-    use std::os::unix::process::CommandExt;
-    let exe = std::env::current_exe().map_err(|e| format!("cannot find its own binary: {e}"))?;
-    let mut cmd = crate::exec::command(exe);
-    // Its plans are read within the hook's bound, so the check answers inside it.
-    let plans = time
-        .saturating_sub(std::time::Duration::from_secs(4))
-        .as_secs()
-        .max(1);
-    cmd.args(["--plan-timeout-cap", &plans.to_string(), "check", "--json"]);
-    // The same config the hook was given.
-    if let Some(config) = &global.config {
-        cmd.env("GUARD_CONFIG", config);
-    }
-    match input {
-        Input::Shell(s) => cmd.args(["-c", s]),
-        Input::Argv(argv) => cmd.arg("--").args(argv),
-    };
-    // SAFETY: between fork and exec the child only calls setrlimit(2), which is
-    // async-signal-safe, and touches no memory shared with the parent.
-    #[allow(unsafe_code)]
-    unsafe {
-        cmd.pre_exec(|| {
-            use nix::sys::resource::{Resource, setrlimit};
-            setrlimit(Resource::RLIMIT_AS, CHILD_MEMORY, CHILD_MEMORY).map_err(std::io::Error::from)
-        });
-    }
-    let (status, stdout, _) =
-        crate::exec::bounded(&mut cmd, time).map_err(|e| format!("the check failed: {e}"))?;
-    // check's exit status is the decision (0-4); anything else is a failure.
-    if !matches!(status.code(), Some(0..=4)) {
-        return Err(format!("the check failed ({status})"));
-    }
-    serde_json::from_slice(&stdout).map_err(|e| format!("the check's answer was unreadable: {e}"))
+/// Decides on the input in this process, within [`DECISION_MEMORY`]: the soft limit is
+/// lowered for the decision and raised back after it.
+fn decide_bounded(inv: &Invocation, input: &Input) -> Result<Checked, String> {
+    use nix::sys::resource::{Resource, getrlimit, setrlimit};
+    let (soft, hard) = getrlimit(Resource::RLIMIT_AS).map_err(|e| format!("getrlimit: {e}"))?;
+    setrlimit(Resource::RLIMIT_AS, DECISION_MEMORY.min(hard), hard)
+        .map_err(|e| format!("cannot bound the decision's memory: {e}"))?;
+    let eval = super::wiring::evaluate(inv, input, crate::plan::Mode::Check);
+    let _ = setrlimit(Resource::RLIMIT_AS, soft, hard);
+    let eval = eval.map_err(|e| e.to_string())?;
+    Ok(Checked {
+        decision: eval.decision,
+        findings: eval.findings,
+        plan: eval.plan,
+        resources: eval.resources,
+    })
 }

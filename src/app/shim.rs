@@ -35,7 +35,11 @@ pub fn run(argv: Vec<OsString>) -> Result<i32, Error> {
         return exec::run(&argv, &[]);
     }
     let inv = super::wiring::resolve(&GlobalArgs::default())?;
-    super::guarded::run(&inv, &crate::analysis::Input::Argv(argv))
+    super::guarded::run_as(
+        &inv,
+        &crate::analysis::Input::Argv(argv),
+        super::guarded::Entry::Shim,
+    )
 }
 
 /// The default shim directory: `$XDG_DATA_HOME/guard/shims`, else

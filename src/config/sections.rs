@@ -74,7 +74,7 @@ pub fn resolve(
         let t = Trust::of(layer.kind, locked, protected);
         let mut ignored = Vec::new();
         if let Some(spec) = &layer.file.audit {
-            apply_audit(&mut set, spec, t, &mut ignored);
+            apply_audit(&mut set, spec, layer, t, &mut ignored)?;
         }
         if let Some(spec) = &layer.file.breaker {
             if t.own() {
@@ -167,10 +167,38 @@ pub fn resolve(
 
 /// `[audit]`: the user and system configs turn forwarding on; where the trail goes is a
 /// placing setting.
-fn apply_audit(set: &mut Settings, spec: &AuditSpec, t: Trust, ignored: &mut Vec<String>) {
+fn apply_audit(
+    set: &mut Settings,
+    spec: &AuditSpec,
+    layer: &Layer,
+    t: Trust,
+    ignored: &mut Vec<String>,
+) -> Result<(), Error> {
     if !t.own() {
         ignored.push("[audit]".into());
-        return;
+        return Ok(());
+    }
+    if let Some(a) = &spec.allowed {
+        use crate::settings::AllowedRecords as A;
+        let wanted = match a.get_ref().as_str() {
+            "all" => A::All,
+            "explicit" => A::Explicit,
+            "none" => A::None,
+            other => {
+                return Err(Error::at(
+                    &layer.path,
+                    &layer.text,
+                    a.span().start,
+                    format!("[audit] allowed = \"{other}\": write all, explicit or none"),
+                ));
+            }
+        };
+        // Recording more is stricter; recording less weakens the trail.
+        if wanted == A::All || t.weaken {
+            set.audit.allowed = wanted;
+        } else {
+            ignored.push("[audit] allowed".into());
+        }
     }
     set.audit.syslog |= spec.syslog.unwrap_or(false);
     if spec.syslog == Some(false) && set.audit.syslog {
@@ -190,6 +218,7 @@ fn apply_audit(set: &mut Settings, spec: &AuditSpec, t: Trust, ignored: &mut Vec
             None => {}
         }
     }
+    Ok(())
 }
 
 /// Merges one layer's `[approvals]`: who may approve, the principal, the ledger and the

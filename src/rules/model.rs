@@ -151,6 +151,9 @@ pub struct AuditSpec {
     pub syslog: Option<bool>,
     /// The syslog socket (default `/dev/log`).
     pub syslog_socket: Option<String>,
+    /// Which allowed commands get a record: `all`, `explicit` (run with `guard --` or
+    /// `-c`, not through a shim; the default) or `none`. Decisions above allow always do.
+    pub allowed: Option<Spanned<String>>,
 }
 
 /// `[approvals]`: who may approve, who the requester is, and how long approvals last.

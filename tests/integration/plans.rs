@@ -601,3 +601,32 @@ fn the_plan_guard_read_is_the_plan_applied_even_if_someone_writes_to_it() {
         "plan bytes"
     );
 }
+
+/// The hook decides in its own process, bounded: a decision that outlasts the bound (a
+/// plan that takes too long to read) blocks the call, in time, with exit 2.
+#[test]
+fn a_hook_decision_past_its_bound_blocks_the_call() {
+    let t = Stubs::new();
+    t.s.write("work/tf.plan", "bytes");
+    let payload = serde_json::json!({
+        "hook_event_name": "PreToolUse",
+        "tool_name": "Bash",
+        "tool_input": { "command": "terraform apply tf.plan" }
+    });
+    let start = std::time::Instant::now();
+    let out = t
+        .guard("terraform/delete.json")
+        .env("GUARD_STUB_SLEEP", "30")
+        .env("GUARD_HOOK_BOUND", "2")
+        .args(["hook", "claude-code"])
+        .run_with_input(payload.to_string().as_bytes());
+    let took = start.elapsed();
+    assert_eq!(out.code(), 2, "{}", out.stderr());
+    assert!(
+        out.stderr()
+            .contains("took longer than 2s; the call is blocked"),
+        "{}",
+        out.stderr()
+    );
+    assert!(took < std::time::Duration::from_secs(10), "{took:?}");
+}

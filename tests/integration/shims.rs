@@ -69,16 +69,30 @@ fn real_git_runs_through_a_shim_with_its_decision_on_record() {
     assert_eq!(out.status.code(), Some(77), "{out:?}");
     let err = String::from_utf8_lossy(&out.stderr);
     assert!(err.contains("git.push-force"), "{err}");
+    // Allowed commands through a shim keep no record by default ([audit] allowed =
+    // "explicit"); the refusal does.
     assert_eq!(
         decisions(&s),
-        [
-            ("git init -q repo".to_string(), "allowed".to_string()),
-            ("git -C repo status --short".into(), "allowed".into()),
-            (
-                "git -C repo push --force origin main".into(),
-                "refused".into()
-            ),
-        ]
+        [(
+            "git -C repo push --force origin main".to_string(),
+            "refused".to_string()
+        ),]
+    );
+    // With `allowed = "all"`, every one is on the record.
+    s.user_config("[audit]\nallowed = \"all\"\n");
+    let out = sh(
+        &s,
+        &[&shims],
+        "git -C repo status --short && echo ran",
+        false,
+    );
+    assert!(String::from_utf8_lossy(&out.stdout).contains("ran"));
+    assert_eq!(
+        decisions(&s).last(),
+        Some(&(
+            "git -C repo status --short".to_string(),
+            "allowed".to_string()
+        ))
     );
 }
 
@@ -99,12 +113,10 @@ fn a_shim_directory_listed_twice_still_finds_the_real_program() {
     let line = format!("{GUARD} -- git --version");
     let out = sh(&s, &[&a, &b], &line, false);
     assert!(out.status.success(), "{out:?}");
+    // The shim's allowed run keeps no record by default; guard's explicit run does.
     assert_eq!(
         decisions(&s),
-        [
-            ("git --version".to_string(), "allowed".to_string()),
-            ("git --version".into(), "allowed".into()),
-        ]
+        [("git --version".to_string(), "allowed".to_string())]
     );
     // A shim whose program is nowhere else on PATH says so instead of looping.
     let out = s

@@ -3,10 +3,10 @@
 the machine's load hits every command alike. Prints the median, the quartiles and each
 command's ratio to the first one. Usage:
 
-    scripts/interleave.py [--runs N] [--warmup N] -- 'CMD A' 'CMD B' ...
+    scripts/interleave.py [--runs N] [--warmup N] [--stdin FILE] -- 'CMD A' 'CMD B' ...
 
 Each command is split with shlex and run without a shell, stdout and stderr discarded,
-stdin from /dev/null.
+stdin from FILE (a hook's payload) or /dev/null.
 """
 import argparse
 import shlex
@@ -19,14 +19,16 @@ def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--runs", type=int, default=300)
     ap.add_argument("--warmup", type=int, default=20)
+    ap.add_argument("--stdin", default=None)
     ap.add_argument("commands", nargs="+")
     a = ap.parse_args()
     argvs = [shlex.split(c) for c in a.commands]
+    data = open(a.stdin, "rb").read() if a.stdin else b""
     times = [[] for _ in argvs]
     for i in range(a.warmup + a.runs):
         for j, argv in enumerate(argvs):
             start = time.perf_counter()
-            subprocess.run(argv, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
+            subprocess.run(argv, input=data, stdout=subprocess.DEVNULL,
                            stderr=subprocess.DEVNULL)
             elapsed = time.perf_counter() - start
             if i >= a.warmup:

@@ -164,6 +164,13 @@ pub fn programs(script: &Script) -> Option<Vec<String>> {
         .iter()
         .filter_map(|c| c.program().map(str::to_string))
         .collect();
+    // The general reading's rules (`*`) only when some command reads that way: for
+    // `ls -la` nothing more is parsed. (A config's own tools are read the general way
+    // too; `*` then comes in because the reading is about words, not packs.)
+    let general = crate::matcher::generic::Generic::builtin();
+    if script.commands.iter().any(|c| general.read(c).is_some()) {
+        v.push("*".to_string());
+    }
     v.sort();
     v.dedup();
     Some(v)

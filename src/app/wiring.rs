@@ -62,7 +62,15 @@ pub fn evaluate(inv: &Invocation, input: &Input, mode: plan::Mode) -> Result<Eva
             first.stdin_given = true;
         }
     }
-    let set = inv.rules(analysis::programs(&script).as_deref())?;
+    let mut programs = analysis::programs(&script);
+    // A config that adds words to the general reading: its rules come in whatever the
+    // built-in words say.
+    if let Some(p) = programs.as_mut() {
+        if inv.layers.iter().any(|l| l.file.generic.is_some()) {
+            p.push("*".to_string());
+        }
+    }
+    let set = inv.rules(programs.as_deref())?;
     Ok(analysis::evaluate(
         input,
         &script,

@@ -36,11 +36,9 @@ pub fn packs_for<'a>(
 ) -> impl Iterator<Item = &'static PackIndex> + 'a {
     PACKS.iter().filter(move |p| match programs {
         None => true,
-        // The general reading (`*`) applies to every program.
-        Some(progs) => p
-            .programs
-            .iter()
-            .any(|x| *x == "*" || progs.iter().any(|y| y == x)),
+        // The general reading's pack (`*`) only when a command reads that way (see
+        // `analysis::programs`).
+        Some(progs) => p.programs.iter().any(|x| progs.iter().any(|y| y == x)),
     })
 }
 

@@ -18,13 +18,17 @@ pub(crate) fn available() -> Result<(), Unavailable> {
     #[allow(unsafe_code)]
     let fork = unsafe { nix::unistd::fork() }.map_err(|errno| Unavailable::Refused { errno })?;
     let child = match fork {
-        ForkResult::Child => loop {
-            // SAFETY: pause takes no arguments; the parent kills us.
+        ForkResult::Child => {
+            // SAFETY: prctl takes integers (a supervising process is undumpable, and
+            // so would its child be); pause takes no arguments; the parent kills us.
             #[allow(unsafe_code)]
             unsafe {
-                libc::pause();
+                libc::prctl(libc::PR_SET_DUMPABLE, 1, 0, 0, 0);
+                loop {
+                    libc::pause();
+                }
             }
-        },
+        }
         ForkResult::Parent { child } => child,
     };
     let options = nix::sys::ptrace::Options::PTRACE_O_EXITKILL;
@@ -54,9 +58,17 @@ pub(crate) fn diagnose(errno: Errno, child: i32) -> Unavailable {
                 Unavailable::YamaDisabled
             } else if yama_scope() == Some(2) {
                 Unavailable::YamaAdminOnly
-            } else if let Some(tracer) = status_field(child, "TracerPid:").filter(|t| *t != 0) {
+            } else if let Some(tracer) =
+                crate::supervise::sys::status_field(child, "TracerPid:").filter(|t| *t != 0)
+            {
                 Unavailable::AlreadyTraced { tracer }
-            } else if status_field(0, "Seccomp:").is_some_and(|mode| mode != 0) {
+            } else if let Some(tracer) =
+                crate::supervise::sys::status_field(0, "TracerPid:").filter(|t| *t != 0)
+            {
+                Unavailable::Nested { tracer }
+            } else if crate::supervise::sys::status_field(0, "Seccomp:")
+                .is_some_and(|mode| mode != 0)
+            {
                 Unavailable::Seccomp { errno }
             } else {
                 Unavailable::Refused { errno }
@@ -74,19 +86,6 @@ fn yama_scope() -> Option<i32> {
         .ok()
 }
 
-/// A numeric field of /proc/PID/status (PID 0: this process).
-fn status_field(pid: i32, field: &str) -> Option<i32> {
-    let path = if pid == 0 {
-        "/proc/self/status".to_string()
-    } else {
-        format!("/proc/{pid}/status")
-    };
-    let text = std::fs::read_to_string(path).ok()?;
-    text.lines()
-        .find_map(|line| line.strip_prefix(field))
-        .and_then(|v| v.trim().parse().ok())
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -97,7 +96,7 @@ mod tests {
             diagnose(Errno::ENOSYS, 1),
             Unavailable::NotSupported { .. }
         ));
-        assert!(status_field(0, "TracerPid:").is_some());
+        assert!(crate::supervise::sys::status_field(0, "TracerPid:").is_some());
         let line = Unavailable::AlreadyTraced { tracer: 42 }.to_string();
         assert!(line.contains("42") && !line.contains('\n'), "{line}");
     }

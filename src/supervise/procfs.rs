@@ -1,5 +1,6 @@
 //! Reads what a decider needs about a process stopped at its exec, and only that:
-//! /proc/PID is opened once (O_PATH), then exe, cwd and fd/0 are one readlinkat each;
+//! /proc/PID is opened once (O_PATH), then exe and cwd are one readlinkat each (fd/0,
+//! the stdin kind, is read on demand);
 //! argv and the execve path come from the new stack ([`crate::supervise::stack`]), or from
 //! /proc/PID/cmdline and auxv when that fails; environ is left for
 //! [`crate::supervise::Exec::env`] to read on demand.
@@ -21,7 +22,13 @@ const PAGE: usize = 4096;
 
 /// What is known of a new image, for the decider. `None` when the process is gone.
 /// /proc/PID is looked up once; the rest is read relative to it.
-pub(crate) fn read_exec(pid: i32, former_tid: Option<i32>, parent: Option<i32>) -> Option<Exec> {
+/// `parent`: `Some` when the engine knows the process's creator (`Some(None)` for the
+/// first program); `None` leaves it to [`Exec::parent`] to read on demand.
+pub(crate) fn read_exec(
+    pid: i32,
+    former_tid: Option<i32>,
+    parent: Option<Option<i32>>,
+) -> Option<Exec> {
     use nix::fcntl::{OFlag, open};
     let flags = OFlag::O_PATH | OFlag::O_DIRECTORY | OFlag::O_CLOEXEC;
     let dir = open(format!("/proc/{pid}").as_str(), flags, Mode::empty()).ok()?;
@@ -34,14 +41,12 @@ pub(crate) fn read_exec(pid: i32, former_tid: Option<i32>, parent: Option<i32>) 
         (argv, path)
     });
     let cwd = PathBuf::from(readlinkat(&dir, "cwd").unwrap_or_default());
-    let stdin = match readlinkat(&dir, "fd/0") {
-        Ok(target) => kind_of(target.as_bytes()),
-        Err(_) => StdinKind::Closed,
-    };
     let mut exec = Exec::new(pid, exe, argv, cwd);
     exec.former_tid = former_tid;
-    exec.parent = parent;
-    exec.stdin = stdin;
+    if let Some(parent) = parent {
+        let _ = exec.parent.set(parent);
+    }
+    exec.stdin = std::cell::OnceCell::new();
     exec.path = path;
     Some(exec)
 }
@@ -88,6 +93,14 @@ fn split_nul(mut bytes: Vec<u8>) -> Vec<OsString> {
         .collect()
 }
 
+/// The parent of process `pid` now (the ppid field of /proc/PID/stat).
+pub(crate) fn parent_now(pid: i32) -> Option<i32> {
+    let stat = std::fs::read(format!("/proc/{pid}/stat")).ok()?;
+    let after = &stat[stat.iter().rposition(|b| *b == b')')? + 1..];
+    let text = std::str::from_utf8(after).ok()?;
+    text.split_whitespace().nth(1)?.parse().ok()
+}
+
 /// /proc/PID/environ as pairs; an entry with no `=` has an empty value.
 pub(crate) fn environ(pid: i32) -> Vec<(OsString, OsString)> {
     let bytes = std::fs::read(format!("/proc/{pid}/environ")).unwrap_or_default();
@@ -104,6 +117,14 @@ pub(crate) fn environ(pid: i32) -> Vec<(OsString, OsString)> {
             }
         })
         .collect()
+}
+
+/// What /proc/PID/fd/0 is.
+pub(crate) fn stdin_kind(pid: i32) -> StdinKind {
+    match std::fs::read_link(format!("/proc/{pid}/fd/0")) {
+        Ok(target) => kind_of(target.as_os_str().as_bytes()),
+        Err(_) => StdinKind::Closed,
+    }
 }
 
 fn kind_of(target: &[u8]) -> StdinKind {
@@ -195,5 +216,7 @@ mod tests {
         let path = execfn(me, &auxv).unwrap();
         assert!(!path.as_os_str().is_empty());
         assert!(environ(me).iter().any(|(k, _)| k == "PATH"));
+        let parent = i32::try_from(std::os::unix::process::parent_id()).unwrap_or(0);
+        assert_eq!(parent_now(me), Some(parent));
     }
 }

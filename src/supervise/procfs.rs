@@ -1,6 +1,6 @@
 //! Reads what a decider needs about a process stopped at its exec, and only that:
-//! /proc/PID is opened once (O_PATH), then exe and cwd are one readlinkat each (fd/0,
-//! the stdin kind, is read on demand);
+//! /proc/PID/exe and /proc/PID/cwd are one readlink each (fd/0, the stdin kind, is
+//! read on demand);
 //! argv and the execve path come from the new stack ([`crate::supervise::stack`]), or from
 //! /proc/PID/cmdline and auxv when that fails; environ is left for
 //! [`crate::supervise::Exec::env`] to read on demand.
@@ -9,10 +9,8 @@
 //! cannot change under us; a process that vanished reads as `None`.
 
 use super::{Exec, StdinKind};
-use nix::sys::stat::Mode;
 use std::ffi::OsString;
 use std::io::IoSliceMut;
-use std::os::fd::OwnedFd;
 use std::os::unix::ffi::{OsStrExt, OsStringExt};
 use std::path::PathBuf;
 
@@ -29,18 +27,18 @@ pub(crate) fn read_exec(
     former_tid: Option<i32>,
     parent: Option<Option<i32>>,
 ) -> Option<Exec> {
-    use nix::fcntl::{OFlag, open};
-    let flags = OFlag::O_PATH | OFlag::O_DIRECTORY | OFlag::O_CLOEXEC;
-    let dir = open(format!("/proc/{pid}").as_str(), flags, Mode::empty()).ok()?;
-    let exe = PathBuf::from(readlinkat(&dir, "exe").ok()?);
+    let proc_dir = format!("/proc/{pid}");
+    let exe = std::fs::read_link(format!("{proc_dir}/exe")).ok()?;
     let (argv, path) = crate::supervise::stack::argv_and_execfn(pid).unwrap_or_else(|| {
-        let argv = split_nul(read_at(&dir, "cmdline").unwrap_or_default());
-        let path = read_at(&dir, "auxv")
+        let dir = std::path::Path::new(&proc_dir);
+        let argv = split_nul(std::fs::read(dir.join("cmdline")).unwrap_or_default());
+        let path = std::fs::read(dir.join("auxv"))
+            .ok()
             .and_then(|auxv| execfn(pid, &auxv))
             .unwrap_or_else(|| exe.clone());
         (argv, path)
     });
-    let cwd = PathBuf::from(readlinkat(&dir, "cwd").unwrap_or_default());
+    let cwd = std::fs::read_link(format!("{proc_dir}/cwd")).unwrap_or_default();
     let mut exec = Exec::new(pid, exe, argv, cwd);
     exec.former_tid = former_tid;
     if let Some(parent) = parent {
@@ -49,34 +47,6 @@ pub(crate) fn read_exec(
     exec.stdin = std::cell::OnceCell::new();
     exec.path = path;
     Some(exec)
-}
-
-fn readlinkat(dir: &OwnedFd, name: &str) -> nix::Result<OsString> {
-    nix::fcntl::readlinkat(dir, name)
-}
-
-/// A whole small /proc file under `dir`, read without a size probe.
-fn read_at(dir: &OwnedFd, name: &str) -> Option<Vec<u8>> {
-    use nix::fcntl::{OFlag, openat};
-    let fd = openat(dir, name, OFlag::O_RDONLY | OFlag::O_CLOEXEC, Mode::empty()).ok()?;
-    let mut buf = vec![0u8; PAGE];
-    let mut len = 0;
-    loop {
-        match nix::unistd::read(&fd, &mut buf[len..]) {
-            Ok(0) => break,
-            Ok(n) => {
-                len += n;
-                if len == buf.len() {
-                    buf.resize(len * 2, 0);
-                }
-            }
-            Err(nix::errno::Errno::EINTR) => {}
-            Err(_) if len > 0 => break,
-            Err(_) => return None,
-        }
-    }
-    buf.truncate(len);
-    Some(buf)
 }
 
 /// NUL-separated strings (a trailing NUL or not).

@@ -187,18 +187,25 @@ impl Watch<'_> {
             if let Some(wake) = &self.wake {
                 fds.push(PollFd::new(wake.fd(), PollFlags::POLLIN));
             }
-            match poll(&mut fds, timeout) {
-                Ok(_) => {}
-                Err(Errno::EINTR) => fds.iter_mut().for_each(|f| f.set_events(none)),
+            let interrupted = match poll(&mut fds, timeout) {
+                Ok(_) => false,
+                // A handler ran on this thread (SIGCHLD most often): as good as the
+                // eventfd's wake-up, without another poll to see it.
+                Err(Errno::EINTR) => true,
                 Err(errno) => {
                     return Err(Error::System {
                         call: "poll",
                         errno,
                     });
                 }
-            }
+            };
             let revents = |i: usize| fds.get(i).and_then(PollFd::revents).unwrap_or(none);
-            (revents(0), revents(1), revents(2))
+            let woken = if interrupted {
+                PollFlags::POLLIN
+            } else {
+                revents(2)
+            };
+            (revents(0), revents(1), woken)
         };
         // A signal came (SIGCHLD: a tracee stopped or exited, or our child did), or
         // there is no eventfd to tell: look at waitpid. The eventfd is cleared first,

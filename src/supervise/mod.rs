@@ -88,7 +88,8 @@ pub struct Exec {
     /// /proc/PID/cmdline. For a script the kernel has replaced argv[0] with the
     /// interpreter and put `path` after it: `["/bin/sh", "./tf", "destroy"]`.
     pub argv: Vec<OsString>,
-    pub cwd: PathBuf,
+    /// /proc/PID/cwd, read on first use (see [`Cwd`]).
+    pub cwd: Cwd,
     /// See [`Exec::stdin`].
     stdin: OnceCell<StdinKind>,
     /// /proc/PID/environ, read on first use (see [`Exec::env`]).
@@ -108,7 +109,7 @@ impl Exec {
             path: exe.clone(),
             exe,
             argv,
-            cwd,
+            cwd: Cwd::known(cwd),
             stdin: OnceCell::from(StdinKind::Terminal),
             env: OnceCell::new(),
             resolved: OnceCell::new(),
@@ -214,6 +215,53 @@ impl Exec {
     /// script and not the same file as `exe`.
     pub fn is_script(&self) -> bool {
         self.resolved_path() != self.exe
+    }
+}
+
+/// A process's working directory at its exec, read from /proc/PID/cwd on first use
+/// (most execs are of programs a decider lets run without looking further), so like
+/// [`Exec::env`] it must be used while the process is stopped at its exec. It is a
+/// `Path` (`Deref`, `AsRef<Path>`); empty if it cannot be read.
+#[derive(Debug, Clone)]
+pub struct Cwd {
+    pid: i32,
+    path: OnceCell<PathBuf>,
+}
+
+impl Cwd {
+    /// A working directory already known.
+    pub fn known(path: PathBuf) -> Cwd {
+        Cwd {
+            pid: 0,
+            path: OnceCell::from(path),
+        }
+    }
+
+    #[cfg(target_os = "linux")]
+    fn of(pid: i32) -> Cwd {
+        Cwd {
+            pid,
+            path: OnceCell::new(),
+        }
+    }
+
+    pub fn path(&self) -> &Path {
+        self.path.get_or_init(|| {
+            std::fs::read_link(format!("/proc/{}/cwd", self.pid)).unwrap_or_default()
+        })
+    }
+}
+
+impl std::ops::Deref for Cwd {
+    type Target = Path;
+    fn deref(&self) -> &Path {
+        self.path()
+    }
+}
+
+impl AsRef<Path> for Cwd {
+    fn as_ref(&self) -> &Path {
+        self.path()
     }
 }
 

@@ -1,6 +1,5 @@
 //! Reads what a decider needs about a process stopped at its exec, and only that:
-//! /proc/PID/exe and /proc/PID/cwd are one readlink each (fd/0, the stdin kind, is
-//! read on demand);
+//! /proc/PID/exe is one readlink (cwd, fd/0 and environ are read on demand);
 //! argv and the execve path come from the new stack ([`crate::supervise::stack`]), or from
 //! /proc/PID/cmdline and auxv when that fails; environ is left for
 //! [`crate::supervise::Exec::env`] to read on demand.
@@ -38,8 +37,8 @@ pub(crate) fn read_exec(
             .unwrap_or_else(|| exe.clone());
         (argv, path)
     });
-    let cwd = std::fs::read_link(format!("{proc_dir}/cwd")).unwrap_or_default();
-    let mut exec = Exec::new(pid, exe, argv, cwd);
+    let mut exec = Exec::new(pid, exe, argv, PathBuf::new());
+    exec.cwd = super::Cwd::of(pid);
     exec.former_tid = former_tid;
     if let Some(parent) = parent {
         let _ = exec.parent.set(parent);

@@ -301,3 +301,31 @@ pub(crate) fn stop_self(signal: Signal) {
         }
     }
 }
+
+/// SIGCHLD unblocked on this thread while it supervises (a caller may have blocked it,
+/// which would keep the fast engine from hearing of its tracees), and the mask put back
+/// when dropped.
+pub(crate) struct Unblocked(Option<nix::sys::signal::SigSet>);
+
+impl Unblocked {
+    pub(crate) fn new() -> Unblocked {
+        use nix::sys::signal::{SigmaskHow, pthread_sigmask};
+        let mut handled = SigSet::empty();
+        handled.add(Signal::SIGCHLD);
+        let mut old = SigSet::empty();
+        let ok = pthread_sigmask(SigmaskHow::SIG_UNBLOCK, Some(&handled), Some(&mut old));
+        Unblocked(ok.ok().map(|()| old))
+    }
+}
+
+impl Drop for Unblocked {
+    fn drop(&mut self) {
+        if let Some(old) = self.0 {
+            let _ = nix::sys::signal::pthread_sigmask(
+                nix::sys::signal::SigmaskHow::SIG_SETMASK,
+                Some(&old),
+                None,
+            );
+        }
+    }
+}

@@ -96,10 +96,9 @@ pub(crate) fn run(
         Launch::Started(tree) => tree,
         Launch::NoListener => return Ok(None),
     };
-    if std::env::var_os("SV_SYNC").is_some() {
-        seccomp::sync_wake(&tree.listener);
-    }
+    seccomp::sync_wake(&tree.listener);
     signals.register(tree.main);
+    let _unblocked = signals::Unblocked::new();
     let mut w = Watch {
         tree,
         tasks: HashMap::new(),
@@ -187,7 +186,10 @@ impl Watch<'_> {
             if let Some(wake) = &self.wake {
                 fds.push(PollFd::new(wake.fd(), PollFlags::POLLIN));
             }
-            let interrupted = match poll(&mut fds, timeout) {
+            let look = match poll(&mut fds, timeout) {
+                // Nothing ready: a deadline passed; look at waitpid too, so that even a
+                // lost wake-up costs at most a deadline.
+                Ok(0) => true,
                 Ok(_) => false,
                 // A handler ran on this thread (SIGCHLD most often): as good as the
                 // eventfd's wake-up, without another poll to see it.
@@ -200,11 +202,7 @@ impl Watch<'_> {
                 }
             };
             let revents = |i: usize| fds.get(i).and_then(PollFd::revents).unwrap_or(none);
-            let woken = if interrupted {
-                PollFlags::POLLIN
-            } else {
-                revents(2)
-            };
+            let woken = if look { PollFlags::POLLIN } else { revents(2) };
             (revents(0), revents(1), woken)
         };
         // A signal came (SIGCHLD: a tracee stopped or exited, or our child did), or

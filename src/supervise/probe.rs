@@ -8,22 +8,27 @@ use crate::supervise::error::Unavailable;
 use nix::errno::Errno;
 use nix::sys::signal::{Signal, kill};
 use nix::unistd::{ForkResult, Pid};
+use std::os::fd::AsRawFd;
 
 /// See [`crate::supervise::available`].
 pub(crate) fn available() -> Result<(), Unavailable> {
     if yama_scope() == Some(3) {
         return Err(Unavailable::YamaDisabled);
     }
-    // SAFETY: the child only calls pause(2) and _exit(2), both async-signal-safe.
+    let (ready_r, ready_w) = nix::unistd::pipe2(nix::fcntl::OFlag::O_CLOEXEC)
+        .map_err(|errno| Unavailable::Refused { errno })?;
+    // SAFETY: the child only calls prctl, write, pause and _exit, all async-signal-safe.
     #[allow(unsafe_code)]
     let fork = unsafe { nix::unistd::fork() }.map_err(|errno| Unavailable::Refused { errno })?;
     let child = match fork {
         ForkResult::Child => {
             // SAFETY: prctl takes integers (a supervising process is undumpable, and
-            // so would its child be); pause takes no arguments; the parent kills us.
+            // so would its child be); write reads a static byte; pause takes no
+            // arguments; the parent kills us.
             #[allow(unsafe_code)]
             unsafe {
                 libc::prctl(libc::PR_SET_DUMPABLE, 1, 0, 0, 0);
+                libc::write(ready_w.as_raw_fd(), b"r".as_ptr().cast(), 1);
                 loop {
                     libc::pause();
                 }
@@ -31,6 +36,8 @@ pub(crate) fn available() -> Result<(), Unavailable> {
         }
         ForkResult::Parent { child } => child,
     };
+    drop(ready_w);
+    crate::supervise::spawn::wait_ready(&ready_r);
     let options = nix::sys::ptrace::Options::PTRACE_O_EXITKILL;
     let result = nix::sys::ptrace::seize(child, options).map_err(|e| diagnose(e, child.as_raw()));
     kill_and_reap(child);

@@ -168,6 +168,8 @@ pub(crate) fn start(
     let prepared = prepare(program, args, env)?;
     let (gate_r, gate_w) =
         nix::unistd::pipe2(nix::fcntl::OFlag::O_CLOEXEC).map_err(Error::system("pipe2"))?;
+    let (ready_r, ready_w) =
+        nix::unistd::pipe2(nix::fcntl::OFlag::O_CLOEXEC).map_err(Error::system("pipe2"))?;
     let (err_r, err_w) =
         nix::unistd::pipe2(nix::fcntl::OFlag::O_CLOEXEC | nix::fcntl::OFlag::O_NONBLOCK)
             .map_err(Error::system("pipe2"))?;
@@ -181,13 +183,20 @@ pub(crate) fn start(
     #[allow(unsafe_code)]
     let fork = unsafe { nix::unistd::fork() }.map_err(Error::system("fork"))?;
     let child = match fork {
-        ForkResult::Child => {
-            child_main(&prepared, originals, gate_r.as_raw_fd(), err_w.as_raw_fd())
-        }
+        ForkResult::Child => child_main(
+            &prepared,
+            originals,
+            [gate_r.as_raw_fd(), ready_w.as_raw_fd()],
+            err_w.as_raw_fd(),
+        ),
         ForkResult::Parent { child } => child,
     };
     drop(gate_r);
+    drop(ready_w);
     drop(err_w);
+    // The supervisor is not dumpable, and neither is its child until it has made
+    // itself dumpable again: seizing it before that would fail without CAP_SYS_PTRACE.
+    wait_ready(&ready_r);
     if let Err(errno) = nix::sys::ptrace::seize(child, trace_options()) {
         let why: Unavailable = probe::diagnose(errno, child.as_raw());
         probe::kill_and_reap(child);
@@ -214,7 +223,7 @@ pub(crate) fn start(
 fn child_main(
     prepared: &Prepared,
     originals: &[(Signal, SigAction)],
-    gate: RawFd,
+    [gate, ready]: [RawFd; 2],
     errors: RawFd,
 ) -> ! {
     reset_for_exec(originals);
@@ -222,6 +231,7 @@ fn child_main(
     // locals.
     #[allow(unsafe_code)]
     unsafe {
+        libc::write(ready, b"r".as_ptr().cast(), 1);
         let mut go = 0u8;
         loop {
             let n = libc::read(gate, (&mut go as *mut u8).cast(), 1);
@@ -237,6 +247,12 @@ fn child_main(
         libc::write(errors, errno.as_ptr().cast(), errno.len());
         libc::_exit(127)
     }
+}
+
+/// Waits for a child's "ready" byte (or its end, if it died first).
+pub(crate) fn wait_ready(fd: &OwnedFd) {
+    let mut byte = [0u8; 1];
+    while let Err(Errno::EINTR) = nix::unistd::read(fd, &mut byte) {}
 }
 
 /// In a new child before it execs: the dispositions and mask a plain spawn would give

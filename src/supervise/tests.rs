@@ -2,19 +2,19 @@
 //! the standalone crate (deny, everyday, hold, lifecycle) plus the fast engine's own
 //! cases (a failed execve, a thread that execs, a daemon, a seize that fails, the
 //! filter's limits). Every scenario runs under the default engine (the fast one here);
-//! `engines.rs` runs a set of them under the full-ptrace fallback too.
+//! `engines_tests.rs` runs a set of them under the full-ptrace fallback too.
 //!
 //! The test decider ends `terraform … destroy` (status 126); a stub `terraform` script
 //! appends its arguments to a marker, so a `plan` proves the path was reached and no
 //! `destroy` may ever appear.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
-mod bench;
-mod deny;
-mod engines;
-mod everyday;
-mod fast;
-mod hold;
+mod bench_tests;
+mod deny_tests;
+mod engines_tests;
+mod everyday_tests;
+mod fast_tests;
+mod hold_tests;
 
 use super::{Decider, Engine, Exec, Options, Verdict};
 use std::ffi::OsString;

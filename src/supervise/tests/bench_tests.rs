@@ -2,7 +2,7 @@
 //! everything run), ignored by default:
 //!
 //! ```text
-//! cargo test --release --lib supervise::tests::bench -- --ignored --nocapture --test-threads=1
+//! cargo test --release --lib supervise::tests::bench_tests -- --ignored --nocapture --test-threads=1
 //! ```
 //!
 //! `benches/supervise.sh` times the whole `guard supervise` (with guard's own decider)

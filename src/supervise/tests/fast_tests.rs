@@ -161,7 +161,7 @@ fn own_executable_stays_traced_and_others_are_detached() {
     let status = sb.run_with(
         &format!(
             "grep TracerPid /proc/self/status > other
-             '{}' --exact supervise::tests::fast::report_tracer --ignored --nocapture -q > own",
+             '{}' --exact supervise::tests::fast_tests::report_tracer --ignored --nocapture -q > own",
             me.display()
         ),
         &mut Policy::default(),

@@ -159,7 +159,9 @@ impl Watch<'_> {
                 self.poll_due();
             }
         }
-        Ok(())
+        // The reaper is gone: all it wrote (the first program's status) is in the pipe,
+        // even if its exit was seen before the pipe polled readable.
+        self.take_reports()
     }
 
     /// Blocks in poll(2) until the listener, a report from the reaper, a signal (the

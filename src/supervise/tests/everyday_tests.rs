@@ -220,3 +220,20 @@ fn leftovers_can_be_killed_when_the_first_program_exits() {
     let bg: i32 = sb.read("bg.pid").trim().parse().unwrap();
     assert!(wait_for(5, || dead(bg)), "sleep {bg} still runs");
 }
+
+/// The first program's status comes from the reaper's pipe; the reaper's exit may be
+/// seen first (a poll that a signal interrupted): the status must not be lost.
+#[test]
+fn the_status_is_never_lost_however_short_the_run() {
+    for i in 0..40 {
+        let mut policy = Policy::default();
+        let status = supervise(
+            "sh".as_ref(),
+            &["-c".into(), format!("exit {}", i % 7).into()],
+            None,
+            &Options::default(),
+            &mut policy,
+        );
+        assert_eq!(status.unwrap(), i % 7, "run {i}");
+    }
+}

@@ -18,9 +18,18 @@ use std::os::fd::OwnedFd;
 /// How long to wait for room in a full pipe or terminal before giving up the message.
 const WRITE_WAIT_MS: u16 = 100;
 
+/// How an ended process is let go once its exit is in place.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Then {
+    /// Resumed and still traced (the full-ptrace engine sees its exit).
+    Cont,
+    /// Detached: it exits untraced (the fast engine).
+    Detach,
+}
+
 /// Writes `message` to `pid`'s stderr and makes it exit with `status` (falling back to
 /// SIGKILL), then lets it go.
-pub(crate) fn end(pid: i32, message: &str, status: u8) {
+pub(crate) fn end(pid: i32, message: &str, status: u8, then: Then) {
     if !message.is_empty() {
         let mut line = message.as_bytes().to_vec();
         line.push(b'\n');
@@ -29,7 +38,10 @@ pub(crate) fn end(pid: i32, message: &str, status: u8) {
     if inject_exit(pid, status).is_err() {
         let _ = kill(Pid::from_raw(pid), Signal::SIGKILL);
     }
-    let _ = sys::cont(pid, 0);
+    let _ = match then {
+        Then::Cont => sys::cont(pid, 0),
+        Then::Detach => sys::detach(pid, 0),
+    };
 }
 
 /// Writes `line` on the process's fd 2: borrowed with pidfd_getfd (so it shares the

@@ -23,6 +23,12 @@ pub enum Unavailable {
         "the child is already traced by pid {tracer} (strace -f, gdb or an outer supervisor?); run outside that tracer"
     )]
     AlreadyTraced { tracer: i32 },
+    /// This process is itself traced, and may not trace: it runs inside another
+    /// supervision (whose filter refuses ptrace in its tree) or under a debugger.
+    #[error(
+        "this process is already traced by pid {tracer} (inside another guard supervise, which already decides every program here, or under a debugger); run outside it"
+    )]
+    Nested { tracer: i32 },
     /// A seccomp filter (a container's default profile, say) refuses ptrace.
     #[error(
         "ptrace is refused by a seccomp filter ({errno}); allow ptrace in the container or sandbox profile, or run without supervision"

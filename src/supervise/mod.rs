@@ -1,20 +1,31 @@
-//! Exec-level supervision: runs a program as the root of a ptrace-traced process tree and
-//! asks a [`Decider`] about every successful execve(2) anywhere in that tree, at the
-//! moment the new image is loaded and before it runs one instruction of its own.
+//! Exec-level supervision: runs a program as the root of a process tree and asks a
+//! [`Decider`] about every successful execve(2) anywhere in that tree, at the moment
+//! the new image is loaded and before it runs one instruction of its own.
 //!
-//! Invariants: the first program never runs unsupervised (the child waits on a pipe
-//! until it is seized); every fork, vfork and clone is followed; every other stop is
-//! passed through as an untraced parent would see it (signals re-injected, group-stops
-//! listened to); if the supervisor dies, `PTRACE_O_EXITKILL` ends the whole tree.
-//! See `docs/supervise.md` for the mechanism, the figures and the known limits.
+//! Two engines, one guarantee. The fast one (`watch`, the default) leaves the tree
+//! untraced: a seccomp filter that no process of the tree can remove sends each execve
+//! to the supervisor, which seizes that one thread with ptrace, lets the execve run,
+//! decides at its exec stop and detaches. Where seccomp user notification cannot be
+//! had it falls back to the full-ptrace engine (`tracer`), which follows every fork,
+//! clone and signal of the tree.
+//!
+//! Invariants: the first program never runs undecided (its own execve is the first
+//! decision); no execve in the tree runs without a decision at its exec stop; if the
+//! supervisor dies, the tree dies (the reaper's SIGKILLs, or `PTRACE_O_EXITKILL`), and
+//! until then every execve in it fails. See `docs/supervise.md` for the mechanism, the
+//! figures and the known limits.
 
 #[cfg(target_os = "linux")]
 mod end;
 mod error;
 #[cfg(target_os = "linux")]
+mod launch;
+#[cfg(target_os = "linux")]
 mod probe;
 #[cfg(target_os = "linux")]
 mod procfs;
+#[cfg(target_os = "linux")]
+mod seccomp;
 #[cfg(target_os = "linux")]
 mod signals;
 #[cfg(target_os = "linux")]
@@ -27,6 +38,11 @@ mod sys;
 mod tracer;
 #[cfg(target_os = "linux")]
 mod tree;
+#[cfg(target_os = "linux")]
+mod watch;
+
+#[cfg(all(test, target_os = "linux"))]
+mod tests;
 
 pub use error::{Error, Unavailable};
 
@@ -35,7 +51,8 @@ use std::ffi::{OsStr, OsString};
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
-/// What a process's standard input is, read from /proc/PID/fd/0 at its exec.
+/// What a process's standard input is, read from /proc/PID/fd/0 at its exec (see
+/// [`Exec::stdin`]).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum StdinKind {
     /// A terminal (a pty or a console): someone may be typing.
@@ -60,9 +77,8 @@ pub struct Exec {
     pub pid: i32,
     /// When a thread other than the leader called execve: its thread id, now gone.
     pub former_tid: Option<i32>,
-    /// The process that created this one (it may have exited since); `None` for the
-    /// first program.
-    pub parent: Option<i32>,
+    /// See [`Exec::parent`].
+    parent: OnceCell<Option<i32>>,
     /// /proc/PID/exe: the resolved executable. For a `#!` script this is the
     /// interpreter; see [`Exec::path`].
     pub exe: PathBuf,
@@ -72,8 +88,10 @@ pub struct Exec {
     /// /proc/PID/cmdline. For a script the kernel has replaced argv[0] with the
     /// interpreter and put `path` after it: `["/bin/sh", "./tf", "destroy"]`.
     pub argv: Vec<OsString>,
-    pub cwd: PathBuf,
-    pub stdin: StdinKind,
+    /// /proc/PID/cwd, read on first use (see [`Cwd`]).
+    pub cwd: Cwd,
+    /// See [`Exec::stdin`].
+    stdin: OnceCell<StdinKind>,
     /// /proc/PID/environ, read on first use (see [`Exec::env`]).
     env: OnceCell<Vec<(OsString, OsString)>>,
     /// `path` with symlinks resolved, computed on first use.
@@ -82,17 +100,17 @@ pub struct Exec {
 
 impl Exec {
     /// An `Exec` built by hand, for testing a decider. `path` is `exe`, stdin a
-    /// terminal, and the environment empty unless [`Exec::with_env`] sets it.
+    /// terminal (see [`Exec::with_stdin`]), and the environment empty unless [`Exec::with_env`] sets it.
     pub fn new(pid: i32, exe: PathBuf, argv: Vec<OsString>, cwd: PathBuf) -> Exec {
         Exec {
             pid,
             former_tid: None,
-            parent: None,
+            parent: OnceCell::new(),
             path: exe.clone(),
             exe,
             argv,
-            cwd,
-            stdin: StdinKind::Terminal,
+            cwd: Cwd::known(cwd),
+            stdin: OnceCell::from(StdinKind::Terminal),
             env: OnceCell::new(),
             resolved: OnceCell::new(),
         }
@@ -119,6 +137,47 @@ impl Exec {
                 Vec::new()
             }
         })
+    }
+
+    /// The process that created this one, `None` for the first program. The
+    /// full-ptrace engine follows every fork and knows the creator even after it has
+    /// exited; the fast engine does not follow forks and reads the parent at the first
+    /// call (from /proc/PID/stat, so call it while the process is stopped at its exec):
+    /// for an orphan that is the supervisor's reaper. `None` if it cannot be read.
+    pub fn parent(&self) -> Option<i32> {
+        *self.parent.get_or_init(|| {
+            #[cfg(target_os = "linux")]
+            {
+                procfs::parent_now(self.pid)
+            }
+            #[cfg(not(target_os = "linux"))]
+            {
+                None
+            }
+        })
+    }
+
+    /// What its standard input is, from /proc/PID/fd/0, read on the first call (while
+    /// the process is stopped at its exec, as for [`Exec::env`]).
+    pub fn stdin(&self) -> StdinKind {
+        *self.stdin.get_or_init(|| {
+            #[cfg(target_os = "linux")]
+            {
+                procfs::stdin_kind(self.pid)
+            }
+            #[cfg(not(target_os = "linux"))]
+            {
+                StdinKind::Other
+            }
+        })
+    }
+
+    /// Sets what [`Exec::stdin`] returns.
+    pub fn with_stdin(self, kind: StdinKind) -> Exec {
+        Exec {
+            stdin: OnceCell::from(kind),
+            ..self
+        }
     }
 
     /// One variable of [`Exec::env`].
@@ -159,6 +218,53 @@ impl Exec {
     }
 }
 
+/// A process's working directory at its exec, read from /proc/PID/cwd on first use
+/// (most execs are of programs a decider lets run without looking further), so like
+/// [`Exec::env`] it must be used while the process is stopped at its exec. It is a
+/// `Path` (`Deref`, `AsRef<Path>`); empty if it cannot be read.
+#[derive(Debug, Clone)]
+pub struct Cwd {
+    pid: i32,
+    path: OnceCell<PathBuf>,
+}
+
+impl Cwd {
+    /// A working directory already known.
+    pub fn known(path: PathBuf) -> Cwd {
+        Cwd {
+            pid: 0,
+            path: OnceCell::from(path),
+        }
+    }
+
+    #[cfg(target_os = "linux")]
+    fn of(pid: i32) -> Cwd {
+        Cwd {
+            pid,
+            path: OnceCell::new(),
+        }
+    }
+
+    pub fn path(&self) -> &Path {
+        self.path.get_or_init(|| {
+            std::fs::read_link(format!("/proc/{}/cwd", self.pid)).unwrap_or_default()
+        })
+    }
+}
+
+impl std::ops::Deref for Cwd {
+    type Target = Path;
+    fn deref(&self) -> &Path {
+        self.path()
+    }
+}
+
+impl AsRef<Path> for Cwd {
+    fn as_ref(&self) -> &Path {
+        self.path()
+    }
+}
+
 /// What to do with a new image.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Verdict {
@@ -191,6 +297,34 @@ pub struct Options {
     pub stop_grace: Duration,
     /// What happens to processes still running when the first program exits.
     pub leftovers: Leftovers,
+    /// Which mechanism follows the tree.
+    pub engine: Engine,
+    /// Fast engine: a process that runs this supervisor's own executable stays traced
+    /// once it is let run (the others are detached), so that it can tell from its
+    /// `TracerPid` that it is supervised (guard's hooks and a nested `guard supervise`
+    /// do). Its signals and stops are then passed through, as by the full engine.
+    pub trace_own_executable: bool,
+}
+
+/// The mechanism that follows the tree (see the module doc).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Engine {
+    /// seccomp user notification where the kernel allows it (Linux 5.0+, no listener
+    /// already in this process's filters), else full ptrace.
+    Auto,
+    /// Full ptrace: every fork, clone, exit and signal of the tree is a stop.
+    Ptrace,
+}
+
+impl Engine {
+    /// `Ptrace` if `GUARD_SUPERVISE_ENGINE=ptrace` is set (for measuring and for
+    /// comparing the engines), else `Auto`.
+    pub fn from_env() -> Engine {
+        match std::env::var_os("GUARD_SUPERVISE_ENGINE") {
+            Some(v) if v == "ptrace" => Engine::Ptrace,
+            _ => Engine::Auto,
+        }
+    }
 }
 
 /// What to do with the rest of the tree once the first program has exited.
@@ -209,6 +343,8 @@ impl Default for Options {
             poll_interval: Duration::from_millis(100),
             stop_grace: Duration::from_millis(50),
             leftovers: Leftovers::Supervise,
+            engine: Engine::from_env(),
+            trace_own_executable: true,
         }
     }
 }
@@ -231,7 +367,14 @@ pub fn supervise(
 ) -> Result<i32, Error> {
     #[cfg(target_os = "linux")]
     {
-        tracer::run(program, args, env, opts, decider)
+        let mut signals = signals::install();
+        if opts.engine == Engine::Auto {
+            let fast = watch::run(program, args, env.clone(), opts, decider, &mut signals)?;
+            if let Some(status) = fast {
+                return Ok(status);
+            }
+        }
+        tracer::run(program, args, env, opts, decider, &mut signals)
     }
     #[cfg(not(target_os = "linux"))]
     {

@@ -8,25 +8,36 @@ use crate::supervise::error::Unavailable;
 use nix::errno::Errno;
 use nix::sys::signal::{Signal, kill};
 use nix::unistd::{ForkResult, Pid};
+use std::os::fd::AsRawFd;
 
 /// See [`crate::supervise::available`].
 pub(crate) fn available() -> Result<(), Unavailable> {
     if yama_scope() == Some(3) {
         return Err(Unavailable::YamaDisabled);
     }
-    // SAFETY: the child only calls pause(2) and _exit(2), both async-signal-safe.
+    let (ready_r, ready_w) = nix::unistd::pipe2(nix::fcntl::OFlag::O_CLOEXEC)
+        .map_err(|errno| Unavailable::Refused { errno })?;
+    // SAFETY: the child only calls prctl, write, pause and _exit, all async-signal-safe.
     #[allow(unsafe_code)]
     let fork = unsafe { nix::unistd::fork() }.map_err(|errno| Unavailable::Refused { errno })?;
     let child = match fork {
-        ForkResult::Child => loop {
-            // SAFETY: pause takes no arguments; the parent kills us.
+        ForkResult::Child => {
+            // SAFETY: prctl takes integers (a supervising process is undumpable, and
+            // so would its child be); write reads a static byte; pause takes no
+            // arguments; the parent kills us.
             #[allow(unsafe_code)]
             unsafe {
-                libc::pause();
+                libc::prctl(libc::PR_SET_DUMPABLE, 1, 0, 0, 0);
+                libc::write(ready_w.as_raw_fd(), b"r".as_ptr().cast(), 1);
+                loop {
+                    libc::pause();
+                }
             }
-        },
+        }
         ForkResult::Parent { child } => child,
     };
+    drop(ready_w);
+    crate::supervise::spawn::wait_ready(&ready_r);
     let options = nix::sys::ptrace::Options::PTRACE_O_EXITKILL;
     let result = nix::sys::ptrace::seize(child, options).map_err(|e| diagnose(e, child.as_raw()));
     kill_and_reap(child);
@@ -54,9 +65,17 @@ pub(crate) fn diagnose(errno: Errno, child: i32) -> Unavailable {
                 Unavailable::YamaDisabled
             } else if yama_scope() == Some(2) {
                 Unavailable::YamaAdminOnly
-            } else if let Some(tracer) = status_field(child, "TracerPid:").filter(|t| *t != 0) {
+            } else if let Some(tracer) =
+                crate::supervise::sys::status_field(child, "TracerPid:").filter(|t| *t != 0)
+            {
                 Unavailable::AlreadyTraced { tracer }
-            } else if status_field(0, "Seccomp:").is_some_and(|mode| mode != 0) {
+            } else if let Some(tracer) =
+                crate::supervise::sys::status_field(0, "TracerPid:").filter(|t| *t != 0)
+            {
+                Unavailable::Nested { tracer }
+            } else if crate::supervise::sys::status_field(0, "Seccomp:")
+                .is_some_and(|mode| mode != 0)
+            {
                 Unavailable::Seccomp { errno }
             } else {
                 Unavailable::Refused { errno }
@@ -74,19 +93,6 @@ fn yama_scope() -> Option<i32> {
         .ok()
 }
 
-/// A numeric field of /proc/PID/status (PID 0: this process).
-fn status_field(pid: i32, field: &str) -> Option<i32> {
-    let path = if pid == 0 {
-        "/proc/self/status".to_string()
-    } else {
-        format!("/proc/{pid}/status")
-    };
-    let text = std::fs::read_to_string(path).ok()?;
-    text.lines()
-        .find_map(|line| line.strip_prefix(field))
-        .and_then(|v| v.trim().parse().ok())
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -97,7 +103,7 @@ mod tests {
             diagnose(Errno::ENOSYS, 1),
             Unavailable::NotSupported { .. }
         ));
-        assert!(status_field(0, "TracerPid:").is_some());
+        assert!(crate::supervise::sys::status_field(0, "TracerPid:").is_some());
         let line = Unavailable::AlreadyTraced { tracer: 42 }.to_string();
         assert!(line.contains("42") && !line.contains('\n'), "{line}");
     }

@@ -1,5 +1,5 @@
 //! Reads what a decider needs about a process stopped at its exec, and only that:
-//! /proc/PID is opened once (O_PATH), then exe, cwd and fd/0 are one readlinkat each;
+//! /proc/PID/exe is one readlink (cwd, fd/0 and environ are read on demand);
 //! argv and the execve path come from the new stack ([`crate::supervise::stack`]), or from
 //! /proc/PID/cmdline and auxv when that fails; environ is left for
 //! [`crate::supervise::Exec::env`] to read on demand.
@@ -8,10 +8,8 @@
 //! cannot change under us; a process that vanished reads as `None`.
 
 use super::{Exec, StdinKind};
-use nix::sys::stat::Mode;
 use std::ffi::OsString;
 use std::io::IoSliceMut;
-use std::os::fd::OwnedFd;
 use std::os::unix::ffi::{OsStrExt, OsStringExt};
 use std::path::PathBuf;
 
@@ -21,57 +19,33 @@ const PAGE: usize = 4096;
 
 /// What is known of a new image, for the decider. `None` when the process is gone.
 /// /proc/PID is looked up once; the rest is read relative to it.
-pub(crate) fn read_exec(pid: i32, former_tid: Option<i32>, parent: Option<i32>) -> Option<Exec> {
-    use nix::fcntl::{OFlag, open};
-    let flags = OFlag::O_PATH | OFlag::O_DIRECTORY | OFlag::O_CLOEXEC;
-    let dir = open(format!("/proc/{pid}").as_str(), flags, Mode::empty()).ok()?;
-    let exe = PathBuf::from(readlinkat(&dir, "exe").ok()?);
+/// `parent`: `Some` when the engine knows the process's creator (`Some(None)` for the
+/// first program); `None` leaves it to [`Exec::parent`] to read on demand.
+pub(crate) fn read_exec(
+    pid: i32,
+    former_tid: Option<i32>,
+    parent: Option<Option<i32>>,
+) -> Option<Exec> {
+    let proc_dir = format!("/proc/{pid}");
+    let exe = std::fs::read_link(format!("{proc_dir}/exe")).ok()?;
     let (argv, path) = crate::supervise::stack::argv_and_execfn(pid).unwrap_or_else(|| {
-        let argv = split_nul(read_at(&dir, "cmdline").unwrap_or_default());
-        let path = read_at(&dir, "auxv")
+        let dir = std::path::Path::new(&proc_dir);
+        let argv = split_nul(std::fs::read(dir.join("cmdline")).unwrap_or_default());
+        let path = std::fs::read(dir.join("auxv"))
+            .ok()
             .and_then(|auxv| execfn(pid, &auxv))
             .unwrap_or_else(|| exe.clone());
         (argv, path)
     });
-    let cwd = PathBuf::from(readlinkat(&dir, "cwd").unwrap_or_default());
-    let stdin = match readlinkat(&dir, "fd/0") {
-        Ok(target) => kind_of(target.as_bytes()),
-        Err(_) => StdinKind::Closed,
-    };
-    let mut exec = Exec::new(pid, exe, argv, cwd);
+    let mut exec = Exec::new(pid, exe, argv, PathBuf::new());
+    exec.cwd = super::Cwd::of(pid);
     exec.former_tid = former_tid;
-    exec.parent = parent;
-    exec.stdin = stdin;
+    if let Some(parent) = parent {
+        let _ = exec.parent.set(parent);
+    }
+    exec.stdin = std::cell::OnceCell::new();
     exec.path = path;
     Some(exec)
-}
-
-fn readlinkat(dir: &OwnedFd, name: &str) -> nix::Result<OsString> {
-    nix::fcntl::readlinkat(dir, name)
-}
-
-/// A whole small /proc file under `dir`, read without a size probe.
-fn read_at(dir: &OwnedFd, name: &str) -> Option<Vec<u8>> {
-    use nix::fcntl::{OFlag, openat};
-    let fd = openat(dir, name, OFlag::O_RDONLY | OFlag::O_CLOEXEC, Mode::empty()).ok()?;
-    let mut buf = vec![0u8; PAGE];
-    let mut len = 0;
-    loop {
-        match nix::unistd::read(&fd, &mut buf[len..]) {
-            Ok(0) => break,
-            Ok(n) => {
-                len += n;
-                if len == buf.len() {
-                    buf.resize(len * 2, 0);
-                }
-            }
-            Err(nix::errno::Errno::EINTR) => {}
-            Err(_) if len > 0 => break,
-            Err(_) => return None,
-        }
-    }
-    buf.truncate(len);
-    Some(buf)
 }
 
 /// NUL-separated strings (a trailing NUL or not).
@@ -86,6 +60,14 @@ fn split_nul(mut bytes: Vec<u8>) -> Vec<OsString> {
         .split(|b| *b == 0)
         .map(|s| OsString::from_vec(s.to_vec()))
         .collect()
+}
+
+/// The parent of process `pid` now (the ppid field of /proc/PID/stat).
+pub(crate) fn parent_now(pid: i32) -> Option<i32> {
+    let stat = std::fs::read(format!("/proc/{pid}/stat")).ok()?;
+    let after = &stat[stat.iter().rposition(|b| *b == b')')? + 1..];
+    let text = std::str::from_utf8(after).ok()?;
+    text.split_whitespace().nth(1)?.parse().ok()
 }
 
 /// /proc/PID/environ as pairs; an entry with no `=` has an empty value.
@@ -104,6 +86,14 @@ pub(crate) fn environ(pid: i32) -> Vec<(OsString, OsString)> {
             }
         })
         .collect()
+}
+
+/// What /proc/PID/fd/0 is.
+pub(crate) fn stdin_kind(pid: i32) -> StdinKind {
+    match std::fs::read_link(format!("/proc/{pid}/fd/0")) {
+        Ok(target) => kind_of(target.as_os_str().as_bytes()),
+        Err(_) => StdinKind::Closed,
+    }
 }
 
 fn kind_of(target: &[u8]) -> StdinKind {
@@ -195,5 +185,7 @@ mod tests {
         let path = execfn(me, &auxv).unwrap();
         assert!(!path.as_os_str().is_empty());
         assert!(environ(me).iter().any(|(k, _)| k == "PATH"));
+        let parent = i32::try_from(std::os::unix::process::parent_id()).unwrap_or(0);
+        assert_eq!(parent_now(me), Some(parent));
     }
 }

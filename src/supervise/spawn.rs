@@ -47,12 +47,29 @@ impl Started {
 }
 
 /// Everything the child needs, built before fork.
-struct Prepared {
+pub(crate) struct Prepared {
     path: CString,
     _argv: Vec<CString>,
     _envp: Vec<CString>,
     argv_ptrs: Vec<*const c_char>,
     envp_ptrs: Vec<*const c_char>,
+}
+
+impl Prepared {
+    /// execve(2) of the prepared program; returns only if it failed (errno is set).
+    /// Async-signal-safe.
+    pub(crate) fn exec(&self) {
+        // SAFETY: every pointer refers to memory built before fork that outlives the
+        // call, and the argv/envp arrays end with a null pointer.
+        #[allow(unsafe_code)]
+        unsafe {
+            libc::execve(
+                self.path.as_ptr(),
+                self.argv_ptrs.as_ptr(),
+                self.envp_ptrs.as_ptr(),
+            );
+        }
+    }
 }
 
 fn cstring(what: &'static str, s: &OsStr) -> Result<CString, Error> {
@@ -70,7 +87,7 @@ fn pointers(strings: &[CString]) -> Vec<*const c_char> {
         .collect()
 }
 
-fn prepare(
+pub(crate) fn prepare(
     program: &OsStr,
     args: &[OsString],
     env: Option<Vec<(OsString, OsString)>>,
@@ -151,6 +168,8 @@ pub(crate) fn start(
     let prepared = prepare(program, args, env)?;
     let (gate_r, gate_w) =
         nix::unistd::pipe2(nix::fcntl::OFlag::O_CLOEXEC).map_err(Error::system("pipe2"))?;
+    let (ready_r, ready_w) =
+        nix::unistd::pipe2(nix::fcntl::OFlag::O_CLOEXEC).map_err(Error::system("pipe2"))?;
     let (err_r, err_w) =
         nix::unistd::pipe2(nix::fcntl::OFlag::O_CLOEXEC | nix::fcntl::OFlag::O_NONBLOCK)
             .map_err(Error::system("pipe2"))?;
@@ -164,13 +183,20 @@ pub(crate) fn start(
     #[allow(unsafe_code)]
     let fork = unsafe { nix::unistd::fork() }.map_err(Error::system("fork"))?;
     let child = match fork {
-        ForkResult::Child => {
-            child_main(&prepared, originals, gate_r.as_raw_fd(), err_w.as_raw_fd())
-        }
+        ForkResult::Child => child_main(
+            &prepared,
+            originals,
+            [gate_r.as_raw_fd(), ready_w.as_raw_fd()],
+            err_w.as_raw_fd(),
+        ),
         ForkResult::Parent { child } => child,
     };
     drop(gate_r);
+    drop(ready_w);
     drop(err_w);
+    // The supervisor is not dumpable, and neither is its child until it has made
+    // itself dumpable again: seizing it before that would fail without CAP_SYS_PTRACE.
+    wait_ready(&ready_r);
     if let Err(errno) = nix::sys::ptrace::seize(child, trace_options()) {
         let why: Unavailable = probe::diagnose(errno, child.as_raw());
         probe::kill_and_reap(child);
@@ -197,32 +223,15 @@ pub(crate) fn start(
 fn child_main(
     prepared: &Prepared,
     originals: &[(Signal, SigAction)],
-    gate: RawFd,
+    [gate, ready]: [RawFd; 2],
     errors: RawFd,
 ) -> ! {
-    // SAFETY: sigaction, sigprocmask, read, execve, write and _exit are async-signal-
-    // safe; every pointer refers to memory built before fork that stays alive (this
-    // function never returns), and the argv/envp arrays end with a null pointer.
+    reset_for_exec(originals);
+    // SAFETY: read, write and _exit are async-signal-safe; `go` and `errno` are live
+    // locals.
     #[allow(unsafe_code)]
     unsafe {
-        for (signal, action) in originals {
-            let _ = nix::sys::signal::sigaction(*signal, action);
-        }
-        libc::signal(libc::SIGPIPE, libc::SIG_DFL);
-        // A setgid supervisor (a protected install) keeps its group; the tree never has
-        // it. Giving it up makes the process undumpable, which would keep the parent
-        // from seizing it: it is made dumpable again (it holds nothing secret yet, and
-        // only what the user could read is left in it).
-        let gid = libc::getgid();
-        if libc::getegid() != gid {
-            if libc::setresgid(gid, gid, gid) != 0 {
-                libc::_exit(127);
-            }
-            libc::prctl(libc::PR_SET_DUMPABLE, 1, 0, 0, 0);
-        }
-        let mut empty: libc::sigset_t = std::mem::zeroed();
-        libc::sigemptyset(&mut empty);
-        libc::sigprocmask(libc::SIG_SETMASK, &empty, std::ptr::null_mut());
+        libc::write(ready, b"r".as_ptr().cast(), 1);
         let mut go = 0u8;
         loop {
             let n = libc::read(gate, (&mut go as *mut u8).cast(), 1);
@@ -233,14 +242,44 @@ fn child_main(
                 libc::_exit(127);
             }
         }
-        libc::execve(
-            prepared.path.as_ptr(),
-            prepared.argv_ptrs.as_ptr(),
-            prepared.envp_ptrs.as_ptr(),
-        );
+        prepared.exec();
         let errno = Errno::last_raw().to_ne_bytes();
         libc::write(errors, errno.as_ptr().cast(), errno.len());
         libc::_exit(127)
+    }
+}
+
+/// Waits for a child's "ready" byte (or its end, if it died first).
+pub(crate) fn wait_ready(fd: &OwnedFd) {
+    let mut byte = [0u8; 1];
+    while let Err(Errno::EINTR) = nix::unistd::read(fd, &mut byte) {}
+}
+
+/// In a new child before it execs: the dispositions and mask a plain spawn would give
+/// (the caller's original actions back, SIGPIPE default, nothing blocked), and a
+/// setgid supervisor's group given up. Async-signal-safe.
+pub(crate) fn reset_for_exec(originals: &[(Signal, SigAction)]) {
+    // SAFETY: sigaction, signal, sigprocmask, setresgid and prctl are async-signal-
+    // safe and take values or pointers to live locals.
+    #[allow(unsafe_code)]
+    unsafe {
+        for (signal, action) in originals {
+            let _ = nix::sys::signal::sigaction(*signal, action);
+        }
+        libc::signal(libc::SIGPIPE, libc::SIG_DFL);
+        // A setgid supervisor (a protected install) keeps its group; the tree never has
+        // it. Giving it up makes the process undumpable, and a supervising process is
+        // undumpable anyway (see `signals`), which would keep the parent from seizing
+        // it: it is made dumpable again (it holds nothing secret yet, and only what the
+        // user could read is left in it; execve sets it anew for the new image).
+        let gid = libc::getgid();
+        if libc::getegid() != gid && libc::setresgid(gid, gid, gid) != 0 {
+            libc::_exit(127);
+        }
+        libc::prctl(libc::PR_SET_DUMPABLE, 1, 0, 0, 0);
+        let mut empty: libc::sigset_t = std::mem::zeroed();
+        libc::sigemptyset(&mut empty);
+        libc::sigprocmask(libc::SIG_SETMASK, &empty, std::ptr::null_mut());
     }
 }
 

@@ -16,6 +16,8 @@ pub(crate) const EVENT_EXEC: i32 = 4;
 pub(crate) const EVENT_STOP: i32 = 128;
 
 const PTRACE_CONT: libc::c_long = 7;
+const PTRACE_DETACH: libc::c_long = 17;
+const PTRACE_INTERRUPT: libc::c_long = 0x4207;
 const PTRACE_LISTEN: libc::c_long = 0x4208;
 
 /// One `waitpid` report: the thread id and the raw status word.
@@ -33,37 +35,55 @@ fn check(ret: libc::c_long) -> Result<libc::c_long, Errno> {
     }
 }
 
-/// Resumes a stopped tracee, delivering signal `sig` (0 for none).
-pub(crate) fn cont(tid: i32, sig: i32) -> Result<(), Errno> {
-    // SAFETY: PTRACE_CONT reads no memory of ours; addr is ignored and data is a signal
-    // number passed by value.
+/// A ptrace request that takes no pointer: `data` is a signal number or 0.
+fn request(req: libc::c_long, tid: i32, data: i32) -> Result<(), Errno> {
+    // SAFETY: PTRACE_CONT, DETACH, INTERRUPT and LISTEN read no memory of ours; addr is
+    // ignored and data is a signal number (or 0) passed by value.
     #[allow(unsafe_code)]
     let ret = unsafe {
         libc::syscall(
             libc::SYS_ptrace,
-            PTRACE_CONT,
+            req,
             libc::c_long::from(tid),
             0 as libc::c_long,
-            libc::c_long::from(sig),
+            libc::c_long::from(data),
         )
     };
     check(ret).map(drop)
 }
 
+/// Resumes a stopped tracee, delivering signal `sig` (0 for none).
+pub(crate) fn cont(tid: i32, sig: i32) -> Result<(), Errno> {
+    request(PTRACE_CONT, tid, sig)
+}
+
+/// Lets a stopped tracee go, untraced from now on, delivering signal `sig` (0 for none).
+/// A tracee in group-stop stays stopped, as an untraced one would.
+pub(crate) fn detach(tid: i32, sig: i32) -> Result<(), Errno> {
+    request(PTRACE_DETACH, tid, sig)
+}
+
+/// Makes a seized, running tracee stop (PTRACE_EVENT_STOP) at its next chance.
+pub(crate) fn interrupt(tid: i32) -> Result<(), Errno> {
+    request(PTRACE_INTERRUPT, tid, 0)
+}
+
 /// Lets a tracee in group-stop stay stopped, but wake on SIGCONT like an untraced one.
 pub(crate) fn listen(tid: i32) -> Result<(), Errno> {
-    // SAFETY: PTRACE_LISTEN takes no pointers; addr and data are ignored (0).
-    #[allow(unsafe_code)]
-    let ret = unsafe {
-        libc::syscall(
-            libc::SYS_ptrace,
-            PTRACE_LISTEN,
-            libc::c_long::from(tid),
-            0 as libc::c_long,
-            0 as libc::c_long,
-        )
+    request(PTRACE_LISTEN, tid, 0)
+}
+
+/// A numeric field of /proc/PID/status (PID 0: this process), e.g. `TracerPid:`.
+pub(crate) fn status_field(pid: i32, field: &str) -> Option<i32> {
+    let path = if pid == 0 {
+        "/proc/self/status".to_string()
+    } else {
+        format!("/proc/{pid}/status")
     };
-    check(ret).map(drop)
+    let text = std::fs::read_to_string(path).ok()?;
+    text.lines()
+        .find_map(|line| line.strip_prefix(field))
+        .and_then(|v| v.trim().parse().ok())
 }
 
 /// `waitpid(pid, &status, flags)`; `Ok(None)` when WNOHANG found nothing.

@@ -1,4 +1,5 @@
-//! The event loop: one blocking `waitpid(-1, __WALL | __WNOTHREAD)` per event, each
+//! The full-ptrace engine (the fallback where seccomp user notification is not to be
+//! had, see `watch` for the fast one). The event loop: one blocking `waitpid(-1, __WALL | __WNOTHREAD)` per event, each
 //! stop answered at once, so the tree runs as it would untraced.
 //!
 //! Invariants:
@@ -50,18 +51,18 @@ struct Tracer<'a> {
     terminating: Option<Signal>,
     opts: &'a Options,
     decider: &'a mut dyn Decider,
-    signals: Installed,
+    signals: &'a mut Installed,
 }
 
-/// See [`crate::supervise::supervise`].
+/// See [`crate::supervise::supervise`]: the full-ptrace engine.
 pub(crate) fn run(
     program: &OsStr,
     args: &[OsString],
     env: Option<Vec<(OsString, OsString)>>,
     opts: &Options,
     decider: &mut dyn Decider,
+    signals: &mut Installed,
 ) -> Result<i32, Error> {
-    let mut signals = signals::install();
     let started = spawn::start(program, args, env, &signals.originals())?;
     signals.register(started.pid);
     let mut tracer = Tracer {
@@ -216,7 +217,7 @@ impl Tracer<'_> {
             self.main_execed = true;
         }
         let former_tid = (former != pid).then_some(former);
-        let Some(exec) = procfs::read_exec(pid, former_tid, parent) else {
+        let Some(exec) = procfs::read_exec(pid, former_tid, Some(parent)) else {
             let _ = sys::cont(pid, 0);
             return;
         };
@@ -236,7 +237,7 @@ impl Tracer<'_> {
                 });
                 self.start_ticker();
             }
-            Verdict::End { message, status } => end::end(pid, &message, status),
+            Verdict::End { message, status } => end::end(pid, &message, status, end::Then::Cont),
         }
     }
 

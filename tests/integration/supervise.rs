@@ -365,3 +365,200 @@ fn a_held_command_runs_when_it_is_approved_or_confirmed() {
     assert!(log.contains("\"approvers\":[\"bob@test\"]"), "{log}");
     assert!(log.contains("from their own terminal"), "{log}");
 }
+
+/// Whether a process is gone (or a zombie nobody reaped yet).
+fn gone(pid: i32) -> bool {
+    std::fs::read_to_string(format!("/proc/{pid}/stat"))
+        .map(|s| {
+            s.rsplit_once(')')
+                .is_none_or(|(_, r)| r.trim_start().starts_with('Z'))
+        })
+        .unwrap_or(true)
+}
+
+fn wait_until(secs: u64, mut cond: impl FnMut() -> bool) -> bool {
+    let end = Instant::now() + Duration::from_secs(secs);
+    while Instant::now() < end {
+        if cond() {
+            return true;
+        }
+        std::thread::sleep(Duration::from_millis(10));
+    }
+    cond()
+}
+
+fn pid_in(t: &Tree, name: &str) -> i32 {
+    assert!(
+        wait_until(10, || !std::fs::read_to_string(t.s.work().join(name))
+            .unwrap_or_default()
+            .trim()
+            .is_empty()),
+        "no {name}"
+    );
+    std::fs::read_to_string(t.s.work().join(name))
+        .unwrap()
+        .trim()
+        .parse()
+        .unwrap()
+}
+
+/// The tree runs untraced between its execs: when the supervisor is killed, what it
+/// left running (a setsid daemon, a nohup job) is killed too, and nothing runs later.
+#[test]
+fn killing_the_supervisor_kills_its_daemons_too() {
+    let Some(t) = Tree::new() else { return };
+    let mut child = t
+        .supervise(&[
+            "bash",
+            "-c",
+            "setsid sleep 1000 < /dev/null > /dev/null 2>&1 & echo $! > bg.pid
+             nohup sh -c 'sleep 1; touch late' > /dev/null 2>&1 &
+             sleep 1000",
+        ])
+        .0
+        .spawn()
+        .unwrap();
+    let bg = pid_in(&t, "bg.pid");
+    assert!(!gone(bg), "the daemon runs");
+    nix::sys::signal::kill(
+        nix::unistd::Pid::from_raw(child.id() as i32),
+        nix::sys::signal::Signal::SIGKILL,
+    )
+    .unwrap();
+    let _ = child.wait();
+    assert!(
+        wait_until(5, || gone(bg)),
+        "daemon {bg} outlived the supervisor"
+    );
+    std::thread::sleep(Duration::from_millis(1500));
+    assert!(!t.s.work().join("late").exists(), "a job ran on");
+}
+
+/// SIGTERM to the supervisor reaches the first program (its trap runs, its status is
+/// returned), and Ctrl-C at a terminal (SIGINT to the whole group) leaves the
+/// supervisor alive to return the tree's 130.
+#[test]
+fn sigterm_is_forwarded_and_sigint_does_not_end_the_supervisor() {
+    use std::os::unix::process::CommandExt;
+    let Some(t) = Tree::new() else { return };
+    let mut cmd = t.supervise(&[
+        "bash",
+        "-c",
+        "trap 'echo term > got; exit 7' TERM; echo $$ > main.pid; sleep 100 & wait",
+    ]);
+    cmd.0.process_group(0);
+    let mut child = cmd.0.spawn().unwrap();
+    pid_in(&t, "main.pid");
+    let sup = nix::unistd::Pid::from_raw(child.id() as i32);
+    nix::sys::signal::kill(sup, nix::sys::signal::Signal::SIGTERM).unwrap();
+    assert_eq!(child.wait().unwrap().code(), Some(7));
+    assert_eq!(
+        std::fs::read_to_string(t.s.work().join("got")).unwrap(),
+        "term\n"
+    );
+
+    let mut cmd = t.supervise(&["bash", "-c", "echo $$ > int.pid; sleep 100; exit 0"]);
+    cmd.0.process_group(0);
+    let mut child = cmd.0.spawn().unwrap();
+    pid_in(&t, "int.pid");
+    std::thread::sleep(Duration::from_millis(100));
+    nix::sys::signal::kill(
+        nix::unistd::Pid::from_raw(-(child.id() as i32)),
+        nix::sys::signal::Signal::SIGINT,
+    )
+    .unwrap();
+    assert_eq!(child.wait().unwrap().code(), Some(130));
+}
+
+/// Ctrl-Z (SIGTSTP to the group) stops the tree and then the supervisor, as a job;
+/// nothing runs while it is stopped; SIGCONT finishes it.
+#[test]
+#[allow(clippy::zombie_processes)] // reaped with waitpid, which also sees the stop
+fn ctrl_z_stops_the_tree_and_then_the_supervisor() {
+    use nix::sys::wait::{WaitPidFlag, WaitStatus, waitpid};
+    use std::os::unix::process::CommandExt;
+    let Some(t) = Tree::new() else { return };
+    let mut cmd = t.supervise(&[
+        "bash",
+        "-c",
+        "sleep 1.5 & echo $! > sleep.pid; wait; echo done > done",
+    ]);
+    cmd.0.process_group(0);
+    let child = cmd.0.spawn().unwrap();
+    let sup = nix::unistd::Pid::from_raw(child.id() as i32);
+    let sleeper = pid_in(&t, "sleep.pid");
+    let group = nix::unistd::Pid::from_raw(-sup.as_raw());
+    nix::sys::signal::kill(group, nix::sys::signal::Signal::SIGTSTP).unwrap();
+    match waitpid(sup, Some(WaitPidFlag::WUNTRACED)).unwrap() {
+        WaitStatus::Stopped(_, nix::sys::signal::Signal::SIGTSTP) => {}
+        other => panic!("the supervisor did not stop like a job: {other:?}"),
+    }
+    let state = std::fs::read_to_string(format!("/proc/{sleeper}/stat")).unwrap();
+    let state = state
+        .rsplit_once(')')
+        .unwrap()
+        .1
+        .trim_start()
+        .chars()
+        .next();
+    assert!(matches!(state, Some('T' | 't')), "the tree stopped too");
+    std::thread::sleep(Duration::from_millis(1600));
+    assert!(
+        !t.s.work().join("done").exists(),
+        "nothing ran while stopped"
+    );
+    nix::sys::signal::kill(group, nix::sys::signal::Signal::SIGCONT).unwrap();
+    match waitpid(sup, None).unwrap() {
+        WaitStatus::Exited(_, 0) => {}
+        other => panic!("after SIGCONT: {other:?}"),
+    }
+    assert_eq!(
+        std::fs::read_to_string(t.s.work().join("done")).unwrap(),
+        "done\n"
+    );
+}
+
+/// The supervisor's peak RSS (VmHWM), sampled while it runs `argv`.
+fn peak_rss_kib(t: &Tree, argv: &[&str]) -> u64 {
+    let mut child = t.supervise(argv).0.spawn().unwrap();
+    let status = format!("/proc/{}/status", child.id());
+    let mut peak_kib = 0u64;
+    while child.try_wait().unwrap().is_none() {
+        if let Ok(text) = std::fs::read_to_string(&status) {
+            if let Some(kib) = text
+                .lines()
+                .find_map(|l| l.strip_prefix("VmHWM:"))
+                .and_then(|v| v.trim().trim_end_matches("kB").trim().parse().ok())
+            {
+                peak_kib = peak_kib.max(kib);
+            }
+        }
+        std::thread::sleep(Duration::from_millis(10));
+    }
+    assert!(peak_kib > 0, "no reading");
+    peak_kib
+}
+
+/// A thousand execs do not grow the supervisor: its peak RSS stays within 2 MiB of what
+/// guard itself takes (a release build's whole supervisor is about 7 MiB; this debug
+/// build's guard alone is larger), and under 10 MiB in a release build.
+#[test]
+fn the_supervisor_stays_small() {
+    let Some(t) = Tree::new() else { return };
+    let idle = peak_rss_kib(&t, &["sleep", "0.5"]);
+    let busy = peak_rss_kib(
+        &t,
+        &[
+            "sh",
+            "-c",
+            "i=0; while [ $i -lt 1000 ]; do /bin/true; i=$((i+1)); done; sleep 0.3",
+        ],
+    );
+    assert!(
+        busy < idle + 2048,
+        "peak RSS {busy} KiB over 1000 execs, {idle} KiB idle"
+    );
+    if !cfg!(debug_assertions) {
+        assert!(busy < 10 * 1024, "peak RSS {busy} KiB");
+    }
+}

@@ -96,8 +96,8 @@ pub fn read_head(path: &Path) -> Result<Option<Head>, StoreError> {
 }
 
 fn write_head(path: &Path, head: &Head) -> Result<(), StoreError> {
-    let text = serde_json::to_string(head).unwrap_or_default() + "\n";
-    super::safe::replace(&head_path(path), "the audit log's anchor", &text)
+    let text = serde_json::to_string(head).unwrap_or_default();
+    super::safe::overwrite(&head_path(path), "the audit log's anchor", &text, 256)
 }
 
 /// Starts a new log file: the current one is renamed `PATH.UNIXTIME`, and the new file's

@@ -61,10 +61,27 @@ fn main() {
         }
         programs.sort();
         programs.dedup();
+        // What a run parses: the pack without its rules' examples (`match`, `not_match`),
+        // which only `guard rules test` and `rules show` read; they are most of a pack.
+        let mut runtime = table.clone();
+        if let Some(list) = runtime.get_mut("rules").and_then(|r| r.as_array_mut()) {
+            for rule in list.iter_mut().filter_map(|r| r.as_table_mut()) {
+                rule.remove("match");
+                rule.remove("not_match");
+            }
+        }
+        let runtime_text =
+            toml::to_string(&runtime).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
+        let runtime_dir = Path::new(&env::var("OUT_DIR").unwrap_or_default()).join("runtime");
+        fs::create_dir_all(&runtime_dir).unwrap_or_else(|e| panic!("{}: {e}", runtime_dir.display()));
+        let runtime_path = runtime_dir.join(format!("{name}.toml"));
+        fs::write(&runtime_path, runtime_text)
+            .unwrap_or_else(|e| panic!("{}: {e}", runtime_path.display()));
         let _ = writeln!(
             out,
-            "    PackIndex {{ name: {name:?}, source: include_str!({:?}), programs: &{programs:?}, rules: &{rules:?} }},",
-            path.display().to_string()
+            "    PackIndex {{ name: {name:?}, source: include_str!({:?}), runtime: include_str!({:?}), programs: &{programs:?}, rules: &{rules:?} }},",
+            path.display().to_string(),
+            runtime_path.display().to_string()
         );
     }
     out.push_str("];\n");

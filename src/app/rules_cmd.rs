@@ -16,7 +16,11 @@ use std::path::{Path, PathBuf};
 pub fn run(global: &GlobalArgs, cmd: RulesCmd) -> Result<i32, Error> {
     match cmd {
         RulesCmd::List { json } => list(&super::wiring::resolve(global)?.rules(None)?, json),
-        RulesCmd::Show { id } => show(&super::wiring::resolve(global)?.rules(None)?, &id),
+        // With every rule's examples: `rules show` prints them.
+        RulesCmd::Show { id } => {
+            let inv = super::wiring::resolve(global)?;
+            show(&build::build_with(&inv.layers, None, false)?.0, &id)
+        }
         RulesCmd::Test { files } => test(&files),
         RulesCmd::Lint { files } => lint(&files),
     }

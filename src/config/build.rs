@@ -43,13 +43,15 @@ pub fn build_with(
         .to_vec();
     for pack in builtin::packs_for(wanted.as_deref()) {
         let path = format!("rules/{}.toml", pack.name);
-        let file = parse_file(&path, pack.source)?;
+        // `rules test` (run_examples off: it runs every example itself) needs them.
+        let text = if run_examples { pack.runtime } else { pack.source };
+        let file = parse_file(&path, text)?;
         add_file(
             &mut set,
             &file,
             &Source::Builtin(pack.name.to_string()),
             &path,
-            pack.source,
+            text,
             false,
         )?;
     }

@@ -11,6 +11,8 @@ pub struct PackIndex {
     pub name: &'static str,
     /// The TOML text.
     pub source: &'static str,
+    /// The same without the rules' examples: what a run parses.
+    pub runtime: &'static str,
     /// Programs (tools and aliases) the pack has rules or grammar for.
     pub programs: &'static [&'static str],
     /// `(id, severity)` of each rule.

@@ -73,7 +73,8 @@ fn main() {
         let runtime_text =
             toml::to_string(&runtime).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
         let runtime_dir = Path::new(&env::var("OUT_DIR").unwrap_or_default()).join("runtime");
-        fs::create_dir_all(&runtime_dir).unwrap_or_else(|e| panic!("{}: {e}", runtime_dir.display()));
+        fs::create_dir_all(&runtime_dir)
+            .unwrap_or_else(|e| panic!("{}: {e}", runtime_dir.display()));
         let runtime_path = runtime_dir.join(format!("{name}.toml"));
         fs::write(&runtime_path, runtime_text)
             .unwrap_or_else(|e| panic!("{}: {e}", runtime_path.display()));

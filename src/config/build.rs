@@ -44,7 +44,11 @@ pub fn build_with(
     for pack in builtin::packs_for(wanted.as_deref()) {
         let path = format!("rules/{}.toml", pack.name);
         // `rules test` (run_examples off: it runs every example itself) needs them.
-        let text = if run_examples { pack.runtime } else { pack.source };
+        let text = if run_examples {
+            pack.runtime
+        } else {
+            pack.source
+        };
         let file = parse_file(&path, text)?;
         add_file(
             &mut set,

@@ -29,6 +29,21 @@ pub struct Tuning {
     pub disabled: HashSet<String>,
 }
 
+/// Options that select an environment in nearly every tool that has them.
+const SELECTOR_OPTIONS: &[&str] = &[
+    "env",
+    "environment",
+    "stage",
+    "profile",
+    "context",
+    "project",
+    "workspace",
+    "subscription",
+    "namespace",
+    "cluster",
+    "account",
+];
+
 /// Every loaded rule, indexed by tool.
 #[derive(Debug, Default)]
 pub struct RuleSet {
@@ -302,11 +317,14 @@ impl RuleSet {
         if self.tuning.protected.is_empty() && self.tuning.production_words.is_empty() {
             return None;
         }
+        // The grammar's own selectors, and the options that select an environment in
+        // nearly every tool (`--env production`, `--stage prod`, `--profile prod`).
         let from_options = parsed.options.iter().filter_map(|o| {
             let selects = grammar
                 .environment_options
                 .iter()
-                .any(|e| grammar.same_option(e, &o.name));
+                .any(|e| grammar.same_option(e, &o.name))
+                || SELECTOR_OPTIONS.contains(&o.name.trim_start_matches('-'));
             if selects { o.value.clone() } else { None }
         });
         let from_env = grammar.environment_variables.iter().filter_map(|v| env(v));

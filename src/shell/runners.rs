@@ -180,7 +180,9 @@ pub(super) fn find(args: &[String]) -> Vec<Inner> {
         .map(|w| w[1].clone())
         .next_back()
         .or_else(|| {
+            // find's own options before the starting points (-H, -L, -P, -O3, -D x).
             args.iter()
+                .skip_while(|a| matches!(a.as_str(), "-H" | "-L" | "-P") || a.starts_with("-O"))
                 .take_while(|a| !a.starts_with('-') && !matches!(a.as_str(), "(" | "!"))
                 .next()
                 .cloned()
@@ -361,8 +363,34 @@ pub(super) fn container(via: &str, args: &[String]) -> Vec<Inner> {
                 .find_map(|a| a.strip_prefix("--entrypoint=").map(|e| vec![e.to_string()]))
         })
         .unwrap_or_default();
+    // `docker run hashicorp/terraform:1.8 destroy`: a tool's official image runs the tool
+    // with the words given, when no entrypoint is named.
+    if cmd.is_empty() && sub == "run" {
+        if let Some(tool) = rest.get(start).and_then(|image| image_tool(image)) {
+            let given = rest.get(start + 1).map(String::as_str);
+            if given != Some(tool) {
+                cmd.push(tool.to_string());
+            }
+        }
+    }
     cmd.extend(rest.get(start + 1..).unwrap_or_default().iter().cloned());
     argv(via, &cmd)
+}
+
+/// The tool an image runs by default: the official images of the guarded CLIs.
+fn image_tool(image: &str) -> Option<&'static str> {
+    let name = image.split(['@', ':']).next()?;
+    let base = name.rsplit('/').next()?;
+    Some(match base {
+        "terraform" | "tofu" | "opentofu" => "terraform",
+        "aws-cli" | "awscli" => "aws",
+        "kubectl" => "kubectl",
+        "google-cloud-cli" | "cloud-sdk" => "gcloud",
+        "azure-cli" => "az",
+        "helm" => "helm",
+        "pulumi" => "pulumi",
+        _ => return None,
+    })
 }
 
 /// `su [options] [USER] -c STRING`, `runuser -u USER -- COMMAND...`.

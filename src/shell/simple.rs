@@ -529,6 +529,12 @@ impl Walker<'_> {
                 let literal = !from_value(&code);
                 let origin = self.origin();
                 self.charge(code.len())?;
+                // The commands the code hands to a shell or runs (`os.system("...")`,
+                // `` `...` ``, `execSync('...')`, `subprocess.run(["...", ...])`) are
+                // read as the commands they are.
+                for command in super::code::commands_in(&code) {
+                    self.lenient(&format!("{via} code"), &command)?;
+                }
                 self.out.concerns.push(Concern::InlineCode {
                     interpreter: via,
                     code,

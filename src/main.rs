@@ -23,7 +23,7 @@ fn main() {
             let _ = <guard::cli::Cli as clap::CommandFactory>::command().print_help();
             std::process::exit(0);
         }
-        if let Some(hint) = guard::cli::did_you_mean(&words) {
+        if let Some(hint) = guard::shell::own::did_you_mean(&words) {
             eprintln!("guard: error: {}", guard::sanitize::sanitize(&hint));
             std::process::exit(ExitCode::Usage.code());
         }

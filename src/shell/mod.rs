@@ -7,6 +7,7 @@
 //! [`split_words`] reads one simple command with shell quoting, for tests and tables.
 
 mod code;
+mod effects;
 mod launchers;
 pub mod own;
 mod parse;

@@ -148,6 +148,56 @@ fn short_cluster(cluster: &str, next: Option<&String>) -> Option<(Option<String>
     Some((None, false))
 }
 
+/// What a person most likely meant by a command line guard does not take: a subcommand
+/// misspelled (`guard chek`), or a program written without the `--` before it (`guard
+/// terraform plan`). `None` when the first word is a subcommand or none is given.
+pub fn did_you_mean(args: &[String]) -> Option<String> {
+    let words: Vec<&str> = args.iter().map(String::as_str).collect();
+    let first = subcommand(&words)?;
+    if SUBCOMMANDS.contains(&first) {
+        return None;
+    }
+    let close = SUBCOMMANDS
+        .iter()
+        .map(|s| (edit_distance(first, s), *s))
+        .filter(|(d, s)| *d <= 2 && *d < s.len())
+        .min();
+    Some(match close {
+        Some((_, sub)) => {
+            format!("`{first}` is not a guard subcommand; did you mean `guard {sub}`?")
+        }
+        None => {
+            let at = words.iter().position(|w| *w == first).unwrap_or(0);
+            let (before, rest) = words.split_at(at);
+            let shown = crate::shell::Command::from_argv(rest).to_string();
+            let opts = if before.is_empty() {
+                String::new()
+            } else {
+                format!("{} ", before.join(" "))
+            };
+            format!(
+                "`{first}` is not a guard subcommand; to run it through guard, put it after `--`: guard {opts}-- {shown}"
+            )
+        }
+    })
+}
+
+/// Levenshtein distance, for suggestions.
+fn edit_distance(a: &str, b: &str) -> usize {
+    let b: Vec<char> = b.chars().collect();
+    let mut row: Vec<usize> = (0..=b.len()).collect();
+    for (i, ca) in a.chars().enumerate() {
+        let mut prev = row[0];
+        row[0] = i + 1;
+        for (j, cb) in b.iter().enumerate() {
+            let cur = row[j + 1];
+            row[j + 1] = (prev + usize::from(ca != *cb)).min(row[j] + 1).min(cur + 1);
+            prev = cur;
+        }
+    }
+    row[b.len()]
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -23,7 +23,11 @@ impl Walker<'_> {
             self.nested("$(...)", sub, Stdin::Inherited, None)?;
         }
         // `$((1*2))` is arithmetic; `$((terraform destroy) )` is bash running a command.
-        for expr in e.arithmetic.iter().filter(|x| may_hold_commands(x)) {
+        for expr in e
+            .arithmetic
+            .iter()
+            .filter(|x| super::effects::may_hold_commands(x))
+        {
             self.lenient("$((...))", expr)?;
         }
         Ok(e)
@@ -167,7 +171,7 @@ impl Walker<'_> {
                     if let Some(s) = self.redirect(io)? {
                         stdin = s;
                     }
-                    if let Some(file) = overwritten(io) {
+                    if let Some(file) = super::effects::overwritten(io) {
                         overwrites.push(self.word(&file)?.text);
                     }
                 }
@@ -184,7 +188,7 @@ impl Walker<'_> {
         }
         // `> FILE`, `: > FILE`, `cat /dev/null > FILE`, `echo -n > FILE`: the file is
         // emptied in place, as `truncate -s 0 FILE` would (and is read as that).
-        if !overwrites.is_empty() && writes_nothing(&words) {
+        if !overwrites.is_empty() && super::effects::writes_nothing(&words) {
             for file in overwrites {
                 let argv = ["truncate", "-s", "0", file.as_str()]
                     .map(String::from)
@@ -492,7 +496,7 @@ impl Walker<'_> {
                     }
                     // Names read from an input guard cannot see: for a program that
                     // deletes what it is given, an unknown set of files.
-                    (_, "xargs") if deletes_its_operands(&argv) => argv.push(
+                    (_, "xargs") if super::effects::deletes_its_operands(&argv) => argv.push(
                         match stdin {
                             Stdin::Unknown(s) => s.strip_prefix(super::piped::FOUND_NAMES),
                             _ => None,
@@ -580,54 +584,4 @@ impl Walker<'_> {
             origin,
         });
     }
-}
-
-/// `rm -f`, `shred -u`, `unlink`...: a deleting program with no operand of its own, whose
-/// operands `xargs` supplies.
-fn deletes_its_operands(argv: &[String]) -> bool {
-    let program = argv.first().map(|p| p.rsplit('/').next().unwrap_or(p));
-    matches!(program, Some("rm" | "shred" | "unlink" | "srm" | "rmdir"))
-        && argv.iter().skip(1).all(|a| a.starts_with('-'))
-}
-
-/// The file a redirection overwrites with standard output, if it does.
-fn overwritten(io: &ast::IoRedirect) -> Option<String> {
-    use ast::{IoFileRedirectKind as K, IoFileRedirectTarget as T, IoRedirect as R};
-    match io {
-        R::File(fd, K::Write | K::Clobber, T::Filename(w)) if fd.is_none_or(|f| f == 1) => {
-            Some(w.value.clone())
-        }
-        _ => None,
-    }
-}
-
-/// A command that writes nothing to standard output: none at all (`> FILE`), `:`,
-/// `true`, `cat /dev/null`, `echo -n`, `echo ''`, `printf ''`.
-fn writes_nothing(words: &[Expanded]) -> bool {
-    let w: Vec<&str> = words.iter().map(|w| w.text.as_str()).collect();
-    match w.as_slice() {
-        [] | [":"] | ["true"] | ["cat", "/dev/null"] => true,
-        ["echo", rest @ ..] => {
-            rest.iter().all(|a| a.is_empty() || *a == "-n") && rest.contains(&"-n")
-                || rest.iter().all(|a| a.is_empty()) && !rest.is_empty()
-        }
-        ["printf", rest @ ..] => rest.iter().all(|a| a.is_empty()) && !rest.is_empty(),
-        _ => false,
-    }
-}
-
-/// Whether an arithmetic expansion's text may be commands after all: a substitution in
-/// it, or two words side by side with no operator between (arithmetic never has that).
-fn may_hold_commands(expr: &str) -> bool {
-    if expr.contains("$(") || expr.contains('`') {
-        return true;
-    }
-    let wordy = |t: &str| {
-        let t = t.trim_matches(|c| c == '(' || c == ')');
-        !t.is_empty()
-            && t.chars()
-                .all(|c| c.is_ascii_alphanumeric() || "_.-/".contains(c))
-    };
-    let tokens: Vec<&str> = expr.split_whitespace().collect();
-    tokens.windows(2).any(|w| wordy(w[0]) && wordy(w[1]))
 }

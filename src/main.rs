@@ -1,10 +1,30 @@
 //! The `guard` binary: parse the command line, run, map the outcome to an exit code.
+//!
+//! guard runs before every command an agent issues, so it starts without Rust's runtime
+//! set-up (`no_main`): that set-up finds the main thread's stack guard by reading and
+//! scanning `/proc/self/maps`, a tenth of what `guard check` costs. Arguments still come
+//! from `std::env` (glibc hands them to the standard library before `main`), output is
+//! flushed by `process::exit`, SIGPIPE is set below, and a stack overflow still ends
+//! guard at the kernel's guard page, with SIGSEGV instead of a message.
+#![no_main]
 
 use clap::Parser;
 use guard::error::Error;
 use guard::exit_code::ExitCode;
 
-fn main() {
+/// The C entry point; `argc` and `argv` are read through `std::env::args_os`.
+// SAFETY: the one symbol named `main` in the binary, with the signature the C runtime
+// calls; it never unwinds (guard's panic hook exits, and release builds abort).
+#[allow(unsafe_code)]
+#[unsafe(no_mangle)]
+extern "C" fn main(
+    _argc: std::ffi::c_int,
+    _argv: *const *const std::ffi::c_char,
+) -> std::ffi::c_int {
+    run()
+}
+
+fn run() -> ! {
     // Before anything else: whether guard runs with its own group, and no core dumps if so.
     guard::privilege::init();
     restore_sigpipe();
@@ -14,30 +34,10 @@ fn main() {
     let result = if let Some(name) = guard::app::shim::invoked_as(&arg0) {
         guard::app::shim::run(std::iter::once(name).chain(args).collect())
     } else {
-        let words: Vec<String> = std::env::args_os()
-            .skip(1)
-            .map(|a| a.to_string_lossy().into_owned())
-            .collect();
-        // `guard` alone: the help, not an error.
-        if words.is_empty() {
-            let _ = <guard::cli::Cli as clap::CommandFactory>::command().print_help();
-            std::process::exit(0);
-        }
-        if let Some(hint) = guard::shell::own::did_you_mean(&words) {
-            eprintln!("guard: error: {}", guard::sanitize::sanitize(&hint));
-            std::process::exit(ExitCode::Usage.code());
-        }
-        match guard::cli::Cli::try_parse() {
-            Ok(cli) => guard::app::run(cli),
-            Err(e) => {
-                let _ = e.print();
-                let code = if e.use_stderr() {
-                    ExitCode::Usage.code()
-                } else {
-                    0
-                };
-                std::process::exit(code);
-            }
+        let raw: Vec<std::ffi::OsString> = args.collect();
+        match guard::cli::quick::parse(&raw) {
+            Some(cli) => guard::app::run(cli),
+            None => parse_with_clap(&raw),
         }
     };
     let code = match result {
@@ -70,6 +70,36 @@ fn main() {
         }
     };
     std::process::exit(code);
+}
+
+/// Every command line but the few `cli::quick` reads: the help for `guard` alone, a
+/// did-you-mean for a mistyped subcommand, else clap's reading and clap's errors.
+fn parse_with_clap(raw: &[std::ffi::OsString]) -> Result<i32, Error> {
+    let words: Vec<String> = raw
+        .iter()
+        .map(|a| a.to_string_lossy().into_owned())
+        .collect();
+    // `guard` alone: the help, not an error.
+    if words.is_empty() {
+        let _ = <guard::cli::Cli as clap::CommandFactory>::command().print_help();
+        std::process::exit(0);
+    }
+    if let Some(hint) = guard::shell::own::did_you_mean(&words) {
+        eprintln!("guard: error: {}", guard::sanitize::sanitize(&hint));
+        std::process::exit(ExitCode::Usage.code());
+    }
+    match guard::cli::Cli::try_parse() {
+        Ok(cli) => guard::app::run(cli),
+        Err(e) => {
+            let _ = e.print();
+            let code = if e.use_stderr() {
+                ExitCode::Usage.code()
+            } else {
+                0
+            };
+            std::process::exit(code);
+        }
+    }
 }
 
 /// Rust ignores SIGPIPE, so `guard rules list | head` would panic on a closed pipe;

@@ -57,7 +57,8 @@ impl Trust {
 }
 
 /// Every layer's sections, merged in layer order over the defaults. `protected`: guard
-/// runs installed setgid with a system config; `user` is the account it runs for.
+/// runs installed setgid with a system config; `user` is the account it runs for (read
+/// only when protected).
 pub fn resolve(
     layers: &[Layer],
     protected: bool,

@@ -2,6 +2,8 @@
 //! Everything after `--` is the child's argv, taken as raw `OsString`s; guard never looks
 //! for its own options there.
 
+pub mod quick;
+
 use clap::{Args, Parser, Subcommand};
 use std::ffi::OsString;
 use std::path::PathBuf;

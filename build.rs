@@ -80,15 +80,33 @@ fn main() {
             .unwrap_or_else(|e| panic!("{}: {e}", runtime_path.display()));
         let _ = writeln!(
             out,
-            "    PackIndex {{ name: {name:?}, source: include_str!({:?}), runtime: include_str!({:?}), programs: &{programs:?}, rules: &{rules:?} }},",
+            "    PackIndex {{ name: {name:?}, source: include_str!({:?}), runtime: include_str!({:?}), programs: {}, rules: {} }},",
             path.display().to_string(),
-            runtime_path.display().to_string()
+            runtime_path.display().to_string(),
+            words(&programs),
+            words(
+                &rules
+                    .iter()
+                    .map(|(id, sev)| format!("{id} {sev}"))
+                    .collect::<Vec<_>>()
+            ),
         );
     }
     out.push_str("];\n");
     out.push_str(&generic_words(&dir.join("words/generic.toml")));
     let dest = Path::new(&env::var("OUT_DIR").unwrap_or_default()).join("packs.rs");
     fs::write(dest, out).unwrap_or_else(|e| panic!("writing packs.rs: {e}"));
+}
+
+/// A `Words` literal (src/rules/builtin.rs): the words run together, and where each ends.
+fn words<S: AsRef<str>>(list: &[S]) -> String {
+    let mut text = String::new();
+    let mut ends = Vec::new();
+    for w in list {
+        text.push_str(w.as_ref());
+        ends.push(text.len());
+    }
+    format!("Words {{ text: {text:?}, ends: &{ends:?} }}")
 }
 
 /// The general reading's words, as sorted static lists (looked up by binary search), so
@@ -123,11 +141,11 @@ fn generic_words(path: &Path) -> String {
         v
     };
     format!(
-        "pub static GENERIC_WORDS: GenericWords = GenericWords {{ verbs: &{:?}, strong_verbs: &{:?}, objects: &{:?}, not_programs: &{:?}, exceptions: &{:?} }};\n",
-        list("verbs", true),
-        list("strong_verbs", true),
-        list("objects", true),
-        list("not_programs", false),
-        list("exceptions", false),
+        "pub static GENERIC_WORDS: GenericWords = GenericWords {{ verbs: {}, strong_verbs: {}, objects: {}, not_programs: {}, exceptions: {} }};\n",
+        words(&list("verbs", true)),
+        words(&list("strong_verbs", true)),
+        words(&list("objects", true)),
+        words(&list("not_programs", false)),
+        words(&list("exceptions", false)),
     )
 }

@@ -303,7 +303,7 @@ mod tests {
                 validate_rule(&empty, &copy, &path, pack.source).unwrap_or_else(|e| panic!("{e}"));
                 for tool in &spec.tools {
                     assert!(
-                        pack.programs.contains(&tool.as_str()),
+                        pack.programs.contains(tool),
                         "{path}: `{id}` tool `{tool}` not indexed"
                     );
                 }

@@ -68,26 +68,24 @@ impl Generic {
     }
 
     fn is_verb(&self, w: &str) -> bool {
-        self.builtin.is_some_and(|b| {
-            b.verbs.binary_search(&w).is_ok() || b.strong_verbs.binary_search(&w).is_ok()
-        }) || self.verbs.contains(w)
+        self.builtin
+            .is_some_and(|b| b.verbs.contains_sorted(w) || b.strong_verbs.contains_sorted(w))
+            || self.verbs.contains(w)
     }
 
     fn is_strong(&self, w: &str) -> bool {
         self.builtin
-            .is_some_and(|b| b.strong_verbs.binary_search(&w).is_ok())
+            .is_some_and(|b| b.strong_verbs.contains_sorted(w))
             || self.strong_verbs.contains(w)
     }
 
     fn is_object(&self, w: &str) -> bool {
-        self.builtin
-            .is_some_and(|b| b.objects.binary_search(&w).is_ok())
-            || self.objects.contains(w)
+        self.builtin.is_some_and(|b| b.objects.contains_sorted(w)) || self.objects.contains(w)
     }
 
     fn leaves_alone(&self, program: &str) -> bool {
         self.builtin
-            .is_some_and(|b| b.not_programs.binary_search(&program).is_ok())
+            .is_some_and(|b| b.not_programs.contains_sorted(program))
             || self.not_programs.contains(program)
     }
 

@@ -14,20 +14,66 @@ pub struct PackIndex {
     /// The same without the rules' examples: what a run parses.
     pub runtime: &'static str,
     /// Programs (tools and aliases) the pack has rules or grammar for.
-    pub programs: &'static [&'static str],
-    /// `(id, severity)` of each rule.
-    pub rules: &'static [(&'static str, &'static str)],
+    pub programs: Words,
+    /// `ID SEVERITY` of each rule.
+    pub rules: Words,
+}
+
+/// A list of words kept as one text and the end of each word in it. Unlike a
+/// `&[&str]` it holds no pointers, so starting guard relocates nothing for it: a
+/// position-independent binary rewrites every pointer in its data at each start, and the
+/// built-in word lists were an eighth of them.
+#[derive(Debug)]
+pub struct Words {
+    pub text: &'static str,
+    pub ends: &'static [u32],
+}
+
+impl Words {
+    pub fn iter(&self) -> impl Iterator<Item = &'static str> + '_ {
+        let text = self.text;
+        let mut start = 0;
+        self.ends.iter().map(move |&end| {
+            let word = text.get(start..end as usize).unwrap_or_default();
+            start = end as usize;
+            word
+        })
+    }
+
+    pub fn contains(&self, word: &str) -> bool {
+        self.iter().any(|w| w == word)
+    }
+
+    /// `contains` for a sorted list, by binary search.
+    pub fn contains_sorted(&self, word: &str) -> bool {
+        let at = |i: usize| {
+            let start = if i == 0 { 0 } else { self.ends[i - 1] as usize };
+            self.text
+                .get(start..self.ends[i] as usize)
+                .unwrap_or_default()
+        };
+        let (mut lo, mut hi) = (0, self.ends.len());
+        while lo < hi {
+            let mid = lo + (hi - lo) / 2;
+            match at(mid).cmp(word) {
+                std::cmp::Ordering::Less => lo = mid + 1,
+                std::cmp::Ordering::Greater => hi = mid,
+                std::cmp::Ordering::Equal => return true,
+            }
+        }
+        false
+    }
 }
 
 /// The general reading's built-in words (`rules/words/generic.toml`), each list sorted.
 #[derive(Debug)]
 pub struct GenericWords {
-    pub verbs: &'static [&'static str],
-    pub strong_verbs: &'static [&'static str],
-    pub objects: &'static [&'static str],
-    pub not_programs: &'static [&'static str],
+    pub verbs: Words,
+    pub strong_verbs: Words,
+    pub objects: Words,
+    pub not_programs: Words,
     /// Command prefixes, words separated by blanks.
-    pub exceptions: &'static [&'static str],
+    pub exceptions: Words,
 }
 
 include!(concat!(env!("OUT_DIR"), "/packs.rs"));
@@ -46,7 +92,7 @@ pub fn packs_for<'a>(
 
 /// Whether a built-in pack describes this program.
 pub fn is_builtin_program(program: &str) -> bool {
-    PACKS.iter().any(|p| p.programs.contains(&program))
+    PACKS.iter().any(|p| p.programs.contains(program))
 }
 
 /// The severity a built-in rule is written with.
@@ -54,6 +100,7 @@ pub fn builtin_severity(id: &str) -> Option<Decision> {
     PACKS
         .iter()
         .flat_map(|p| p.rules.iter())
+        .filter_map(|r| r.split_once(' '))
         .find(|(rid, _)| *rid == id)
         .and_then(|(_, sev)| Decision::parse(sev))
 }
@@ -65,10 +112,7 @@ pub fn pack(name: &str) -> Option<&'static PackIndex> {
 
 /// Every program some loaded or built-in rule applies to.
 pub fn builtin_programs() -> Vec<&'static str> {
-    let mut v: Vec<&str> = PACKS
-        .iter()
-        .flat_map(|p| p.programs.iter().copied())
-        .collect();
+    let mut v: Vec<&str> = PACKS.iter().flat_map(|p| p.programs.iter()).collect();
     v.sort_unstable();
     v.dedup();
     v

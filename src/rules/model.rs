@@ -241,14 +241,44 @@ pub struct ToolSpec {
     pub abbreviations: bool,
 }
 
-/// One words-or-patterns list: a single string or an array of strings.
-#[derive(Debug, Clone, Default, Deserialize)]
-#[serde(untagged)]
+/// One words-or-patterns list: a single string or an array of strings. (Read by hand
+/// rather than `#[serde(untagged)]`, which buffers the value and builds an error for each
+/// shape it tries: every pack has dozens of these, on every run.)
+#[derive(Debug, Clone, Default)]
 pub enum OneOrMany {
     #[default]
     None,
     One(String),
     Many(Vec<String>),
+}
+
+impl<'de> Deserialize<'de> for OneOrMany {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        struct Shape;
+        impl<'de> serde::de::Visitor<'de> for Shape {
+            type Value = OneOrMany;
+            fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+                f.write_str("a string or an array of strings")
+            }
+            fn visit_str<E: serde::de::Error>(self, v: &str) -> Result<OneOrMany, E> {
+                Ok(OneOrMany::One(v.to_string()))
+            }
+            fn visit_string<E: serde::de::Error>(self, v: String) -> Result<OneOrMany, E> {
+                Ok(OneOrMany::One(v))
+            }
+            fn visit_seq<A: serde::de::SeqAccess<'de>>(
+                self,
+                mut seq: A,
+            ) -> Result<OneOrMany, A::Error> {
+                let mut v = Vec::with_capacity(seq.size_hint().unwrap_or(0));
+                while let Some(s) = seq.next_element::<String>()? {
+                    v.push(s);
+                }
+                Ok(OneOrMany::Many(v))
+            }
+        }
+        d.deserialize_any(Shape)
+    }
 }
 
 impl OneOrMany {

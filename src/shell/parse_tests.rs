@@ -441,3 +441,26 @@ fn heredoc_delimiters_that_are_expansions_are_refused() {
     );
     assert!(parse("x=1 <<< $(date)").is_ok());
 }
+
+/// Regression (a false refusal, from another guard's suite): `<<` in quoted data is not a
+/// heredoc; one after an earlier heredoc is still checked, since a body's quotes are data.
+#[test]
+fn quoted_heredoc_signs_are_data() {
+    for text in [
+        r#"grep -rn "heredoc\|<<\|commenters" --include=*.py ."#,
+        "echo '<<'",
+        r#"echo "<<$(echo x)""#,
+        r"echo $'a\'<<'",
+        "echo x # <<",
+    ] {
+        assert!(parse(text).is_ok(), "{text:?}");
+    }
+    for text in [
+        r#"echo "$(cat <<$(x))""#,
+        "echo 'a' <<$(x)",
+        "cat <<EOF\nit's\nEOF\necho \"<<$(x)\"",
+        "echo \"a\" '<<' <<$(x)",
+    ] {
+        assert!(parse(text).is_err(), "{text:?}");
+    }
+}

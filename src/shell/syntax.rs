@@ -44,7 +44,7 @@ pub(super) fn check_brackets(text: &str) -> Result<(), SyntaxError> {
         at = i + run;
         // `\<` is a literal `<`: it does not count toward the operator.
         let escaped = usize::from(i > 0 && bytes[i - 1] == b'\\');
-        if run - escaped == 3 {
+        if run - escaped == 3 || quoted_at(text, i) {
             continue;
         }
         let after = text[i + run..]
@@ -107,6 +107,87 @@ pub(super) fn check_brackets(text: &str) -> Result<(), SyntaxError> {
         }
     }
     Ok(())
+}
+
+/// Whether byte `at` is quoted data: inside single quotes, or double quotes (not in a
+/// substitution within them), or a comment, as the shell reads what comes before it.
+/// `grep "a\\|<<"` holds no heredoc. Sure only while no heredoc comes earlier (a heredoc's
+/// body is data whatever its quotes): past one, `false`, and the caller checks the `<<`.
+fn quoted_at(text: &str, at: usize) -> bool {
+    #[derive(PartialEq)]
+    enum Ctx {
+        Code,
+        Single,
+        AnsiC,
+        Double,
+        Substitution,
+        Backquote,
+    }
+    let bytes = text.as_bytes();
+    let mut stack = vec![Ctx::Code];
+    let mut i = 0;
+    while i < at {
+        let b = bytes[i];
+        let top = stack.last().unwrap_or(&Ctx::Code);
+        match top {
+            Ctx::Single => {
+                if b == b'\'' {
+                    stack.pop();
+                }
+            }
+            Ctx::AnsiC | Ctx::Double if b == b'\\' => i += 1,
+            Ctx::AnsiC => {
+                if b == b'\'' {
+                    stack.pop();
+                }
+            }
+            Ctx::Double => match b {
+                b'"' => {
+                    stack.pop();
+                }
+                b'$' if bytes.get(i + 1) == Some(&b'(') => {
+                    stack.push(Ctx::Substitution);
+                    i += 1;
+                }
+                b'`' => stack.push(Ctx::Backquote),
+                _ => {}
+            },
+            Ctx::Code | Ctx::Substitution | Ctx::Backquote => match b {
+                b'\\' => i += 1,
+                b'\'' if i > 0 && bytes[i - 1] == b'$' => stack.push(Ctx::AnsiC),
+                b'\'' => stack.push(Ctx::Single),
+                b'"' => stack.push(Ctx::Double),
+                b'$' if bytes.get(i + 1) == Some(&b'(') => {
+                    stack.push(Ctx::Substitution);
+                    i += 1;
+                }
+                b'(' if *top == Ctx::Substitution => stack.push(Ctx::Substitution),
+                b')' if *top == Ctx::Substitution => {
+                    stack.pop();
+                }
+                b'`' if *top == Ctx::Backquote => {
+                    stack.pop();
+                }
+                b'`' => stack.push(Ctx::Backquote),
+                b'<' if bytes.get(i + 1) == Some(&b'<') => return false,
+                b'#' if i == 0
+                    || bytes[i - 1].is_ascii_whitespace()
+                    || b";&|(".contains(&bytes[i - 1]) =>
+                {
+                    match text[i..at].find('\n') {
+                        Some(n) => i += n,
+                        None => return true,
+                    }
+                }
+                _ => {}
+            },
+        }
+        i += 1;
+    }
+    !matches!(
+        stack.last(),
+        Some(Ctx::Code | Ctx::Substitution | Ctx::Backquote)
+    )
 }
 
 pub(super) fn char_to_byte(text: &str, chars: usize) -> usize {

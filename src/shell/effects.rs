@@ -22,6 +22,29 @@ pub(super) fn overwritten(io: &ast::IoRedirect) -> Option<String> {
         _ => None,
     }
 }
+/// An absolute path with its `.` and `..` steps taken as written (`/tmp/../etc/passwd` is
+/// `/etc/passwd`), so a rule about a place sees the place; anything else as it is.
+pub(super) fn lexically_normal(path: &str) -> String {
+    if !path.starts_with('/') || !path.split('/').any(|s| s == "." || s == "..") {
+        return path.to_string();
+    }
+    let mut parts: Vec<&str> = Vec::new();
+    for step in path.split('/') {
+        match step {
+            "" | "." => {}
+            ".." => {
+                parts.pop();
+            }
+            s => parts.push(s),
+        }
+    }
+    let tail = if path.ends_with('/') && !parts.is_empty() {
+        "/"
+    } else {
+        ""
+    };
+    format!("/{}{tail}", parts.join("/"))
+}
 /// A command that writes nothing to standard output: none at all (`> FILE`), `:`,
 /// `true`, `cat /dev/null`, `echo -n`, `echo ''`, `printf ''`.
 pub(super) fn writes_nothing(words: &[Expanded]) -> bool {

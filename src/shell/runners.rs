@@ -181,11 +181,17 @@ pub(super) fn find(args: &[String]) -> Vec<Inner> {
         .next_back()
         .or_else(|| {
             // find's own options before the starting points (-H, -L, -P, -O3, -D x).
+            // What it finds there: the files under it (`find /tmp -mtime +7 -delete`
+            // empties old files out of /tmp, it is not `rm -r /tmp`); `/` stays `/`.
             args.iter()
                 .skip_while(|a| matches!(a.as_str(), "-H" | "-L" | "-P") || a.starts_with("-O"))
                 .take_while(|a| !a.starts_with('-') && !matches!(a.as_str(), "(" | "!"))
                 .next()
-                .cloned()
+                .map(|start| match start.trim_end_matches('/') {
+                    "" => start.clone(),
+                    dir if dir.ends_with("/*") => dir.to_string(),
+                    dir => format!("{dir}/*"),
+                })
         });
     let fill = |words: &[String]| -> Vec<String> {
         words
@@ -209,7 +215,7 @@ pub(super) fn find(args: &[String]) -> Vec<Inner> {
             i = end;
         } else if args[i] == "-delete" {
             // `-delete` removes what it selects, as `rm -r` of it would.
-            let sel = selected.clone().unwrap_or_else(|| ".".to_string());
+            let sel = selected.clone().unwrap_or_else(|| "./*".to_string());
             out.extend(argv("find", &["rm".to_string(), "-r".to_string(), sel]));
         }
         i += 1;

@@ -187,17 +187,20 @@ impl Walker<'_> {
             }
         }
         // `> FILE`, `: > FILE`, `cat /dev/null > FILE`, `echo -n > FILE`: the file is
-        // emptied in place, as `truncate -s 0 FILE` would (and is read as that).
-        if !overwrites.is_empty() && super::effects::writes_nothing(&words) {
-            for file in overwrites {
-                let argv = ["truncate", "-s", "0", file.as_str()]
-                    .map(String::from)
-                    .to_vec();
-                self.chain.push("> FILE".into());
-                let r = self.emit(argv, Vec::new(), false, &[], &Stdin::Inherited);
-                self.chain.pop();
-                r?;
-            }
+        // emptied in place, as `truncate -s 0 FILE` would (and is read as that). Any other
+        // output replaces the file's content, as `tee FILE` would (and is read as that).
+        let empties = super::effects::writes_nothing(&words);
+        for file in overwrites {
+            let file = super::effects::lexically_normal(&file);
+            let argv: Vec<String> = if empties {
+                ["truncate", "-s", "0", &file].map(String::from).to_vec()
+            } else {
+                ["tee", &file].map(String::from).to_vec()
+            };
+            self.chain.push("> FILE".into());
+            let r = self.emit(argv, Vec::new(), false, &[], &Stdin::Inherited);
+            self.chain.pop();
+            r?;
         }
         self.finish(words, assignments, stdin, script_from)
     }

@@ -182,15 +182,17 @@ fn more_runners() {
 fn find_exec_and_containers() {
     let r = run("find / -name x -exec rm -rf {} ; -execdir shred {} +");
     assert_eq!(r.len(), 2);
-    // `{}` is what find selects: the name it matches, else where it starts.
-    assert_eq!(first_argv("find . -exec rm -rf {} +"), "rm -rf .");
+    // `{}` is what find selects: the name it matches, else what is under where it starts.
+    assert_eq!(first_argv("find . -exec rm -rf {} +"), "rm -rf ./*");
+    assert_eq!(first_argv("find / -exec rm -rf {} +"), "rm -rf /");
+    assert_eq!(first_argv("find /tmp/ -delete"), "rm -r /tmp/*");
     assert_eq!(
         first_argv("find . -type d -name __pycache__ -exec rm -rf {} +"),
         "rm -rf __pycache__"
     );
     assert_eq!(
         first_argv("find /srv/up -mtime +30 -delete"),
-        "rm -r /srv/up"
+        "rm -r /srv/up/*"
     );
     assert_eq!(
         first_argv("kubectl exec -n prod pod -c app -- rm -rf /data"),

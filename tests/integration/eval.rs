@@ -1,7 +1,9 @@
 //! The evaluation sets: `tests/eval/` (1,406 destructive commands across every family and
-//! 4,300 ordinary ones) and `tests/eval/second/` (853 and 3,732, built later from other
+//! 4,300 ordinary ones), `tests/eval/second/` (853 and 3,732, built later from other
 //! public sources: other guards' test suites, cheat-sheet collections, CI steps of
-//! public repositories), labelled by `tests/eval/RUBRIC.md` from the sources each
+//! public repositories) and `tests/eval/third/` (533 and 761, from ten more guards'
+//! suites and a cheat-sheet collection; its misses were fixed after it was scored, see
+//! RESULTS.md), labelled by `tests/eval/RUBRIC.md` from the sources each
 //! `SOURCES.md` cites, scored by `score.py` against the real binary. The thresholds are
 //! the product's: at least 95% of destructive commands caught, at most 0.5% false
 //! alarms; the per-family tables are printed with `--nocapture`.
@@ -50,4 +52,9 @@ fn the_evaluation_set_meets_the_thresholds() {
 #[test]
 fn the_second_evaluation_set_meets_the_thresholds() {
     meets_the_thresholds(Some("second"));
+}
+
+#[test]
+fn the_third_evaluation_set_meets_the_thresholds() {
+    meets_the_thresholds(Some("third"));
 }

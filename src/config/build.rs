@@ -3,7 +3,7 @@
 //! changes, disabled rules), each taken from a layer only as far as it is trusted.
 
 use super::examples;
-use super::layers::{Layer, LayerKind, Warnings, parse_file};
+use super::layers::{Layer, LayerKind, Warnings, parse_builtin, parse_file};
 use crate::decision::Decision;
 use crate::error::Error;
 use crate::matcher::RuleSet;
@@ -49,13 +49,17 @@ pub fn build_with(
         } else {
             pack.source
         };
-        let file = parse_file(&path, text)?;
+        let file = if run_examples {
+            parse_builtin(&path, text)?
+        } else {
+            parse_file(&path, text)?
+        };
         add_file(
             &mut set,
             &file,
             &Source::Builtin(pack.name.to_string()),
             &path,
-            text,
+            pack.source,
             false,
         )?;
     }
@@ -145,7 +149,8 @@ fn validate_rule(set: &RuleSet, spec: &RuleSpec, path: &str, text: &str) -> Resu
             format!("rule `{id}`: `tools` must name at least one program"),
         ));
     }
-    let mut regexes: Vec<&toml::Spanned<String>> = spec.env.iter().map(|e| &e.regex).collect();
+    let mut regexes: Vec<&crate::rules::spanned::Spanned<String>> =
+        spec.env.iter().map(|e| &e.regex).collect();
     for t in spec.args.iter() {
         regexes.extend(t.regex.iter().chain(t.not_regex.iter()));
     }
@@ -299,7 +304,8 @@ mod tests {
                 );
                 let empty = RuleSet::default();
                 let mut copy = spec.clone();
-                copy.id = toml::Spanned::new(spec.id.span(), format!("{id}.__check"));
+                copy.id =
+                    crate::rules::spanned::Spanned::new(spec.id.span(), format!("{id}.__check"));
                 validate_rule(&empty, &copy, &path, pack.source).unwrap_or_else(|e| panic!("{e}"));
                 for tool in &spec.tools {
                     assert!(

@@ -137,6 +137,15 @@ pub fn parse_file(path: &str, text: &str) -> Result<RuleFile, Error> {
     })
 }
 
+/// A built-in pack as a run reads it: the JSON `build.rs` made of its TOML, without the
+/// rules' examples. (Checked when guard was built; an error here is a build's fault.)
+pub fn parse_builtin(path: &str, json: &str) -> Result<RuleFile, Error> {
+    crate::rules::spanned::without_spans(|| serde_json::from_str(json)).map_err(|e| Error::Config {
+        path: path.to_string(),
+        message: format!("the built-in pack as stored in this build: {e}"),
+    })
+}
+
 /// What building the rule set had to say that is not an error.
 pub type Warnings = Vec<String>;
 

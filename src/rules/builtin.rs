@@ -11,7 +11,7 @@ pub struct PackIndex {
     pub name: &'static str,
     /// The TOML text.
     pub source: &'static str,
-    /// The same without the rules' examples: what a run parses.
+    /// The same without the rules' examples, as JSON: what a run parses.
     pub runtime: &'static str,
     /// Programs (tools and aliases) the pack has rules or grammar for.
     pub programs: Words,

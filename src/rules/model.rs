@@ -6,10 +6,10 @@
 //! check. Values whose later validation can fail keep their span, so the error can point
 //! at the line and column.
 
+pub use super::spanned::Spanned;
 use crate::decision::Decision;
 use serde::Deserialize;
 use std::collections::BTreeMap;
-use toml::Spanned;
 
 /// A rule pack or config file.
 #[derive(Debug, Default, Deserialize)]

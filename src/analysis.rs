@@ -247,14 +247,14 @@ fn unknown_program(
     for tool in tools {
         let mut as_tool = cmd.clone();
         as_tool.argv[0] = tool.to_string();
-        // A rule that also fires on the tool with a plain word or path (`lvremove x/y`,
-        // `shred x`) says nothing about these words: it would make any unknown program
-        // strict.
+        // A rule that also fires on the tool with a plain word, a path or a variable
+        // (`lvremove x/y`, `shred x`, `mkfs $x`) says nothing about these words: it
+        // would make any unknown program strict.
         let found = set.check(&as_tool, env);
         let plain: Vec<Finding> = if found.is_empty() {
             Vec::new()
         } else {
-            ["x", "x/y", "/x/y"]
+            ["x", "x/y", "/x/y", "$x"]
                 .iter()
                 .flat_map(|w| set.check(&Command::from_argv([tool, w]), &|_: &str| None))
                 .collect()

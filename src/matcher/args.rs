@@ -20,7 +20,9 @@ pub struct Grammar {
     pub args_from_env: Vec<String>,
     pub stdin_as: Option<String>,
     help_options: Vec<String>,
+    help_words: Vec<String>,
     abbreviations: bool,
+    pub case_insensitive_commands: bool,
 }
 
 /// One option as written (`name` normalised: single-dash tools use `-name`).
@@ -61,7 +63,9 @@ impl Grammar {
             args_from_env: spec.args_from_env.clone(),
             stdin_as: spec.stdin_as.clone(),
             help_options: spec.help_options.clone(),
+            help_words: spec.help_words.clone(),
             abbreviations: spec.abbreviations,
+            case_insensitive_commands: spec.case_insensitive_commands,
         }
     }
 
@@ -71,7 +75,10 @@ impl Grammar {
             self.help_options
                 .iter()
                 .any(|h| self.same_option(h, &o.name))
-        })
+        }) || parsed
+            .positionals
+            .last()
+            .is_some_and(|w| self.help_words.contains(w))
     }
 
     /// The grammar for a program no pack describes: GNU style, no option takes a value.

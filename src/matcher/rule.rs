@@ -152,10 +152,19 @@ impl Rule {
         parsed: &ParsedArgs,
         env: &dyn Fn(&str) -> Option<String>,
     ) -> Option<Hit> {
-        let depth = path_depth(&self.commands, &parsed.positionals)?;
-        if !self.not_commands.is_empty()
-            && path_depth(&self.not_commands, &parsed.positionals).is_some()
-        {
+        let lowered: Vec<String>;
+        let words = if grammar.case_insensitive_commands {
+            lowered = parsed
+                .positionals
+                .iter()
+                .map(|w| w.to_lowercase())
+                .collect();
+            &lowered
+        } else {
+            &parsed.positionals
+        };
+        let depth = path_depth(&self.commands, words)?;
+        if !self.not_commands.is_empty() && path_depth(&self.not_commands, words).is_some() {
             return None;
         }
         let mut hit = Hit::default();

@@ -239,6 +239,14 @@ pub struct ToolSpec {
     /// `--hard`), as git's option parser and Python's argparse do.
     #[serde(default)]
     pub abbreviations: bool,
+    /// The tool reads its command words in any case (`redis-cli FLUSHall`): rules match
+    /// them lowercased.
+    #[serde(default)]
+    pub case_insensitive_commands: bool,
+    /// Positional words that make the tool print help and do nothing else, at the end of
+    /// the command (`aws s3 rb help`).
+    #[serde(default)]
+    pub help_words: Vec<String>,
 }
 
 /// One words-or-patterns list: a single string or an array of strings. (Read by hand

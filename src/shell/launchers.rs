@@ -91,7 +91,12 @@ pub(super) fn parallel(program: &str, args: &[String]) -> Vec<Inner> {
             .filter(|a| !a.starts_with(":::"))
             .cloned(),
     );
-    script(program, &words)
+    // Without `:::` its arguments come from standard input (see `simple.rs`).
+    if end < args.len() {
+        script(&format!("{program} :::"), &words)
+    } else {
+        script(program, &words)
+    }
 }
 
 pub(super) fn screen(program: &str, args: &[String]) -> Vec<Inner> {

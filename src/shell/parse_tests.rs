@@ -185,6 +185,9 @@ fn dynamic_program_is_flagged() {
             .any(|c| c.argv.join(" ") == "which terraform")
     );
     assert!(!parse("t=terraform; $t destroy").unwrap().commands[0].dynamic_program);
+    // Regression: `[` with no `]` after it is the test command, not a glob.
+    assert!(!parse("[ -z \"$T\" ]").unwrap().commands[0].dynamic_program);
+    assert!(parse("[ab]* destroy").unwrap().commands[0].dynamic_program);
 }
 
 #[test]

@@ -525,6 +525,14 @@ impl Walker<'_> {
                 if super::setup::is_setup_substitution(&text) {
                     return Ok(());
                 }
+                // `echo / | parallel rm -rf`: with no `:::`, GNU parallel takes its
+                // arguments from standard input, each put at `{}` or else at the end.
+                let text = match stdin {
+                    Stdin::Literal(items) if via.rsplit('/').next() == Some("parallel") => {
+                        with_inputs(&text, items)
+                    }
+                    _ => text,
+                };
                 if from_value(&text) {
                     self.concern_unknown(&via, "a value only known when it runs");
                 }
@@ -586,5 +594,35 @@ impl Walker<'_> {
             source: source.to_string(),
             origin,
         });
+    }
+}
+
+/// `parallel`'s command with each input line put in: at `{}` when it has one, else
+/// after the command (the lines joined by `;`, one command each).
+fn with_inputs(text: &str, items: &str) -> String {
+    items
+        .lines()
+        .filter(|l| !l.trim().is_empty())
+        .map(|item| {
+            let quoted = shell_quote(item.trim());
+            if text.contains("{}") {
+                text.replace("{}", &quoted)
+            } else {
+                format!("{text} {quoted}")
+            }
+        })
+        .collect::<Vec<_>>()
+        .join("; ")
+}
+
+fn shell_quote(word: &str) -> String {
+    if !word.is_empty()
+        && word
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || "/._-+=:,@%".contains(c))
+    {
+        word.to_string()
+    } else {
+        format!("'{}'", word.replace('\'', "'\\''"))
     }
 }

@@ -224,7 +224,9 @@ fn range(inner: &str) -> Option<Vec<String>> {
 /// Whether unquoted text would be expanded by the shell into other words: a glob
 /// (`*`, `?`, `[...]`) or a brace expression (`{a,b}`, `{1..3}`).
 pub fn is_pattern(t: &str) -> bool {
-    t.contains(['*', '?', '['])
+    // A `[` with no `]` after it (`[ -n "$x" ]`'s first word) is a plain character.
+    t.contains(['*', '?'])
+        || t.find('[').is_some_and(|open| t[open + 1..].contains(']'))
         || t.find('{').is_some_and(|open| {
             t[open..].find('}').is_some_and(|close| {
                 let inner = &t[open..open + close];

@@ -23,6 +23,7 @@ pub struct Grammar {
     help_words: Vec<String>,
     abbreviations: bool,
     pub case_insensitive_commands: bool,
+    pub generic_fallback: bool,
 }
 
 /// One option as written (`name` normalised: single-dash tools use `-name`).
@@ -66,6 +67,7 @@ impl Grammar {
             help_words: spec.help_words.clone(),
             abbreviations: spec.abbreviations,
             case_insensitive_commands: spec.case_insensitive_commands,
+            generic_fallback: spec.generic_fallback,
         }
     }
 
@@ -158,6 +160,9 @@ impl Grammar {
             if only_positionals || word == "-" || !word.starts_with('-') {
                 out.positionals.push(word.clone());
             } else if word == "--" {
+                // Kept as an option named `--`, for rules about what follows it (`git
+                // checkout -- FILE` names files, `git checkout NAME` may name a branch).
+                out.options.push(opt(word.clone(), None));
                 only_positionals = true;
             } else if word.starts_with("--") || self.style == OptionStyle::SingleDash {
                 let (name, value) = match word.split_once('=') {
@@ -259,7 +264,8 @@ mod tests {
         let g = gnu(&[], false);
         let p = g.parse(&words("exec pod -- rm -rf /"));
         assert_eq!(p.positionals, ["exec", "pod", "rm", "-rf", "/"]);
-        assert!(p.options.is_empty());
+        let names: Vec<_> = p.options.iter().map(|o| o.name.as_str()).collect();
+        assert_eq!(names, ["--"]);
     }
 
     #[test]

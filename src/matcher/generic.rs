@@ -37,6 +37,14 @@ pub struct Reading {
 }
 
 /// How many positional words can hold the verb (`tool group sub verb`).
+/// Subcommands that look, make or change without deleting: the words after one are its
+/// operands, never a second verb.
+const READING_VERBS: &[&str] = &[
+    "show", "get", "list", "ls", "describe", "create", "new", "add", "inspect", "view", "info",
+    "status", "diff", "open", "whoami", "version", "init", "clone", "copy", "cp", "rename", "mv",
+    "start", "restart", "validate",
+];
+
 const MAX_DEPTH: usize = 4;
 
 impl Generic {
@@ -105,6 +113,17 @@ impl Generic {
     }
 
     /// Reads a command the general way.
+    /// A word that is (or, compounded, holds) a verb that reads or creates and no verb
+    /// that deletes: `show`, `apps:create`.
+    fn only_reads(&self, word: &str) -> bool {
+        // Compounded with `:` only: in `log-analytics` or `search-index` the reading
+        // word is a noun.
+        let lower = word.to_ascii_lowercase();
+        let parts: Vec<&str> = lower.split(':').collect();
+        parts.iter().any(|p| READING_VERBS.contains(p))
+            && !parts.iter().any(|p| words(p).any(|t| self.is_verb(&t)))
+    }
+
     pub fn read(&self, cmd: &Command) -> Option<Reading> {
         let program = cmd.program()?;
         if self.leaves_alone(program) || crate::shell::is_interpreter(program) {
@@ -148,10 +167,12 @@ impl Generic {
             .collect();
         // The verb: in the program's own name (`lxc-destroy`), or one of the first
         // positional words, every word before it a plain name.
+        // A verb that reads or creates ends the search: in `server show delete` and
+        // `apps:create destroy-me`, what follows is a name.
         let at = full
             .iter()
             .take(MAX_DEPTH + 1)
-            .take_while(|w| is_name(w))
+            .take_while(|w| is_name(w) && !self.only_reads(w))
             .position(|w| words(w).any(|t| self.is_verb(&t)))?;
         if self.is_exception(&full) {
             return None;
@@ -271,6 +292,18 @@ mod tests {
         assert_eq!(r.object.as_deref(), Some("cluster"));
         let r = read("pgctl drop database shop").unwrap();
         assert_eq!(r.object.as_deref(), Some("database"));
+    }
+
+    #[test]
+    fn a_verb_that_reads_or_creates_ends_the_search() {
+        assert!(read("openstack server show delete").is_none());
+        assert!(read("heroku apps:create destroy-me").is_none());
+        assert!(read("mycloud volume create delete-me").is_none());
+        assert_eq!(read("mycloud volume delete show").unwrap().verb, "delete");
+        assert_eq!(
+            read("heroku apps:destroy shop").unwrap().verb,
+            "apps:destroy"
+        );
     }
 
     #[test]

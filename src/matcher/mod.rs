@@ -220,6 +220,12 @@ impl RuleSet {
             });
         }
         findings.extend(generic);
+        // A cloud CLI's resource the pack does not name (`doctl nfs delete`): read the
+        // general way.
+        // (No reading means the command asks only for help.)
+        if findings.is_empty() && grammar.generic_fallback && !readings.is_empty() {
+            findings = self.check_generic(cmd);
+        }
         drop_shadowed(findings, &matched)
     }
 

@@ -247,6 +247,12 @@ pub struct ToolSpec {
     /// the command (`aws s3 rb help`).
     #[serde(default)]
     pub help_words: Vec<String>,
+    /// The general reading (`PROGRAM [GROUP...] VERB [OBJECT...]`) also applies to this
+    /// tool when none of its pack's rules match: for cloud and platform CLIs, where
+    /// `delete`, `destroy` or `remove` of any resource deletes it, and the pack names
+    /// only the resources it knows.
+    #[serde(default)]
+    pub generic_fallback: bool,
 }
 
 /// One words-or-patterns list: a single string or an array of strings. (Read by hand

@@ -160,9 +160,11 @@ impl Grammar {
             if only_positionals || word == "-" || !word.starts_with('-') {
                 out.positionals.push(word.clone());
             } else if word == "--" {
-                // Kept as an option named `--`, for rules about what follows it (`git
-                // checkout -- FILE` names files, `git checkout NAME` may name a branch).
-                out.options.push(opt(word.clone(), None));
+                // Kept as an option named `--` whose value is the word after it, if
+                // any, for rules about what follows it (`git checkout -- FILE` names
+                // files, `git checkout NAME --` switches branch).
+                let next = words.clone().next().cloned();
+                out.options.push(opt(word.clone(), next));
                 only_positionals = true;
             } else if word.starts_with("--") || self.style == OptionStyle::SingleDash {
                 let (name, value) = match word.split_once('=') {
@@ -266,6 +268,7 @@ mod tests {
         assert_eq!(p.positionals, ["exec", "pod", "rm", "-rf", "/"]);
         let names: Vec<_> = p.options.iter().map(|o| o.name.as_str()).collect();
         assert_eq!(names, ["--"]);
+        assert_eq!(p.options[0].value.as_deref(), Some("rm"));
     }
 
     #[test]

@@ -467,3 +467,15 @@ fn quoted_heredoc_signs_are_data() {
         assert!(parse(text).is_err(), "{text:?}");
     }
 }
+
+/// A variable assigned one `$(mktemp ...)` names a fresh path under /tmp; anything more
+/// in the value leaves it unknown.
+#[test]
+fn a_mktemp_variable_is_a_fresh_temporary_path() {
+    let s = parse("d=$(mktemp -d); rm -rf \"$d\"").unwrap();
+    let rm = s.commands.iter().find(|c| c.argv[0] == "rm").unwrap();
+    assert!(rm.argv[2].starts_with("/tmp/"), "{:?}", rm.argv);
+    let s = parse("d=$(mktemp -d)x; rm -rf \"$d\"").unwrap();
+    let rm = s.commands.iter().find(|c| c.argv[0] == "rm").unwrap();
+    assert!(!rm.argv[2].starts_with("/tmp/"), "{:?}", rm.argv);
+}

@@ -27,6 +27,8 @@ pub fn prints_setup_code(argv: &[String]) -> bool {
         "docker-machine" => first == "env",
         "aws" => args.first().is_some_and(|a| a == "configure") && has("export-credentials"),
         "keychain" => has("--eval"),
+        "fzf" => matches!(first, "--bash" | "--zsh" | "--fish"),
+        "register-python-argcomplete" | "pipenv" => true,
         "thefuck" => has("--alias"),
         "kubectl" | "helm" | "gh" | "glab" | "kind" | "k3d" | "flux" | "argocd" | "eksctl"
         | "istioctl" | "velero" | "skaffold" | "kustomize" | "oc" | "npm" | "pnpm" | "rustup"
@@ -68,6 +70,7 @@ mod tests {
             "kubectl completion bash",
             "aws configure export-credentials --format env",
             "minikube docker-env",
+            "fzf --zsh",
         ] {
             assert!(prints_setup_code(&argv(known)), "{known}");
         }

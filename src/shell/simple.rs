@@ -222,7 +222,12 @@ impl Walker<'_> {
         }
         // A program word with an unquoted glob or brace (`terr?form`, `{rm,-rf,/}`) is
         // only known once the shell expands it.
-        let dynamic = !words[0].literal || words[0].pattern;
+        // A path whose directory alone is a value (`"$CONDA_DIR/bin/conda"`) names its
+        // program: the last step is written out.
+        let named_in_path = words[0].text.rsplit_once('/').is_some_and(|(_, base)| {
+            !base.is_empty() && !base.contains(['$', '`', '*', '?', '[', '{'])
+        });
+        let dynamic = (!words[0].literal && !named_in_path) || words[0].pattern;
         // The arguments as the shell passes them: `terraform {destroy,-auto-approve}` is
         // `terraform destroy -auto-approve`.
         let argv: Vec<String> = words
@@ -283,6 +288,10 @@ impl Walker<'_> {
         // A value that keeps doubling (`x=$x$x`) is dropped before it grows without bound.
         if value.literal && self.uncertain == 0 && value.text.len() <= super::parse::MAX_VALUE {
             self.vars.insert(name, value.text);
+        } else if self.uncertain == 0 && is_fresh_temporary(&value) {
+            // `d=$(mktemp -d)`: a directory made this moment for this script; deleting
+            // it later (`rm -rf "$d"`) deletes nothing anyone had.
+            self.vars.insert(name, FRESH_TEMPORARY.to_string());
         } else {
             self.vars.remove(&name);
         }
@@ -625,4 +634,17 @@ fn shell_quote(word: &str) -> String {
     } else {
         format!("'{}'", word.replace('\'', "'\\''"))
     }
+}
+
+/// What a variable assigned `$(mktemp ...)` stands for: a new path under /tmp.
+const FRESH_TEMPORARY: &str = "/tmp/tmp.guard-mktemp";
+
+/// A value that is exactly one `$(mktemp ...)`: the path of a file or directory mktemp
+/// has just made.
+fn is_fresh_temporary(value: &Expanded) -> bool {
+    value.fixed == 0
+        && matches!(value.substitutions.as_slice(), [one] if {
+            let words: Vec<&str> = one.split_whitespace().collect();
+            words.first() == Some(&"mktemp") && words.iter().all(|w| !w.contains(['$', '`', ';', '|', '&']))
+        })
 }

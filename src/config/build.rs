@@ -56,7 +56,7 @@ pub fn build_with(
         };
         add_file(
             &mut set,
-            &file,
+            Given::Owned(Box::new(file)),
             &Source::Builtin(pack.name.to_string()),
             &path,
             pack.source,
@@ -66,7 +66,7 @@ pub fn build_with(
     for layer in layers {
         add_file(
             &mut set,
-            &layer.file,
+            Given::Borrowed(&layer.file),
             &Source::File(layer.path.clone()),
             &layer.path,
             &layer.text,
@@ -87,14 +87,39 @@ pub fn build_with(
     Ok((set, warnings))
 }
 
+/// A rule file handed to `add_file`: a built-in pack is given over, so its rules move
+/// into the set instead of being copied; a config layer's stays with the layer.
+enum Given<'a> {
+    Owned(Box<RuleFile>),
+    Borrowed(&'a RuleFile),
+}
+
+impl Given<'_> {
+    fn file(&self) -> &RuleFile {
+        match self {
+            Given::Owned(f) => f,
+            Given::Borrowed(f) => f,
+        }
+    }
+
+    fn into_rules(self) -> Vec<RuleSpec> {
+        match self {
+            Given::Owned(f) => f.rules,
+            Given::Borrowed(f) => f.rules.clone(),
+        }
+    }
+}
+
+/// Adds a file's grammars and rules.
 fn add_file(
     set: &mut RuleSet,
-    file: &RuleFile,
+    given: Given<'_>,
     source: &Source,
     path: &str,
     text: &str,
     validate: bool,
 ) -> Result<(), Error> {
+    let file = given.file();
     for (name, spec) in &file.tools {
         // A layer may teach new tools, never redefine one guard knows: an alias
         // `terraform` on a tool of its own would take every built-in terraform rule away.
@@ -111,13 +136,12 @@ fn add_file(
         }
         set.add_grammar(Grammar::new(name, spec), &spec.aliases);
     }
-    for spec in &file.rules {
+    for spec in given.into_rules() {
         if validate {
-            validate_rule(set, spec, path, text)?;
+            validate_rule(set, &spec, path, text)?;
         }
         let offset = spec.id.span().start;
-        let rule = Rule::new(spec.clone(), source.clone())
-            .map_err(|m| Error::at(path, text, offset, m))?;
+        let rule = Rule::new(spec, source.clone()).map_err(|m| Error::at(path, text, offset, m))?;
         set.add_rule(rule);
     }
     Ok(())

@@ -34,7 +34,28 @@ impl Alternatives {
 #[derive(Debug)]
 pub struct LazyRegex {
     source: String,
-    compiled: OnceLock<Option<Regex>>,
+    compiled: OnceLock<Option<Compiled>>,
+}
+
+/// A compiled rule regex. Most compile with `regex-lite`, which is built for compiling
+/// fast: a rule's regex is compiled the first time a command needs it and then matched
+/// against a few short words, and the full engine's compile (its DFAs and prefilters)
+/// cost more than everything else guard did for `rm -rf build`. `regex-lite` knows
+/// only ASCII classes (`\w`, `\d`, `\s`, `\b`, case folding); a regex that needs
+/// Unicode (`\p{L}`) compiles with the full engine.
+#[derive(Debug)]
+pub enum Compiled {
+    Lite(regex_lite::Regex),
+    Unicode(Regex),
+}
+
+impl Compiled {
+    fn is_match(&self, text: &str) -> bool {
+        match self {
+            Compiled::Lite(re) => re.is_match(text),
+            Compiled::Unicode(re) => re.is_match(text),
+        }
+    }
 }
 
 impl LazyRegex {
@@ -46,10 +67,17 @@ impl LazyRegex {
     }
 
     /// Compiles now, for validation; returns the error message on failure.
-    pub fn compile(source: &str) -> Result<Regex, String> {
+    pub fn compile(source: &str) -> Result<Compiled, String> {
+        if let Ok(re) = regex_lite::RegexBuilder::new(source)
+            .size_limit(1 << 20)
+            .build()
+        {
+            return Ok(Compiled::Lite(re));
+        }
         RegexBuilder::new(source)
             .size_limit(1 << 20)
             .build()
+            .map(Compiled::Unicode)
             .map_err(|e| {
                 e.to_string()
                     .lines()
@@ -110,6 +138,26 @@ impl TextMatcher {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn regexes_compile_lite_unless_they_need_unicode() {
+        assert!(matches!(
+            LazyRegex::compile(r"^/+etc/+[^/]+$"),
+            Ok(Compiled::Lite(_))
+        ));
+        // Unicode classes take the full engine, and still match.
+        let re = LazyRegex::new(r"^\p{L}+$");
+        assert!(matches!(
+            LazyRegex::compile(re.source()),
+            Ok(Compiled::Unicode(_))
+        ));
+        assert!(re.is_match("café") && !re.is_match("caf3"));
+        // Non-ASCII text and literals match as written.
+        assert!(LazyRegex::new("^/data/é+$").is_match("/data/éé"));
+        assert!(LazyRegex::new(r"(?i)^drop\s+table").is_match("DROP TABLE x"));
+        // A regex neither engine takes is an error (and, in a rule, fails closed).
+        assert!(LazyRegex::compile("(").is_err());
+    }
 
     #[test]
     fn alternatives() {

@@ -205,19 +205,9 @@ impl RuleSet {
                 severity = severity.raised();
             }
             matched.push(rule);
-            findings.push(Finding {
-                rule: rule.id.clone(),
-                severity,
-                rule_severity: rule.severity,
-                reason,
-                suggestion: rule.suggestion.clone(),
-                command: cmd.to_string(),
-                origin: cmd.origin.clone(),
-                target: hit.target,
-                protected_environment: protected,
-                via_env: hit.via_env,
-                argv: cmd.argv.clone(),
-            });
+            let mut f = finding(rule, cmd, severity, reason);
+            (f.target, f.protected_environment, f.via_env) = (hit.target, protected, hit.via_env);
+            findings.push(f);
         }
         findings.extend(generic);
         // A cloud CLI's resource the pack does not name (`doctl nfs delete`): read the
@@ -254,27 +244,18 @@ impl RuleSet {
                 severity = severity.raised();
             }
             matched.push(rule);
-            findings.push(Finding {
-                rule: rule.id.clone(),
-                severity,
-                rule_severity: rule.severity,
-                reason: format!(
-                    "{} (`{}` reads as a destructive subcommand{})",
-                    rule.reason,
-                    reading.verb,
-                    reading
-                        .object
-                        .as_deref()
-                        .map_or(String::new(), |o| format!(" of a whole {o}"))
-                ),
-                suggestion: rule.suggestion.clone(),
-                command: cmd.to_string(),
-                origin: cmd.origin.clone(),
-                target: reading.target.clone(),
-                protected_environment: protected,
-                via_env: None,
-                argv: cmd.argv.clone(),
-            });
+            let reason = format!(
+                "{} (`{}` reads as a destructive subcommand{})",
+                rule.reason,
+                reading.verb,
+                reading
+                    .object
+                    .as_deref()
+                    .map_or(String::new(), |o| format!(" of a whole {o}"))
+            );
+            let mut f = finding(rule, cmd, severity, reason);
+            (f.target, f.protected_environment) = (reading.target.clone(), protected);
+            findings.push(f);
         }
         drop_shadowed(findings, &matched)
     }
@@ -367,6 +348,24 @@ impl RuleSet {
 }
 
 /// Whether a rule of the general reading applies to what the reading found.
+/// A rule's finding on a command, at `severity` for `reason`; the caller fills in what
+/// was found (target, protected environment, the variable the option came from).
+fn finding(rule: &Rule, cmd: &Command, severity: Decision, reason: String) -> Finding {
+    Finding {
+        rule: rule.id.clone(),
+        severity,
+        rule_severity: rule.severity,
+        reason,
+        suggestion: rule.suggestion.clone(),
+        command: cmd.to_string(),
+        origin: cmd.origin.clone(),
+        target: None,
+        protected_environment: None,
+        via_env: None,
+        argv: cmd.argv.clone(),
+    }
+}
+
 fn generic_fits(rule: &Rule, reading: &generic::Reading) -> bool {
     match rule.spec.generic.as_deref() {
         Some("environment") => reading.object.is_some(),

@@ -104,13 +104,13 @@ impl Record {
 /// `--token x`).
 pub fn redact(command: &str) -> String {
     const SECRET: &str = r"(?i)([A-Za-z0-9_-]*(?:pass(?:word|wd)?|secret|token|api[_-]?key|access[_-]?key|private[_-]?key|credentials?|auth)[A-Za-z0-9_-]*)";
-    static RE: std::sync::OnceLock<Option<regex::Regex>> = std::sync::OnceLock::new();
+    static RE: std::sync::OnceLock<Option<regex_lite::Regex>> = std::sync::OnceLock::new();
     let re = RE.get_or_init(|| {
-        regex::Regex::new(&format!(r#"{SECRET}(=|\s+)('[^']*'|"[^"]*"|[^\s'"]+)"#)).ok()
+        regex_lite::Regex::new(&format!(r#"{SECRET}(=|\s+)('[^']*'|"[^"]*"|[^\s'"]+)"#)).ok()
     });
     match re {
         Some(re) => re
-            .replace_all(command, |c: &regex::Captures| {
+            .replace_all(command, |c: &regex_lite::Captures| {
                 let value = &c[3];
                 // `--password-file path` and `-p` values that are only flags stay.
                 if value.starts_with('-') {

@@ -4,7 +4,7 @@
 //! the literal strings passed to those calls; code that builds its command some other
 //! way stays the inline-code concern it already is.
 
-use regex::Regex;
+use regex_lite::Regex;
 use std::sync::OnceLock;
 
 /// The shell commands literally present in `code`'s calls that run commands.

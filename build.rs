@@ -19,17 +19,23 @@ fn main() {
     files.retain(|p| p.extension().is_some_and(|e| e == "toml"));
     files.sort();
 
+    let tables: Vec<toml::Table> = files
+        .iter()
+        .map(|path| {
+            let text =
+                fs::read_to_string(path).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
+            text.parse()
+                .unwrap_or_else(|e| panic!("{}: {e}", path.display()))
+        })
+        .collect();
+    let fed = tools_fed_from_outside(&tables);
     let mut out = String::from("pub static PACKS: &[PackIndex] = &[\n");
-    for path in &files {
+    for (path, table) in files.iter().zip(&tables) {
         println!("cargo:rerun-if-changed={}", path.display());
         let name = path
             .file_stem()
             .and_then(|s| s.to_str())
             .unwrap_or_default();
-        let text = fs::read_to_string(path).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
-        let table: toml::Table = text
-            .parse()
-            .unwrap_or_else(|e| panic!("{}: {e}", path.display()));
         let mut programs = Vec::new();
         if let Some(tools) = table.get("tools").and_then(|t| t.as_table()) {
             for (tool, spec) in tools {
@@ -59,21 +65,42 @@ fn main() {
                 }
             }
         }
+        // A rule about a tool another pack names answers to that tool's aliases too
+        // (`neon`, an alias of `neonctl`, must load every pack with a neonctl rule).
+        let named: Vec<String> = programs.clone();
+        programs.extend(named.iter().flat_map(|p| aliases_of(&tables, p)));
         programs.sort();
         programs.dedup();
         // What a run parses: the pack without its rules' examples (`match`, `not_match`),
         // which only `guard rules test` and `rules show` read; they are most of a pack.
-        let mut runtime = table.clone();
-        if let Some(list) = runtime.get_mut("rules").and_then(|r| r.as_array_mut()) {
-            for rule in list.iter_mut().filter_map(|r| r.as_table_mut()) {
-                rule.remove("match");
-                rule.remove("not_match");
-            }
-        }
         // Stored as JSON, which guard reads several times faster than TOML; the pack was
         // checked as TOML (here and by the test suite), so no span is needed to point at.
-        let runtime_text =
-            serde_json::to_string(&runtime).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
+        // The first line is the pack without its rules; then one line a rule, `KEYS\tJSON`:
+        // a rule that can only match when one of KEYS is its command's first word is not
+        // even parsed for a command whose text holds none of them (`git status` parses
+        // none of git's rules about push, reset or clean).
+        let mut header = table.clone();
+        header.remove("rules");
+        let mut runtime_text =
+            serde_json::to_string(&header).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
+        for rule in table
+            .get("rules")
+            .and_then(|r| r.as_array())
+            .into_iter()
+            .flatten()
+            .filter_map(|r| r.as_table())
+        {
+            let mut rule = rule.clone();
+            rule.remove("match");
+            rule.remove("not_match");
+            let json =
+                serde_json::to_string(&rule).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
+            let _ = write!(
+                runtime_text,
+                "\n{}\t{json}",
+                first_words(&rule, &fed).join(" ")
+            );
+        }
         let runtime_dir = Path::new(&env::var("OUT_DIR").unwrap_or_default()).join("runtime");
         fs::create_dir_all(&runtime_dir)
             .unwrap_or_else(|e| panic!("{}: {e}", runtime_dir.display()));
@@ -98,6 +125,72 @@ fn main() {
     out.push_str(&generic_words(&dir.join("words/generic.toml")));
     let dest = Path::new(&env::var("OUT_DIR").unwrap_or_default()).join("packs.rs");
     fs::write(dest, out).unwrap_or_else(|e| panic!("writing packs.rs: {e}"));
+}
+
+/// The aliases every pack gives `tool` in its `[tools.TOOL]` table.
+fn aliases_of(tables: &[toml::Table], tool: &str) -> Vec<String> {
+    tables
+        .iter()
+        .filter_map(|t| t.get("tools").and_then(|t| t.get(tool)))
+        .filter_map(|spec| spec.get("aliases").and_then(|a| a.as_array()))
+        .flatten()
+        .filter_map(|a| a.as_str().map(String::from))
+        .collect()
+}
+
+/// The tools whose words come from outside their argv too (the environment, standard
+/// input): a rule about them is always parsed, whatever the command's text holds.
+fn tools_fed_from_outside(tables: &[toml::Table]) -> Vec<String> {
+    let mut fed = Vec::new();
+    for tools in tables
+        .iter()
+        .filter_map(|t| t.get("tools").and_then(|t| t.as_table()))
+    {
+        for (tool, spec) in tools {
+            if spec.get("args_from_env").is_some() || spec.get("stdin_as").is_some() {
+                fed.push(tool.clone());
+                fed.extend(
+                    spec.get("aliases")
+                        .and_then(|a| a.as_array())
+                        .into_iter()
+                        .flatten()
+                        .filter_map(|a| a.as_str())
+                        .map(String::from),
+                );
+            }
+        }
+    }
+    fed
+}
+
+/// The words one of which a rule's command must start with, lowercased; empty when the
+/// rule may match without any (no `command`, a glob first word, a tool fed from outside).
+fn first_words(rule: &toml::Table, fed: &[String]) -> Vec<String> {
+    let tools = rule.get("tools").and_then(|t| t.as_array());
+    if tools.into_iter().flatten().any(|t| {
+        t.as_str()
+            .is_none_or(|t| t == "*" || fed.iter().any(|f| f == t))
+    }) {
+        return Vec::new();
+    }
+    let paths: Vec<&str> = match rule.get("command") {
+        Some(toml::Value::String(s)) => vec![s.as_str()],
+        Some(toml::Value::Array(a)) => a.iter().filter_map(|v| v.as_str()).collect(),
+        _ => return Vec::new(),
+    };
+    let mut keys = Vec::new();
+    for path in paths {
+        let first = path.split_whitespace().next().unwrap_or_default();
+        for alt in first.split('|') {
+            if alt.is_empty() || alt.contains(['*', '?']) {
+                return Vec::new();
+            }
+            keys.push(alt.to_lowercase());
+        }
+    }
+    keys.sort();
+    keys.dedup();
+    keys
 }
 
 /// A `Words` literal (src/rules/builtin.rs): the words run together, and where each ends.

@@ -176,6 +176,24 @@ pub fn programs(script: &Script) -> Option<Vec<String>> {
     Some(v)
 }
 
+/// The words of every command in `script` (the program too) and what they read on
+/// standard input, lowercased and one to a line: a built-in rule whose command must
+/// start with a word not in this text is not parsed for the check.
+pub fn words(script: &Script) -> String {
+    let mut text = String::new();
+    for c in &script.commands {
+        for w in c
+            .argv
+            .iter()
+            .chain(c.stdin.as_deref().map(str::to_string).as_ref())
+        {
+            text.push_str(&w.to_lowercase());
+            text.push('\n');
+        }
+    }
+    text
+}
+
 /// The finding for input that does not parse: refused, never allowed.
 pub fn parse_error(shown: &str, err: &SyntaxError) -> Finding {
     own(

@@ -19,7 +19,7 @@ pub fn run(global: &GlobalArgs, cmd: RulesCmd) -> Result<i32, Error> {
         // With every rule's examples: `rules show` prints them.
         RulesCmd::Show { id } => {
             let inv = super::wiring::resolve(global)?;
-            show(&build::build_with(&inv.layers, None, false)?.0, &id)
+            show(&build::build_with(&inv.layers, None, None, false)?.0, &id)
         }
         RulesCmd::Test { files } => test(&files),
         RulesCmd::Lint { files } => lint(&files),
@@ -116,7 +116,7 @@ fn test(files: &[PathBuf]) -> Result<i32, Error> {
         .iter()
         .map(|f| load::read_layer(kind_for(f), f))
         .collect::<Result<Vec<_>, _>>()?;
-    let (set, _) = build::build_with(&layers, None, false)?;
+    let (set, _) = build::build_with(&layers, None, None, false)?;
     let selected = |src: &Source| match src {
         Source::Builtin(_) => files.is_empty(),
         Source::File(_) => true,

@@ -70,7 +70,7 @@ pub fn evaluate(inv: &Invocation, input: &Input, mode: plan::Mode) -> Result<Eva
             p.push("*".to_string());
         }
     }
-    let set = inv.rules(programs.as_deref())?;
+    let set = inv.rules_for(programs.as_deref(), &analysis::words(&script))?;
     let out = analysis::evaluate(input, &script, &set, mode, &process_env, &runner(inv));
     // Each process calls this once or twice and ends soon after (or replaces itself with
     // the command): the rule set is left to the exit rather than taken apart, which

@@ -17,7 +17,22 @@ use std::collections::HashSet;
 /// Builds the rule set from the built-in packs that cover `programs` (all packs when
 /// `None`) and the layers.
 pub fn build(layers: &[Layer], programs: Option<&[String]>) -> Result<(RuleSet, Warnings), Error> {
-    build_with(layers, programs, true)
+    build_with(layers, programs, None, true)
+}
+
+/// [`build`] for one check, whose commands' words are `text` (lowercased): a built-in
+/// rule that needs a first word `text` does not hold is not even parsed. (With layers
+/// that have rules of their own, every rule is kept: their examples run against the set.)
+pub fn build_for(
+    layers: &[Layer],
+    programs: Option<&[String]>,
+    text: &str,
+) -> Result<(RuleSet, Warnings), Error> {
+    let text = layers
+        .iter()
+        .all(|l| l.file.rules.is_empty())
+        .then_some(text);
+    build_with(layers, programs, text, true)
 }
 
 /// [`build`], optionally without running the layers' examples (`guard rules test` runs
@@ -25,6 +40,7 @@ pub fn build(layers: &[Layer], programs: Option<&[String]>) -> Result<(RuleSet, 
 pub fn build_with(
     layers: &[Layer],
     programs: Option<&[String]>,
+    text: Option<&str>,
     run_examples: bool,
 ) -> Result<(RuleSet, Warnings), Error> {
     let mut wanted: Option<Vec<String>> = programs.map(<[String]>::to_vec);
@@ -44,13 +60,13 @@ pub fn build_with(
     for pack in builtin::packs_for(wanted.as_deref()) {
         let path = format!("rules/{}.toml", pack.name);
         // `rules test` (run_examples off: it runs every example itself) needs them.
-        let text = if run_examples {
-            pack.runtime
+        let (text, words) = if run_examples {
+            (pack.runtime, text)
         } else {
-            pack.source
+            (pack.source, None)
         };
         let file = if run_examples {
-            parse_builtin(&path, text)?
+            parse_builtin(&path, text, words)?
         } else {
             parse_file(&path, text)?
         };
@@ -354,5 +370,149 @@ mod tests {
         assert!(set.rule("terraform.destroy").is_some());
         let (set, _) = build(&[], Some(&["ls".to_string()])).unwrap();
         assert!(set.rules().iter().all(|r| general(&r.id)));
+    }
+
+    #[test]
+    fn loading_for_one_command_parses_only_the_rules_its_words_can_start() {
+        let words = |c: &str| crate::analysis::words(&crate::shell::parse(c).unwrap());
+        let ids = |c: &str| -> Vec<String> {
+            let script = crate::shell::parse(c).unwrap();
+            let programs = crate::analysis::programs(&script);
+            let (set, _) = build_for(&[], programs.as_deref(), &words(c)).unwrap();
+            set.rules().iter().map(|r| r.id.clone()).collect()
+        };
+        let status = ids("git -C repo status --short");
+        assert!(!status.iter().any(|id| id == "git.push-force"));
+        assert!(
+            ids("git push --force origin main")
+                .iter()
+                .any(|id| id == "git.push-force")
+        );
+        // A word anywhere in the text keeps the rule (an alias, a nested string).
+        assert!(
+            ids("git -c alias.p='push --force' p")
+                .iter()
+                .any(|id| id == "git.push-force")
+        );
+        // A layer with rules of its own keeps every rule, for its examples.
+        let layer: Layer = Layer {
+            kind: LayerKind::User,
+            path: "u.toml".into(),
+            text: String::new(),
+            file: parse_file(
+                "u.toml",
+                "[[rules]]\nid = \"u.x\"\ntools = [\"git\"]\ncommand = \"frob\"\nseverity = \"confirm\"\nreason = \"r\"\n",
+            )
+            .unwrap(),
+        };
+        let (set, _) = build_for(
+            std::slice::from_ref(&layer),
+            Some(&["git".into()]),
+            "status",
+        )
+        .unwrap();
+        assert!(set.rule("git.push-force").is_some());
+    }
+
+    /// Every pack example and every command of the evaluation sets.
+    fn every_known_command() -> Vec<String> {
+        let mut commands: Vec<String> = Vec::new();
+        for pack in builtin::PACKS {
+            let file = parse_file(pack.name, pack.source).unwrap();
+            for spec in file.rules {
+                commands.extend(
+                    spec.matches
+                        .iter()
+                        .chain(&spec.not_match)
+                        .map(|e| e.get_ref().clone()),
+                );
+            }
+        }
+        let eval = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/eval");
+        for dir in ["", "second", "third", "fourth"] {
+            // The command is the fourth column of a destructive row, the second of an
+            // ordinary one.
+            for (name, column) in [("destructive.tsv", 3), ("ordinary.tsv", 1)] {
+                let text = std::fs::read_to_string(eval.join(dir).join(name)).unwrap();
+                commands.extend(
+                    text.lines()
+                        .skip(1)
+                        .filter(|l| !l.starts_with('#'))
+                        .filter_map(|l| l.split('\t').nth(column))
+                        .map(String::from),
+                );
+            }
+        }
+        commands
+    }
+
+    /// What leaving rules unparsed relies on: a rule that matches a command always has
+    /// one of its first words in the command's text. Checked on every pack example and
+    /// every command of the evaluation sets, against the whole set.
+    #[test]
+    fn a_rule_left_unparsed_for_a_command_could_never_have_matched_it() {
+        let mut keys: HashMap<String, Vec<String>> = HashMap::new();
+        for pack in builtin::PACKS {
+            for line in pack.runtime.lines().skip(1) {
+                let (k, json) = line.split_once('\t').unwrap();
+                let v: serde_json::Value = serde_json::from_str(json).unwrap();
+                let id = v["id"].as_str().unwrap().to_string();
+                keys.insert(
+                    id,
+                    k.split(' ')
+                        .filter(|k| !k.is_empty())
+                        .map(String::from)
+                        .collect(),
+                );
+            }
+        }
+        let commands = every_known_command();
+        assert!(commands.len() > 15_000, "{}", commands.len());
+        let (set, _) = build(&[], None).unwrap();
+        let mut kept = 0;
+        for c in &commands {
+            let Ok(script) = crate::shell::parse(c) else {
+                continue;
+            };
+            let words = crate::analysis::words(&script);
+            for f in crate::analysis::findings(&script, &set, &|_| None) {
+                let Some(k) = keys.get(&f.rule) else { continue };
+                assert!(
+                    k.is_empty() || k.iter().any(|k| words.contains(k.as_str())),
+                    "`{c}`: {} matched, but needs one of {k:?} in {words:?}",
+                    f.rule
+                );
+                kept += 1;
+            }
+        }
+        assert!(kept > 5_000, "{kept}");
+    }
+
+    /// A check that loads only its programs' packs, and of them only the rules its words
+    /// can start, finds what one with every rule finds: on a sample of every known
+    /// command (one in five: a build per command; all of them pass).
+    #[test]
+    fn loading_for_one_command_finds_what_every_rule_finds() {
+        let (all, _) = build(&[], None).unwrap();
+        let ids = |set: &RuleSet, script: &crate::shell::Script| {
+            let mut v: Vec<(String, Decision)> = crate::analysis::findings(script, set, &|_| None)
+                .into_iter()
+                .map(|f| (f.rule, f.severity))
+                .collect();
+            v.sort();
+            v
+        };
+        let mut compared = 0;
+        for c in every_known_command().iter().step_by(5) {
+            let Ok(script) = crate::shell::parse(c) else {
+                continue;
+            };
+            let programs = crate::analysis::programs(&script);
+            let words = crate::analysis::words(&script);
+            let (some, _) = build_for(&[], programs.as_deref(), &words).unwrap();
+            assert_eq!(ids(&some, &script), ids(&all, &script), "`{c}`");
+            compared += 1;
+        }
+        assert!(compared > 3_000, "{compared}");
     }
 }

@@ -115,6 +115,14 @@ impl Invocation {
         Ok(set)
     }
 
+    /// The rules for one check: the packs of `programs`, without the rules that need a
+    /// first word the commands' lowercased `text` does not hold.
+    pub fn rules_for(&self, programs: Option<&[String]>, text: &str) -> Result<RuleSet, Error> {
+        let (set, warnings) = build::build_for(&self.layers, programs, text)?;
+        print_warnings(&warnings);
+        Ok(set)
+    }
+
     /// The approval tokens given, decoded; a damaged one is refused.
     pub fn tokens(&self) -> Result<Vec<Token>, Error> {
         let mut texts = self.token_texts.clone();

@@ -166,6 +166,20 @@ impl RuleSet {
             self.check_generic(cmd)
         };
         let Some(indices) = self.by_tool.get(self.canonical(program)) else {
+            // A described tool none of whose rules could match (or were even loaded for
+            // this command: `civo instance rm`, in a pack about `civo kubernetes rm`):
+            // still read the general way when its grammar says so.
+            let fallback = self.grammars.get(program).filter(|g| g.generic_fallback);
+            if let Some(grammar) = fallback {
+                let env = |name: &str| {
+                    cmd.assignment(name)
+                        .map(str::to_string)
+                        .or_else(|| base_env(name))
+                };
+                if !readings(grammar, cmd, &env).is_empty() {
+                    return self.check_generic(cmd);
+                }
+            }
             return generic;
         };
         let grammar = self.grammar_for(program);

@@ -29,6 +29,7 @@ fn main() {
         })
         .collect();
     let fed = tools_fed_from_outside(&tables);
+    let mut every_program: Vec<String> = Vec::new();
     let mut out = String::from("pub static PACKS: &[PackIndex] = &[\n");
     for (path, table) in files.iter().zip(&tables) {
         println!("cargo:rerun-if-changed={}", path.display());
@@ -71,6 +72,7 @@ fn main() {
         programs.extend(named.iter().flat_map(|p| aliases_of(&tables, p)));
         programs.sort();
         programs.dedup();
+        every_program.extend(programs.iter().cloned());
         // What a run parses: the pack without its rules' examples (`match`, `not_match`),
         // which only `guard rules test` and `rules show` read; they are most of a pack.
         // Stored as JSON, which guard reads several times faster than TOML; the pack was
@@ -122,6 +124,13 @@ fn main() {
         );
     }
     out.push_str("];\n");
+    every_program.sort();
+    every_program.dedup();
+    let _ = writeln!(
+        out,
+        "pub static PROGRAMS: Words = {};",
+        words(&every_program)
+    );
     out.push_str(&generic_words(&dir.join("words/generic.toml")));
     let dest = Path::new(&env::var("OUT_DIR").unwrap_or_default()).join("packs.rs");
     fs::write(dest, out).unwrap_or_else(|e| panic!("writing packs.rs: {e}"));

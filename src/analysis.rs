@@ -176,20 +176,15 @@ pub fn programs(script: &Script) -> Option<Vec<String>> {
     Some(v)
 }
 
-/// The words of every command in `script` (the program too) and what they read on
-/// standard input, lowercased and one to a line: a built-in rule whose command must
-/// start with a word not in this text is not parsed for the check.
+/// The words of every command in `script` (the program too), lowercased, one to a line:
+/// a built-in rule whose command must start with a word that is none of them is not
+/// parsed for the check. (A tool that also takes words from its standard input or the
+/// environment has all its rules parsed.)
 pub fn words(script: &Script) -> String {
     let mut text = String::new();
-    for c in &script.commands {
-        for w in c
-            .argv
-            .iter()
-            .chain(c.stdin.as_deref().map(str::to_string).as_ref())
-        {
-            text.push_str(&w.to_lowercase());
-            text.push('\n');
-        }
+    for w in script.commands.iter().flat_map(|c| &c.argv) {
+        text.push_str(&w.to_lowercase());
+        text.push('\n');
     }
     text
 }

@@ -20,19 +20,23 @@ pub fn build(layers: &[Layer], programs: Option<&[String]>) -> Result<(RuleSet, 
     build_with(layers, programs, None, true)
 }
 
-/// [`build`] for one check, whose commands' words are `text` (lowercased): a built-in
-/// rule that needs a first word `text` does not hold is not even parsed. (With layers
-/// that have rules of their own, every rule is kept: their examples run against the set.)
+/// [`build`] for one check, whose commands' words are `text` (lowercased, one to a
+/// line): a built-in rule that needs a first word that is none of them is not even
+/// parsed. (With layers that have rules of their own, every rule is kept: their examples
+/// run against the set.)
 pub fn build_for(
     layers: &[Layer],
     programs: Option<&[String]>,
     text: &str,
 ) -> Result<(RuleSet, Warnings), Error> {
-    let text = layers
+    let mut words: Vec<&str> = text.lines().collect();
+    words.sort_unstable();
+    words.dedup();
+    let words = layers
         .iter()
         .all(|l| l.file.rules.is_empty())
-        .then_some(text);
-    build_with(layers, programs, text, true)
+        .then_some(&words[..]);
+    build_with(layers, programs, words, true)
 }
 
 /// [`build`], optionally without running the layers' examples (`guard rules test` runs
@@ -40,7 +44,7 @@ pub fn build_for(
 pub fn build_with(
     layers: &[Layer],
     programs: Option<&[String]>,
-    text: Option<&str>,
+    words: Option<&[&str]>,
     run_examples: bool,
 ) -> Result<(RuleSet, Warnings), Error> {
     let mut wanted: Option<Vec<String>> = programs.map(<[String]>::to_vec);
@@ -61,7 +65,7 @@ pub fn build_with(
         let path = format!("rules/{}.toml", pack.name);
         // `rules test` (run_examples off: it runs every example itself) needs them.
         let (text, words) = if run_examples {
-            (pack.runtime, text)
+            (pack.runtime, words)
         } else {
             (pack.source, None)
         };
@@ -478,7 +482,7 @@ mod tests {
             for f in crate::analysis::findings(&script, &set, &|_| None) {
                 let Some(k) = keys.get(&f.rule) else { continue };
                 assert!(
-                    k.is_empty() || k.iter().any(|k| words.contains(k.as_str())),
+                    k.is_empty() || k.iter().any(|k| words.lines().any(|w| w == k)),
                     "`{c}`: {} matched, but needs one of {k:?} in {words:?}",
                     f.rule
                 );

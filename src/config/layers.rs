@@ -140,9 +140,9 @@ pub fn parse_file(path: &str, text: &str) -> Result<RuleFile, Error> {
 /// A built-in pack as a run reads it: the JSON `build.rs` made of its TOML, without the
 /// rules' examples (checked when guard was built; an error here is a build's fault). The
 /// first line is the pack without its rules, then a line a rule: `KEYS\tJSON`. With
-/// `text` (a command's words, lowercased), a rule with KEYS none of which is in `text`
-/// is left out unparsed: it needs one of them as its command's first word.
-pub fn parse_builtin(path: &str, runtime: &str, text: Option<&str>) -> Result<RuleFile, Error> {
+/// `words` (a command's words, lowercased and sorted), a rule with KEYS none of which is
+/// among them is left out unparsed: it needs one of them as its command's first word.
+pub fn parse_builtin(path: &str, runtime: &str, words: Option<&[&str]>) -> Result<RuleFile, Error> {
     let bad = |e: serde_json::Error| Error::Config {
         path: path.to_string(),
         message: format!("the built-in pack as stored in this build: {e}"),
@@ -153,8 +153,10 @@ pub fn parse_builtin(path: &str, runtime: &str, text: Option<&str>) -> Result<Ru
             serde_json::from_str(lines.next().unwrap_or_default()).map_err(bad)?;
         for line in lines {
             let (keys, json) = line.split_once('\t').unwrap_or(("", line));
-            let wanted = match text {
-                Some(text) if !keys.is_empty() => keys.split(' ').any(|k| text.contains(k)),
+            let wanted = match words {
+                Some(words) if !keys.is_empty() => {
+                    keys.split(' ').any(|k| words.binary_search(&k).is_ok())
+                }
                 _ => true,
             };
             if wanted {

@@ -116,6 +116,9 @@ impl Generic {
     /// A word that is (or, compounded, holds) a verb that reads or creates and no verb
     /// that deletes: `show`, `apps:create`.
     fn only_reads(&self, word: &str) -> bool {
+        if is_simple(word) {
+            return READING_VERBS.contains(&word) && !self.is_verb(word);
+        }
         // Compounded with `:` only: in `log-analytics` or `search-index` the reading
         // word is a noun.
         let lower = word.to_ascii_lowercase();
@@ -173,7 +176,7 @@ impl Generic {
             .iter()
             .take(MAX_DEPTH + 1)
             .take_while(|w| is_name(w) && !self.only_reads(w))
-            .position(|w| words(w).any(|t| self.is_verb(&t)))?;
+            .position(|w| any_word(w, |t| self.is_verb(t)))?;
         if self.is_exception(&full) {
             return None;
         }
@@ -182,7 +185,7 @@ impl Generic {
         // The object: a word of the verb itself (`delete-cluster`, `apps:destroy`), or a
         // whole word before it (`org delete`) or right after it (`delete cluster`) — and
         // only for a verb that deletes what it names.
-        let strong = words(&verb).any(|t| self.is_strong(&t));
+        let strong = any_word(&verb, |t| self.is_strong(t));
         let whole = |w: &&&str| self.is_object(&w.to_ascii_lowercase());
         // In the verb's own word, the thing it deletes is its last word
         // (`delete-db-cluster`, not `delete-bucket-policy`), or the word before a verb
@@ -234,6 +237,21 @@ fn is_name(w: &str) -> bool {
 
 /// The words of a name: `apps:destroy` is `apps`, `destroy`; `delete-cluster` is
 /// `delete`, `cluster`; `DeleteCluster` is `delete`, `cluster`.
+/// A word of lowercase letters and digits only: it is its own one word.
+fn is_simple(w: &str) -> bool {
+    w.bytes()
+        .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit())
+}
+
+/// Whether `f` holds for one of `w`'s words; a simple word is tried as it is, without
+/// splitting (most words are, and this runs for every word of every command).
+fn any_word(w: &str, mut f: impl FnMut(&str) -> bool) -> bool {
+    if is_simple(w) {
+        return !w.is_empty() && f(w);
+    }
+    words(w).any(|t| f(&t))
+}
+
 fn words(w: &str) -> impl Iterator<Item = String> + '_ {
     w.split(['-', '_', ':', '.'])
         .flat_map(split_camel)

@@ -277,6 +277,10 @@ impl<'t> Walker<'t> {
 
     /// Walks a (nested) shell program's text.
     fn text_program(&mut self, text: &str) -> Result<(), SyntaxError> {
+        // `bash -c 'helm list -n web && helm status web'`: a plain line, as at the top.
+        if !text.contains('\n') && self.plain_line(text, 0)? {
+            return Ok(());
+        }
         let program = parse_program(text)?;
         for list in &program.complete_commands {
             self.list(list)?;

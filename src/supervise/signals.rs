@@ -51,6 +51,15 @@ const FORWARD: [Signal; 2] = [Signal::SIGTERM, Signal::SIGHUP];
 const JOB_STOP: [Signal; 3] = [Signal::SIGTSTP, Signal::SIGTTIN, Signal::SIGTTOU];
 
 /// Runs `f` with errno saved and restored, then wakes every supervision.
+/// Whether a signal stops a process (and so, in the tree, is a group stop the tracer
+/// lets happen rather than a signal it delivers).
+pub(crate) fn is_stop_signal(sig: i32) -> bool {
+    matches!(
+        sig,
+        libc::SIGSTOP | libc::SIGTSTP | libc::SIGTTIN | libc::SIGTTOU
+    )
+}
+
 fn in_handler(f: impl FnOnce()) {
     let errno = nix::errno::Errno::last_raw();
     f();

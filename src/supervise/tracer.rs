@@ -95,13 +95,6 @@ pub(crate) fn run(
     Ok(status)
 }
 
-fn is_stop_signal(sig: i32) -> bool {
-    matches!(
-        sig,
-        libc::SIGSTOP | libc::SIGTSTP | libc::SIGTTIN | libc::SIGTTOU
-    )
-}
-
 impl Tracer<'_> {
     fn serve(&mut self) -> Result<(), Error> {
         while !(self.tree.is_empty() && self.ticker.is_none()) {
@@ -172,7 +165,7 @@ impl Tracer<'_> {
     /// sent before the SIGCONT that just woke the tree (see [`STALE_STOP`]).
     fn on_signal(&mut self, tid: i32, sig: i32) {
         let stale = sig != libc::SIGSTOP
-            && is_stop_signal(sig)
+            && signals::is_stop_signal(sig)
             && self.resumed_at.is_some_and(|t| t.elapsed() < STALE_STOP);
         let _ = sys::cont(tid, if stale { 0 } else { sig });
     }
@@ -185,7 +178,7 @@ impl Tracer<'_> {
             return;
         }
         if tid == self.main {
-            self.main_stopped = is_stop_signal(sig);
+            self.main_stopped = signals::is_stop_signal(sig);
         }
         resume_from_event_stop(tid, sig);
     }
@@ -347,7 +340,7 @@ impl Tracer<'_> {
 
 /// Resumes a task from a PTRACE_EVENT_STOP: listen if it is a group-stop, else go on.
 fn resume_from_event_stop(tid: i32, sig: i32) {
-    let _ = if is_stop_signal(sig) {
+    let _ = if signals::is_stop_signal(sig) {
         sys::listen(tid)
     } else {
         sys::cont(tid, 0)

@@ -143,13 +143,6 @@ fn wait_status(status: i32) -> i32 {
     }
 }
 
-fn is_stop_signal(sig: i32) -> bool {
-    matches!(
-        sig,
-        libc::SIGSTOP | libc::SIGTSTP | libc::SIGTTIN | libc::SIGTTOU
-    )
-}
-
 impl Watch<'_> {
     fn serve(&mut self) -> Result<(), Error> {
         while !self.reaper_gone {
@@ -336,11 +329,11 @@ impl Watch<'_> {
         let _ = match event {
             0 => {
                 let stale = sig != libc::SIGSTOP
-                    && is_stop_signal(sig)
+                    && signals::is_stop_signal(sig)
                     && self.resumed_at.is_some_and(|t| t.elapsed() < STALE_STOP);
                 sys::cont(tid, if stale { 0 } else { sig })
             }
-            EVENT_STOP if is_stop_signal(sig) => sys::listen(tid),
+            EVENT_STOP if signals::is_stop_signal(sig) => sys::listen(tid),
             _ => sys::cont(tid, 0),
         };
     }

@@ -345,6 +345,9 @@ impl<'t> Walker<'t> {
     }
 
     pub(super) fn origin(&self) -> String {
+        if self.chain.is_empty() {
+            return self.top.clone();
+        }
         let mut parts = vec![self.top.as_str()];
         parts.extend(self.chain.iter().map(String::as_str));
         parts.retain(|p| !p.is_empty());

@@ -46,7 +46,12 @@ fn split(line: &str) -> Option<Vec<Vec<Words>>> {
             i += 1;
         } else {
             let start = i;
-            let mut text = String::new();
+            // Most words hold no quote: their text is their bytes up to the next blank
+            // or operator.
+            let end = line[i..]
+                .find([' ', '\t', '&', '|', ';'])
+                .map_or(line.len(), |n| i + n);
+            let mut text = String::with_capacity(end - i);
             while i < bytes.len() && !b" \t&|;".contains(&bytes[i]) {
                 if bytes[i] == b'\'' {
                     let close = line[i + 1..].find('\'')? + i + 1;

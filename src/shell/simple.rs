@@ -230,17 +230,14 @@ impl Walker<'_> {
         let dynamic = (!words[0].literal && !named_in_path) || words[0].pattern;
         // The arguments as the shell passes them: `terraform {destroy,-auto-approve}` is
         // `terraform destroy -auto-approve`.
-        let argv: Vec<String> = words
-            .iter()
-            .enumerate()
-            .flat_map(|(i, w)| {
-                if i > 0 && w.pattern && w.text.contains('{') {
-                    words::brace_expand(&w.text)
-                } else {
-                    vec![w.text.clone()]
-                }
-            })
-            .collect();
+        let mut argv: Vec<String> = Vec::with_capacity(words.len());
+        for (i, w) in words.iter().enumerate() {
+            if i > 0 && w.pattern && w.text.contains('{') {
+                argv.extend(words::brace_expand(&w.text));
+            } else {
+                argv.push(w.text.clone());
+            }
+        }
         if !dynamic {
             if let Some(out) = self.alias(&argv, &stdin)? {
                 return Ok(out);

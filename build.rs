@@ -12,6 +12,7 @@ use std::{env, fs};
 
 fn main() {
     println!("cargo:rerun-if-changed=rules");
+    order_hot_symbols();
     let dir = Path::new(&env::var("CARGO_MANIFEST_DIR").unwrap_or_default()).join("rules");
     let mut files: Vec<_> = fs::read_dir(&dir)
         .map(|rd| rd.filter_map(Result::ok).map(|e| e.path()).collect())
@@ -134,6 +135,42 @@ fn main() {
     out.push_str(&generic_words(&dir.join("words/generic.toml")));
     let dest = Path::new(&env::var("OUT_DIR").unwrap_or_default()).join("packs.rs");
     fs::write(dest, out).unwrap_or_else(|e| panic!("writing packs.rs: {e}"));
+}
+
+/// Asks the linker to put the functions guard runs on its everyday paths side by side
+/// (`scripts/hot-symbols.txt`, made by `scripts/hot-symbols`): the kernel maps a
+/// binary's pages 64 KB at a time around each one touched, so hot code scattered through
+/// 5 MB of code cost a megabyte and more of resident memory and page faults at every run.
+/// Only where the linker is known to take the option: rust-lld, the default for
+/// x86_64-unknown-linux-gnu since Rust 1.90, with no other linker configured.
+/// `GUARD_NO_SYMBOL_ORDER=1` turns it off.
+fn order_hot_symbols() {
+    println!("cargo:rerun-if-env-changed=GUARD_NO_SYMBOL_ORDER");
+    println!("cargo:rerun-if-changed=scripts/hot-symbols.txt");
+    let var = |k: &str| env::var(k).unwrap_or_default();
+    let file = Path::new(&var("CARGO_MANIFEST_DIR")).join("scripts/hot-symbols.txt");
+    let rustc_minor = std::process::Command::new(var("RUSTC"))
+        .arg("--version")
+        .output()
+        .ok()
+        .and_then(|o| String::from_utf8(o.stdout).ok())
+        .and_then(|v| v.split_whitespace().nth(1).map(str::to_string))
+        .and_then(|v| v.split('.').nth(1).and_then(|m| m.parse::<u32>().ok()))
+        .unwrap_or(0);
+    let flags = var("CARGO_ENCODED_RUSTFLAGS");
+    let lld = var("TARGET") == "x86_64-unknown-linux-gnu"
+        && rustc_minor >= 90
+        && env::var_os("RUSTC_LINKER").is_none()
+        && !flags.contains("linker")
+        && !flags.contains("fuse-ld")
+        && !flags.contains("link-self-contained");
+    if lld && file.is_file() && env::var_os("GUARD_NO_SYMBOL_ORDER").is_none() {
+        println!(
+            "cargo:rustc-link-arg-bins=-Wl,--symbol-ordering-file={}",
+            file.display()
+        );
+        println!("cargo:rustc-link-arg-bins=-Wl,--no-warn-symbol-ordering");
+    }
 }
 
 /// The aliases every pack gives `tool` in its `[tools.TOOL]` table.

@@ -8,11 +8,11 @@ use crate::decision::Decision;
 use crate::error::Error;
 use crate::matcher::RuleSet;
 use crate::matcher::args::Grammar;
+use crate::matcher::fast_hash::FastSet;
 use crate::matcher::pattern::LazyRegex;
 use crate::matcher::rule::{self, Rule, Source};
 use crate::rules::builtin;
 use crate::rules::model::{RuleFile, RuleSpec};
-use std::collections::HashSet;
 
 /// Builds the rule set from the built-in packs that cover `programs` (all packs when
 /// `None`) and the layers.
@@ -215,7 +215,7 @@ fn validate_rule(set: &RuleSet, spec: &RuleSpec, path: &str, text: &str) -> Resu
 fn apply_tuning(set: &mut RuleSet, layers: &[Layer]) -> Result<Warnings, Error> {
     let mut warnings = Vec::new();
     let locked = super::layers::locked(layers);
-    let mut disabled = HashSet::new();
+    let mut disabled = FastSet::default();
     for layer in layers {
         if layer.file.lock && layer.kind != LayerKind::System {
             let msg = "`lock` is only honoured in the system config; ignored".to_string();

@@ -3,17 +3,17 @@
 //! and its operands. Global options may stand anywhere before, between or after the
 //! subcommand words; a value never counts as a subcommand.
 
+use super::fast_hash::FastSet;
 use crate::rules::model::{OptionStyle, ToolSpec};
 pub use crate::shell::split_env_words;
-use std::collections::HashSet;
 
 /// A tool's grammar, ready for lookups.
 #[derive(Debug, Default)]
 pub struct Grammar {
     pub name: String,
     style: OptionStyle,
-    value_options: HashSet<String>,
-    flag_options: HashSet<String>,
+    value_options: FastSet<String>,
+    flag_options: FastSet<String>,
     unknown_take_value: bool,
     pub environment_options: Vec<String>,
     pub environment_variables: Vec<String>,
@@ -44,7 +44,7 @@ pub struct ParsedArgs {
 
 impl Grammar {
     pub fn new(name: &str, spec: &ToolSpec) -> Self {
-        let norm = |v: &Vec<String>| -> HashSet<String> {
+        let norm = |v: &Vec<String>| -> FastSet<String> {
             v.iter().map(|o| normalize(spec.style, o)).collect()
         };
         let mut value_options = norm(&spec.value_options);

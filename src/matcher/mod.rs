@@ -2,6 +2,7 @@
 //! once, then tries only the rules for that program. Pure: no I/O, no process state.
 
 pub mod args;
+pub mod fast_hash;
 pub mod generic;
 pub mod pattern;
 pub mod rule;
@@ -11,8 +12,8 @@ use crate::finding::Finding;
 use crate::glob::glob_match;
 use crate::shell::Command;
 use args::{Grammar, ParsedArgs, split_env_words};
+use fast_hash::{FastMap, FastSet};
 use rule::Rule;
-use std::collections::{HashMap, HashSet};
 use std::sync::Arc;
 
 /// How config layers tune the rules, already resolved for layer trust.
@@ -24,9 +25,9 @@ pub struct Tuning {
     /// environment's name (`acme-prod`, `Production`, `rg_prd_web`).
     pub production_words: Vec<String>,
     /// Effective severity by rule id, where a layer changed it.
-    pub severity: HashMap<String, Decision>,
+    pub severity: FastMap<String, Decision>,
     /// Rule ids switched off.
-    pub disabled: HashSet<String>,
+    pub disabled: FastSet<String>,
 }
 
 /// Options that select an environment in nearly every tool that has them.
@@ -47,9 +48,9 @@ const SELECTOR_OPTIONS: &[&str] = &[
 /// Every loaded rule, indexed by tool.
 #[derive(Debug, Default)]
 pub struct RuleSet {
-    grammars: HashMap<String, Arc<Grammar>>,
+    grammars: FastMap<String, Arc<Grammar>>,
     rules: Vec<Rule>,
-    by_tool: HashMap<String, Vec<usize>>,
+    by_tool: FastMap<String, Vec<usize>>,
     pub tuning: Tuning,
     /// The words of the general reading, for programs no pack describes.
     pub generic: generic::Generic,

@@ -433,7 +433,7 @@ mod tests {
             }
         }
         let eval = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/eval");
-        for dir in ["", "second", "third", "fourth"] {
+        for dir in ["", "second", "third", "fourth", "fifth"] {
             // The command is the fourth column of a destructive row, the second of an
             // ordinary one.
             for (name, column) in [("destructive.tsv", 3), ("ordinary.tsv", 1)] {

@@ -22,13 +22,13 @@ pub(super) fn known_or_not(e: Expanded, what: &str) -> Stdin {
 
 /// What `echo`, `printf`, `cat` and `tee` of literal text write, so `echo 'cmd' | sh`
 /// can be read.
-pub(super) fn literal_output(argv: &[String], words: &[Expanded], stdin: &Stdin) -> Stdin {
+pub(super) fn literal_output(argv: &[String], all_literal: bool, stdin: &Stdin) -> Stdin {
     let unknown = || Stdin::Unknown(format!("the output of {}", argv[0]));
     // A tool's own setup code (`pyenv init -`, `kubectl completion bash`): known harmless.
-    if words.iter().all(|w| w.literal) && super::setup::prints_setup_code(argv) {
+    if all_literal && super::setup::prints_setup_code(argv) {
         return Stdin::text(String::new());
     }
-    if !words.iter().all(|w| w.literal) {
+    if !all_literal {
         return unknown();
     }
     match argv[0].as_str() {

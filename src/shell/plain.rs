@@ -106,10 +106,15 @@ impl Walker<'_> {
                 let mut words = Vec::new();
                 for (s, e, text) in cmd {
                     let raw = &line[s..e];
-                    let unquoted: String = raw.split('\'').step_by(2).collect();
+                    let pattern = if raw.contains('\'') {
+                        let unquoted: String = raw.split('\'').step_by(2).collect();
+                        super::words::is_pattern(&unquoted)
+                    } else {
+                        super::words::is_pattern(raw)
+                    };
                     let w = Expanded {
                         fixed: text.len(),
-                        pattern: super::words::is_pattern(&unquoted),
+                        pattern,
                         text,
                         literal: true,
                         ..Expanded::default()

@@ -230,12 +230,18 @@ impl Walker<'_> {
         let dynamic = (!words[0].literal && !named_in_path) || words[0].pattern;
         // The arguments as the shell passes them: `terraform {destroy,-auto-approve}` is
         // `terraform destroy -auto-approve`.
+        let all_literal = words.iter().all(|w| w.literal);
+        let unknown: Vec<String> = words
+            .iter()
+            .filter(|w| !w.literal)
+            .map(|w| w.text.clone())
+            .collect();
         let mut argv: Vec<String> = Vec::with_capacity(words.len());
-        for (i, w) in words.iter().enumerate() {
+        for (i, w) in words.into_iter().enumerate() {
             if i > 0 && w.pattern && w.text.contains('{') {
                 argv.extend(words::brace_expand(&w.text));
             } else {
-                argv.push(w.text.clone());
+                argv.push(w.text);
             }
         }
         if !dynamic {
@@ -250,11 +256,6 @@ impl Walker<'_> {
                 self.maybe(|w| w.call(&name, argv[1..].to_vec()))?;
             }
         }
-        let unknown: Vec<String> = words
-            .iter()
-            .filter(|w| !w.literal)
-            .map(|w| w.text.clone())
-            .collect();
         if !dynamic {
             if let Some(out) = self.builtin(&argv)? {
                 return Ok(out);
@@ -271,7 +272,7 @@ impl Walker<'_> {
                 self.run_input(&format!("{} <(...)", argv[0]), &out, true)?;
             }
         }
-        let stdout = literal_output(&argv, &words, &stdin);
+        let stdout = literal_output(&argv, all_literal, &stdin);
         let mut assigns = self.exported.clone();
         assigns.extend(assignments.into_iter().map(|(n, v)| (n, v.text)));
         self.emit(argv, assigns, dynamic, &unknown, &stdin)?;

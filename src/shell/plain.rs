@@ -7,6 +7,7 @@
 use super::SyntaxError;
 use super::parse::Walker;
 use super::words::Expanded;
+use std::fmt::Write as _;
 
 /// Words that open or close shell syntax: a line holding one as a command word is not plain.
 const RESERVED: &[&str] = &[
@@ -100,7 +101,9 @@ impl Walker<'_> {
                     continue;
                 };
                 if self.chain.is_empty() && self.depth == 0 {
-                    self.top = format!("{}..{}", base + first.0, base + last.1);
+                    // Written into the same string each time, not a new one.
+                    self.top.clear();
+                    let _ = write!(self.top, "{}..{}", base + first.0, base + last.1);
                 }
                 let mut assignments = Vec::new();
                 let mut words = Vec::new();

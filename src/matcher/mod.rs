@@ -362,7 +362,6 @@ impl RuleSet {
     }
 }
 
-/// Whether a rule of the general reading applies to what the reading found.
 /// A rule's finding on a command, at `severity` for `reason`; the caller fills in what
 /// was found (target, protected environment, the variable the option came from).
 fn finding(rule: &Rule, cmd: &Command, severity: Decision, reason: String) -> Finding {
@@ -381,6 +380,7 @@ fn finding(rule: &Rule, cmd: &Command, severity: Decision, reason: String) -> Fi
     }
 }
 
+/// Whether a rule of the general reading applies to what the reading found.
 fn generic_fits(rule: &Rule, reading: &generic::Reading) -> bool {
     match rule.spec.generic.as_deref() {
         Some("environment") => reading.object.is_some(),

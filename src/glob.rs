@@ -6,16 +6,24 @@ pub fn glob_match(pattern: &str, text: &str) -> bool {
     if !pattern.contains(['*', '?']) {
         return pattern == text;
     }
+    // Bytes stand for characters when both are ASCII (nearly always): no copy is made.
+    if pattern.is_ascii() && text.is_ascii() {
+        return glob_units(pattern.as_bytes(), text.as_bytes(), b'*', b'?');
+    }
     let p: Vec<char> = pattern.chars().collect();
     let t: Vec<char> = text.chars().collect();
-    // Iterative matcher with single-star backtracking: linear in practice, no recursion.
+    glob_units(&p, &t, '*', '?')
+}
+
+/// Iterative matcher with single-star backtracking: linear in practice, no recursion.
+fn glob_units<T: PartialEq + Copy>(p: &[T], t: &[T], any: T, one: T) -> bool {
     let (mut pi, mut ti) = (0, 0);
     let mut star: Option<(usize, usize)> = None;
     while ti < t.len() {
-        if pi < p.len() && (p[pi] == '?' || p[pi] == t[ti]) {
+        if pi < p.len() && (p[pi] == one || p[pi] == t[ti]) {
             pi += 1;
             ti += 1;
-        } else if pi < p.len() && p[pi] == '*' {
+        } else if pi < p.len() && p[pi] == any {
             star = Some((pi, ti));
             pi += 1;
         } else if let Some((sp, st)) = star {
@@ -26,7 +34,7 @@ pub fn glob_match(pattern: &str, text: &str) -> bool {
             return false;
         }
     }
-    p[pi..].iter().all(|&c| c == '*')
+    p[pi..].iter().all(|&c| c == any)
 }
 
 #[cfg(test)]
@@ -45,5 +53,9 @@ mod tests {
         assert!(glob_match("*", ""));
         assert!(!glob_match("", "x"));
         assert!(glob_match("*a*b*c", "xxaxxbxxbxc"));
+        // Outside ASCII `?` is one character, not one byte.
+        assert!(glob_match("caf?", "café"));
+        assert!(glob_match("*é", "café"));
+        assert!(!glob_match("caf??", "café"));
     }
 }

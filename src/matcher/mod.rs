@@ -45,12 +45,43 @@ const SELECTOR_OPTIONS: &[&str] = &[
     "account",
 ];
 
+/// A tool's rules by the first word of their paths, and those a path of which can start
+/// with any word; rule indices in load order.
+#[derive(Debug, Default)]
+struct FirstIndex {
+    words: FastMap<String, Vec<usize>>,
+    any: Vec<usize>,
+}
+
+impl FirstIndex {
+    /// The rules, in load order, that a command whose readings start with these first
+    /// operands could match.
+    fn candidates<'a>(&self, firsts: impl Iterator<Item = &'a str>) -> Vec<usize> {
+        let mut out = self.any.clone();
+        for first in firsts {
+            let hit = if first.bytes().any(|b| b.is_ascii_uppercase()) || !first.is_ascii() {
+                self.words.get(&first.to_lowercase())
+            } else {
+                self.words.get(first)
+            };
+            out.extend(hit.into_iter().flatten());
+        }
+        out.sort_unstable();
+        out.dedup();
+        out
+    }
+}
+
 /// Every loaded rule, indexed by tool.
 #[derive(Debug, Default)]
 pub struct RuleSet {
     grammars: FastMap<String, Arc<Grammar>>,
     rules: Vec<Rule>,
     by_tool: FastMap<String, Vec<usize>>,
+    /// Each tool's rules again, by the first word of their subcommand paths: a command
+    /// is tried only against the rules its first operand can start (`git add` against
+    /// none of git's rules about push or reset).
+    by_first: FastMap<String, FirstIndex>,
     pub tuning: Tuning,
     /// The words of the general reading, for programs no pack describes.
     pub generic: generic::Generic,
@@ -94,8 +125,21 @@ impl RuleSet {
             .collect();
         keys.sort();
         keys.dedup();
+        let first = rule.first_words();
         for key in keys {
-            self.by_tool.entry(key).or_default().push(idx);
+            self.by_tool.entry(key.clone()).or_default().push(idx);
+            let index = self.by_first.entry(key).or_default();
+            match &first {
+                Some(words) => {
+                    for w in words {
+                        let list = index.words.entry(w.clone()).or_default();
+                        if list.last() != Some(&idx) {
+                            list.push(idx);
+                        }
+                    }
+                }
+                None => index.any.push(idx),
+            }
         }
         self.rules.push(rule);
     }
@@ -191,9 +235,17 @@ impl RuleSet {
                 .or_else(|| base_env(name))
         };
         let readings = readings(grammar, cmd, &env);
+        let candidates = match self.by_first.get(self.canonical(program)) {
+            Some(index) => index.candidates(
+                readings
+                    .iter()
+                    .map(|r| r.positionals.first().map_or("", String::as_str)),
+            ),
+            None => indices.clone(),
+        };
         let mut findings = Vec::new();
         let mut matched: Vec<&Rule> = Vec::new();
-        for &i in indices {
+        for &i in &candidates {
             let rule = &self.rules[i];
             if self.tuning.disabled.contains(&rule.id) {
                 continue;

@@ -12,21 +12,32 @@ use crate::glob::glob_match;
 use regex_lite::{Regex, RegexBuilder};
 use std::sync::OnceLock;
 
-/// `|`-separated alternatives, each a glob.
+/// `|`-separated alternatives, each a glob; whether it holds `*` or `?` is worked out
+/// once, so a plain word (most of them) is compared, not matched.
 #[derive(Debug, Clone)]
-pub struct Alternatives(Vec<String>);
+pub struct Alternatives(Vec<(String, bool)>);
 
 impl Alternatives {
     pub fn new(spec: &str) -> Self {
-        Alternatives(spec.split('|').map(str::to_string).collect())
+        Alternatives(
+            spec.split('|')
+                .map(|p| (p.to_string(), p.contains(['*', '?'])))
+                .collect(),
+        )
     }
 
     pub fn matches(&self, text: &str) -> bool {
-        self.0.iter().any(|p| glob_match(p, text))
+        self.0.iter().any(|(p, glob)| {
+            if *glob {
+                glob_match(p, text)
+            } else {
+                p == text
+            }
+        })
     }
 
     pub fn iter(&self) -> impl Iterator<Item = &str> {
-        self.0.iter().map(String::as_str)
+        self.0.iter().map(|(p, _)| p.as_str())
     }
 }
 

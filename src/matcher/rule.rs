@@ -145,6 +145,24 @@ impl Rule {
         })
     }
 
+    /// The words, lowercase, one of which a command's first operand must be for the rule
+    /// to match; `None` when a path can start with any word (none given, or a glob).
+    pub fn first_words(&self) -> Option<Vec<String>> {
+        if self.commands.is_empty() {
+            return None;
+        }
+        let mut words = Vec::new();
+        for path in &self.commands {
+            for alt in path.first()?.iter() {
+                if alt.contains(['*', '?']) {
+                    return None;
+                }
+                words.push(alt.to_lowercase());
+            }
+        }
+        Some(words)
+    }
+
     /// Matches a command read with `grammar`; `env` looks variables up.
     pub fn matches(
         &self,

@@ -317,6 +317,13 @@ fn plain_lines_read_the_same_on_both_paths() {
         "'terraform' 'destroy'",
         "ter'raf'orm destroy",
         "'if' x",
+        "make build &",
+        "a | b && c ; d | e || f &",
+        "echo a'b'c d'e f'g",
+        "X='a=b' env Y=1 cmd x=1",
+        "'A'=1 cmd",
+        "A='q'=b cmd",
+        "grep -rn 'rm -rf' scripts/ || true",
     ] {
         let short = parse(line).unwrap();
         let long = parse(&format!("{filler}{line}")).unwrap();

@@ -23,7 +23,8 @@ pub(super) fn known_or_not(e: Expanded, what: &str) -> Stdin {
 /// What `echo`, `printf`, `cat` and `tee` of literal text write, so `echo 'cmd' | sh`
 /// can be read.
 pub(super) fn literal_output(argv: &[String], all_literal: bool, stdin: &Stdin) -> Stdin {
-    let unknown = || Stdin::Unknown(format!("the output of {}", argv[0]));
+    // Built without the formatting machinery: this runs for every command.
+    let unknown = || Stdin::Unknown(["the output of ", argv[0].as_str()].concat());
     // A tool's own setup code (`pyenv init -`, `kubectl completion bash`): known harmless.
     if all_literal && super::setup::prints_setup_code(argv) {
         return Stdin::text(String::new());

@@ -15,136 +15,191 @@ const RESERVED: &[&str] = &[
     "function", "select", "time", "in", "coproc", "!", "[[", "]]", "{", "}",
 ];
 
-fn plain_char(c: u8) -> bool {
-    c.is_ascii_alphanumeric() || b" \t-_./:,@%+=^*?[]~&|;".contains(&c)
+/// What a byte is to the scan: part of a plain word, a blank, an operator character, a
+/// single quote, or anything else (which sends the line to the full parser).
+const OTHER: u8 = 0;
+const PLAIN: u8 = 1;
+const BLANK: u8 = 2;
+const OPERATOR: u8 = 3;
+const QUOTE: u8 = 4;
+
+const CLASS: [u8; 256] = {
+    let mut table = [OTHER; 256];
+    let mut c = 0;
+    while c < 256 {
+        let b = c as u8;
+        table[c] = if b.is_ascii_alphanumeric() {
+            PLAIN
+        } else {
+            match b {
+                b'-' | b'_' | b'.' | b'/' | b':' | b',' | b'@' | b'%' | b'+' | b'=' | b'^'
+                | b'*' | b'?' | b'[' | b']' | b'~' => PLAIN,
+                b' ' | b'\t' => BLANK,
+                b'&' | b'|' | b';' => OPERATOR,
+                b'\'' => QUOTE,
+                _ => OTHER,
+            }
+        };
+        c += 1;
+    }
+    table
+};
+
+/// A word of a plain line: its byte range, its text after quote removal, and whether
+/// it held a quote.
+struct Word {
+    start: usize,
+    end: usize,
+    text: String,
+    quoted: bool,
 }
 
-/// One simple command: each word's byte range in the line and its text after quote removal.
-type Words = Vec<(usize, usize, String)>;
+/// A plain line, split: its words, and each command as a range of them, marked when it
+/// starts a list (after `&&`, `||`, `;` or `&`) rather than continuing a pipeline.
+struct Split {
+    words: Vec<Word>,
+    commands: Vec<(std::ops::Range<usize>, bool)>,
+}
 
-/// Splits a plain line into lists of pipelines of simple commands; `None` if it is not
-/// plain. Single quotes are plain too: nothing inside them is special.
-fn split(line: &str) -> Option<Vec<Vec<Words>>> {
+/// Splits a plain line into commands; `None` if it is not plain. Single quotes are
+/// plain too: nothing inside them is special.
+fn split(line: &str) -> Option<Split> {
     let bytes = line.as_bytes();
     if line.contains("|&") || line.contains(";;") {
         return None;
     }
-    let mut lists: Vec<Vec<Words>> = vec![vec![Vec::new()]];
+    let mut out = Split {
+        words: Vec::with_capacity(8),
+        commands: Vec::with_capacity(4),
+    };
+    let (mut first, mut starts_list) = (0, true);
     let mut i = 0;
     while i < bytes.len() {
-        let c = bytes[i];
-        let two = bytes.get(i..i + 2);
-        if c == b' ' || c == b'\t' {
-            i += 1;
-        } else if two == Some(b"&&") || two == Some(b"||") {
-            lists.push(vec![Vec::new()]);
-            i += 2;
-        } else if c == b';' || c == b'&' {
-            lists.push(vec![Vec::new()]);
-            i += 1;
-        } else if c == b'|' {
-            lists.last_mut()?.push(Vec::new());
-            i += 1;
-        } else {
-            let start = i;
-            // Most words hold no quote: their text is their bytes up to the next blank
-            // or operator.
-            let end = line[i..]
-                .find([' ', '\t', '&', '|', ';'])
-                .map_or(line.len(), |n| i + n);
-            let mut text = String::with_capacity(end - i);
-            while i < bytes.len() && !b" \t&|;".contains(&bytes[i]) {
-                if bytes[i] == b'\'' {
-                    let close = line[i + 1..].find('\'')? + i + 1;
-                    text.push_str(&line[i + 1..close]);
-                    i = close + 1;
-                } else if plain_char(bytes[i]) {
-                    text.push(char::from(bytes[i]));
-                    i += 1;
-                } else {
+        match CLASS[usize::from(bytes[i])] {
+            BLANK => i += 1,
+            OPERATOR => {
+                // An empty command before an operator (`a && && b`, `| b`) is a syntax
+                // error: the full parser reports it.
+                if out.words.len() == first {
                     return None;
                 }
+                out.commands.push((first..out.words.len(), starts_list));
+                let two = bytes.get(i..i + 2);
+                let width = if two == Some(b"&&") || two == Some(b"||") {
+                    2
+                } else {
+                    1
+                };
+                (first, starts_list) = (out.words.len(), width == 2 || bytes[i] != b'|');
+                i += width;
             }
-            lists.last_mut()?.last_mut()?.push((start, i, text));
+            _ => {
+                let start = i;
+                let mut quoted = false;
+                while i < bytes.len() {
+                    match CLASS[usize::from(bytes[i])] {
+                        PLAIN => i += 1,
+                        QUOTE => {
+                            i += line[i + 1..].find('\'')? + 2;
+                            quoted = true;
+                        }
+                        BLANK | OPERATOR => break,
+                        _ => return None,
+                    }
+                }
+                let raw = &line[start..i];
+                // Quotes do not nest and nothing inside them is special: removing
+                // them leaves the word's text.
+                let text = if quoted {
+                    raw.replace('\'', "")
+                } else {
+                    raw.to_string()
+                };
+                out.words.push(Word {
+                    start,
+                    end: i,
+                    text,
+                    quoted,
+                });
+            }
         }
     }
-    // An empty command between operators (`a && && b`, `| b`) is a syntax error: let
-    // the full parser report it. A trailing `;` or `&` leaves an empty list: drop it.
-    if lists.len() > 1
-        && lists
-            .last()
-            .is_some_and(|l| l.len() == 1 && l[0].is_empty())
-    {
+    if out.words.len() > first {
+        out.commands.push((first..out.words.len(), starts_list));
+    } else {
+        // Nothing after the last operator: fine after a trailing `;` or `&`.
         let t = line.trim_end();
-        if t.ends_with([';', '&']) && !t.ends_with("&&") {
-            lists.pop();
+        if out.commands.is_empty() || !t.ends_with([';', '&']) || t.ends_with("&&") {
+            return None;
         }
     }
-    // Every command has words, and none starts with an unquoted reserved word.
-    let well_formed = lists.iter().flatten().all(|cmd| {
-        cmd.first()
-            .is_some_and(|(s, e, _)| !RESERVED.contains(&&line[*s..*e]))
+    // No command starts with an unquoted reserved word.
+    let reserved = out.commands.iter().any(|(r, _)| {
+        let w = &out.words[r.start];
+        RESERVED.contains(&&line[w.start..w.end])
     });
-    well_formed.then_some(lists)
+    (!reserved).then_some(out)
 }
 
 impl Walker<'_> {
     /// Walks a plain line; `false` if the line is not plain (nothing was walked).
     pub(super) fn plain_line(&mut self, line: &str, base: usize) -> Result<bool, SyntaxError> {
-        let Some(lists) = split(line) else {
+        let Some(Split { words, commands }) = split(line) else {
             return Ok(false);
         };
-        for pipeline in lists {
-            let mut stdin = self.stdin.clone();
-            for cmd in pipeline {
-                let (Some(first), Some(last)) = (cmd.first(), cmd.last()) else {
-                    continue;
+        let mut words = words.into_iter();
+        let mut stdin = self.stdin.clone();
+        for (range, starts_list) in commands {
+            if starts_list {
+                stdin = self.stdin.clone();
+            }
+            if self.chain.is_empty() && self.depth == 0 {
+                // Written into the same string each time, not a new one.
+                let (s, e) = (
+                    words.as_slice()[0].start,
+                    words.as_slice()[range.len() - 1].end,
+                );
+                self.top.clear();
+                let _ = write!(self.top, "{}..{}", base + s, base + e);
+            }
+            let mut assignments = Vec::new();
+            let mut argv = Vec::with_capacity(range.len());
+            for word in words.by_ref().take(range.len()) {
+                let raw = &line[word.start..word.end];
+                let pattern = if word.quoted {
+                    let unquoted: String = raw.split('\'').step_by(2).collect();
+                    super::words::is_pattern(&unquoted)
+                } else {
+                    super::words::is_pattern(raw)
                 };
-                if self.chain.is_empty() && self.depth == 0 {
-                    // Written into the same string each time, not a new one.
-                    self.top.clear();
-                    let _ = write!(self.top, "{}..{}", base + first.0, base + last.1);
-                }
-                let mut assignments = Vec::new();
-                let mut words = Vec::new();
-                for (s, e, text) in cmd {
-                    let raw = &line[s..e];
-                    let pattern = if raw.contains('\'') {
-                        let unquoted: String = raw.split('\'').step_by(2).collect();
-                        super::words::is_pattern(&unquoted)
-                    } else {
-                        super::words::is_pattern(raw)
-                    };
-                    let w = Expanded {
-                        fixed: text.len(),
-                        pattern,
-                        text,
-                        literal: true,
-                        ..Expanded::default()
-                    };
-                    // An assignment is NAME=... written unquoted before the program name.
-                    if words.is_empty()
-                        && super::is_assignment(raw)
-                        && !raw.split('=').next().unwrap_or_default().contains('\'')
-                    {
-                        let value = raw
-                            .split_once('=')
-                            .map_or(String::new(), |(_, v)| v.replace('\'', ""));
-                        let name = raw.split('=').next().unwrap_or_default().to_string();
+                let w = Expanded {
+                    fixed: word.text.len(),
+                    pattern,
+                    text: word.text,
+                    literal: true,
+                    ..Expanded::default()
+                };
+                // An assignment is NAME=... written unquoted before the program name.
+                let assignment = (argv.is_empty() && super::is_assignment(raw))
+                    .then(|| raw.split_once('='))
+                    .flatten()
+                    .filter(|(name, _)| !name.contains('\''));
+                match assignment {
+                    Some((name, value)) => {
+                        let value = value.replace('\'', "");
                         assignments.push((
-                            name,
+                            name.to_string(),
                             Expanded {
                                 fixed: value.len(),
                                 text: value,
                                 ..w
                             },
                         ));
-                    } else {
-                        words.push(w);
                     }
+                    None => argv.push(w),
                 }
-                stdin = self.finish(words, assignments, stdin, None)?;
             }
+            stdin = self.finish(argv, assignments, stdin, None)?;
         }
         Ok(true)
     }

@@ -224,6 +224,10 @@ fn range(inner: &str) -> Option<Vec<String>> {
 /// Whether unquoted text would be expanded by the shell into other words: a glob
 /// (`*`, `?`, `[...]`) or a brace expression (`{a,b}`, `{1..3}`).
 pub fn is_pattern(t: &str) -> bool {
+    // Most words hold none of the four: one pass over the bytes says so.
+    if !t.bytes().any(|c| matches!(c, b'*' | b'?' | b'[' | b'{')) {
+        return false;
+    }
     // A `[` with no `]` after it (`[ -n "$x" ]`'s first word) is a plain character.
     t.contains(['*', '?'])
         || t.find('[').is_some_and(|open| t[open + 1..].contains(']'))

@@ -234,6 +234,87 @@ pub(super) fn after_double_dash(via: &str, args: &[String], subcommands: &[&str]
     argv(via, &args[dd + 1..])
 }
 
+/// `ansible HOSTS -m MODULE -a ARGS`, an ad-hoc task on every host matched: the
+/// `command`, `shell` and `raw` modules (`command` when no `-m` is given) run ARGS as a
+/// command line; `file` with `state=absent` deletes its path, recursively, as `rm -rf`.
+pub(super) fn ansible(via: &str, args: &[String]) -> Vec<Inner> {
+    let (mut module, mut module_args) = ("command", None::<&str>);
+    let mut i = 0;
+    while i < args.len() {
+        let a = args[i].as_str();
+        let next = args.get(i + 1).map(String::as_str);
+        match a {
+            "-m" | "--module-name" => (module, i) = (next.unwrap_or_default(), i + 1),
+            "-a" | "--args" => (module_args, i) = (next, i + 1),
+            _ => {
+                if let Some(m) = a.strip_prefix("--module-name=").or(a.strip_prefix("-m")) {
+                    module = m;
+                } else if let Some(v) = a.strip_prefix("--args=").or(a.strip_prefix("-a")) {
+                    module_args = Some(v);
+                }
+            }
+        }
+        i += 1;
+    }
+    let Some(text) = module_args else {
+        return Vec::new();
+    };
+    match module.strip_prefix("ansible.builtin.").unwrap_or(module) {
+        "command" | "shell" | "raw" | "win_shell" | "win_command" => vec![Inner::Script {
+            via: via.to_string(),
+            text: text.to_string(),
+            args: None,
+        }],
+        "file" => {
+            let pairs: Vec<(&str, &str)> = text
+                .split_whitespace()
+                .filter_map(|kv| kv.split_once('='))
+                .map(|(k, v)| (k, v.trim_matches(['"', '\''])))
+                .collect();
+            let absent = pairs.iter().any(|&(k, v)| k == "state" && v == "absent");
+            let path = pairs
+                .iter()
+                .find(|(k, _)| matches!(*k, "path" | "dest" | "name"))
+                .map(|(_, v)| v.to_string());
+            match path {
+                Some(path) if absent => self::argv(via, &["rm".into(), "-rf".into(), path]),
+                _ => Vec::new(),
+            }
+        }
+        _ => Vec::new(),
+    }
+}
+
+/// `lxc exec [OPTIONS] INSTANCE [--] COMMAND...` (and `incus exec`): the command runs in
+/// the container or VM; `lxc-attach -n NAME -- COMMAND` likewise.
+pub(super) fn instance_exec(via: &str, args: &[String]) -> Vec<Inner> {
+    if via == "lxc-attach" {
+        return args
+            .iter()
+            .position(|a| a == "--")
+            .map_or_else(Vec::new, |dd| argv(via, &args[dd + 1..]));
+    }
+    let global = Opts {
+        short_values: "",
+        long_values: &["project"],
+    };
+    let at = skip_options(args, &global);
+    if args.get(at).is_none_or(|a| a != "exec") {
+        return Vec::new();
+    }
+    let rest = &args[at + 1..];
+    let local = Opts {
+        short_values: "",
+        long_values: &["env", "cwd", "user", "group", "mode", "project"],
+    };
+    let instance = skip_options(rest, &local);
+    let command = rest.get(instance + 1..).unwrap_or_default();
+    let command = command
+        .strip_prefix(&["--".to_string()][..])
+        .unwrap_or(command);
+    argv(via, command)
+}
+
 /// `docker exec [opts] CONTAINER CMD...`, `docker run [opts] IMAGE CMD...`, and the same
 /// under `docker container` and `docker compose`.
 pub(super) fn container(via: &str, args: &[String]) -> Vec<Inner> {

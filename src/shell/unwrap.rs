@@ -243,6 +243,8 @@ pub fn inner(argv: &[String]) -> Vec<Inner> {
         "find" => find(args),
         "kubectl" | "oc" => after_double_dash(program, args, &["exec", "debug", "run"]),
         "docker" | "podman" | "nerdctl" => container(program, args),
+        "lxc" | "incus" | "lxd.lxc" | "lxc-attach" => instance_exec(program, args),
+        "ansible" => ansible(program, args),
         p if SHELLS.contains(&p) => shell(program, args),
         // `$SHELL -c '...'`: the user's shell, whichever it is.
         "$SHELL" | "${SHELL}" | "$BASH" | "${BASH}" => shell("$SHELL", args),

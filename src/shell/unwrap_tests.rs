@@ -2,6 +2,11 @@
 use super::runners::is_interpreter;
 use super::unwrap::*;
 
+/// The line's words with shell quoting removed.
+fn run_quoted(line: &str) -> Vec<Inner> {
+    inner(&crate::shell::split_words(line).unwrap().argv)
+}
+
 fn run(line: &str) -> Vec<Inner> {
     inner(
         &line
@@ -212,6 +217,46 @@ fn find_exec_and_containers() {
         "dropdb x"
     );
     assert!(run("docker ps").is_empty());
+    assert_eq!(
+        first_argv("lxc exec first -- rm /usr/bin/bash"),
+        "rm /usr/bin/bash"
+    );
+    assert_eq!(
+        first_argv("incus --project web exec --env A=1 --cwd /srv c1 -- rm -rf /srv"),
+        "rm -rf /srv"
+    );
+    assert_eq!(first_argv("lxc exec c1 dropdb app"), "dropdb app");
+    assert_eq!(
+        first_argv("lxc-attach -n web -- rm -rf /var/www"),
+        "rm -rf /var/www"
+    );
+    assert!(run("lxc list").is_empty());
+    assert!(run("lxc exec c1").is_empty());
+    assert!(matches!(
+        run_quoted("ansible webservers -m ansible.builtin.file -a 'dest=/srv/c state=absent'").first(),
+        Some(Inner::Argv { argv, .. }) if argv.join(" ") == "rm -rf /srv/c"
+    ));
+    for (line, want) in [
+        (
+            "ansible all -i hosts -b -a 'systemctl stop postgresql'",
+            "systemctl stop postgresql",
+        ),
+        (
+            "ansible db -m shell -a 'dropdb app && echo done'",
+            "dropdb app && echo done",
+        ),
+        (
+            "ansible db --module-name=raw --args='rm -rf /data'",
+            "rm -rf /data",
+        ),
+    ] {
+        assert!(
+            matches!(run_quoted(line).first(), Some(Inner::Script { text, .. }) if text == want),
+            "{line}"
+        );
+    }
+    assert!(run("ansible all -m ping").is_empty());
+    assert!(run_quoted("ansible all -m file -a 'path=/srv/c state=directory'").is_empty());
 }
 
 #[test]

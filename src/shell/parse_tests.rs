@@ -486,3 +486,26 @@ fn a_mktemp_variable_is_a_fresh_temporary_path() {
     let rm = s.commands.iter().find(|c| c.argv[0] == "rm").unwrap();
     assert!(!rm.argv[2].starts_with("/tmp/"), "{:?}", rm.argv);
 }
+
+/// `xargs -I R` puts each input line where R stands, one command a line.
+#[test]
+fn xargs_replace_puts_each_line_in_place() {
+    let runs = |text: &str| -> Vec<String> {
+        parse(text)
+            .unwrap()
+            .commands
+            .iter()
+            .map(|c| c.argv.join(" "))
+            .collect()
+    };
+    let got = runs("printf 'a\\nb\\n' | xargs -I % rm -rf /srv/%");
+    assert!(got.contains(&"rm -rf /srv/a".to_string()), "{got:?}");
+    assert!(got.contains(&"rm -rf /srv/b".to_string()), "{got:?}");
+    let got = runs("echo / | xargs -I{} bash -c 'rm -rf {}'");
+    assert!(got.contains(&"rm -rf /".to_string()), "{got:?}");
+    let got = runs("echo x | xargs --replace=@ cp @ @.bak");
+    assert!(got.contains(&"cp x x.bak".to_string()), "{got:?}");
+    // Without -I the lines go at the end, as before.
+    let got = runs("echo a b | xargs rm");
+    assert!(got.contains(&"rm a b".to_string()), "{got:?}");
+}

@@ -147,7 +147,28 @@ pub(super) fn xargs(args: &[String]) -> Vec<Inner> {
         ],
     };
     let start = skip_options(args, &o);
-    argv("xargs", &args[start..])
+    // `-I R`, `-IR`, `--replace=R` (and `-i`, `--replace`: `{}`): each input line is put
+    // where R stands, one command a line, instead of at the end.
+    let mut replace = None;
+    let mut i = 0;
+    while i < start {
+        let a = args[i].as_str();
+        if a == "-I" {
+            replace = args.get(i + 1).cloned();
+            i += 1;
+        } else if let Some(r) = a.strip_prefix("--replace=").or(a.strip_prefix("-I")) {
+            replace = Some(r.to_string());
+        } else if a == "-i" || a == "--replace" {
+            replace = Some("{}".to_string());
+        } else if let Some(r) = a.strip_prefix("-i") {
+            replace = Some(r.to_string());
+        }
+        i += 1;
+    }
+    match replace.filter(|r| !r.is_empty()) {
+        Some(r) => argv(&format!("xargs -I{r}"), &args[start..]),
+        None => argv("xargs", &args[start..]),
+    }
 }
 
 pub(super) fn watch(args: &[String]) -> Vec<Inner> {

@@ -500,28 +500,52 @@ impl Walker<'_> {
                 // The outer assignments are in the inner command's environment too.
                 let mut all = outer.to_vec();
                 all.extend(assignments);
-                match (stdin, via.as_str()) {
-                    (Stdin::Literal(items), "xargs" | "parallel") => {
+                // `xargs -I R`: each input line where R stands (via is `xargs -IR`).
+                let replace = via.strip_prefix("xargs -I").map(str::to_string);
+                let unknown_names = || {
+                    match stdin {
+                        Stdin::Unknown(s) => s.strip_prefix(super::piped::FOUND_NAMES),
+                        _ => None,
+                    }
+                    .unwrap_or("*")
+                    .to_string()
+                };
+                let mut argvs = Vec::new();
+                match (stdin, via.as_str(), &replace) {
+                    (Stdin::Literal(items), _, Some(r)) => {
+                        for item in items.lines().map(str::trim).filter(|l| !l.is_empty()) {
+                            argvs.push(argv.iter().map(|w| w.replace(r.as_str(), item)).collect());
+                        }
+                    }
+                    (Stdin::Literal(items), "xargs" | "parallel", None) => {
                         argv.extend(items.split_whitespace().map(String::from));
                     }
                     // Names read from an input guard cannot see: for a program that
                     // deletes what it is given, an unknown set of files.
-                    (_, "xargs") if super::effects::deletes_its_operands(&argv) => argv.push(
-                        match stdin {
-                            Stdin::Unknown(s) => s.strip_prefix(super::piped::FOUND_NAMES),
-                            _ => None,
-                        }
-                        .unwrap_or("*")
-                        .to_string(),
-                    ),
+                    (_, _, Some(r)) if super::effects::deletes_its_operands(&argv) => {
+                        let names = unknown_names();
+                        argv = argv.iter().map(|w| w.replace(r.as_str(), &names)).collect();
+                    }
+                    (_, "xargs", None) if super::effects::deletes_its_operands(&argv) => {
+                        argv.push(unknown_names());
+                    }
                     _ => {}
+                }
+                if argvs.is_empty() {
+                    argvs.push(argv);
                 }
                 if self.depth >= MAX_DEPTH {
                     return Err(self.nested_error());
                 }
                 self.depth += 1;
                 self.chain.push(via);
-                let r = self.emit(argv, all, false, unknown, stdin);
+                let mut r = Ok(());
+                for argv in argvs {
+                    r = self.emit(argv, all.clone(), false, unknown, stdin);
+                    if r.is_err() {
+                        break;
+                    }
+                }
                 self.chain.pop();
                 self.depth -= 1;
                 r

@@ -97,12 +97,15 @@ impl Generic {
             || self.not_programs.contains(program)
     }
 
+    /// Whether the command starts with an exception's words; `*` in one stands for any word.
     fn is_exception(&self, full: &[&str]) -> bool {
         let fits = |e: &mut dyn Iterator<Item = &str>| {
             let e: Vec<&str> = e.collect();
             !e.is_empty()
                 && e.len() <= full.len()
-                && e.iter().zip(full).all(|(a, b)| a.eq_ignore_ascii_case(b))
+                && e.iter()
+                    .zip(full)
+                    .all(|(a, b)| *a == "*" || a.eq_ignore_ascii_case(b))
         };
         self.builtin
             .is_some_and(|b| b.exceptions.iter().any(|e| fits(&mut e.split_whitespace())))
@@ -200,9 +203,16 @@ impl Generic {
             .then(|| {
                 // Else the group right before it (`registry delete`, not `databases
                 // user delete`) or the word right after it (`delete cluster`).
+                // `SERVICE instance delete` (`stackit mariadb instance delete`, `scw rdb
+                // instance delete`): the instance is the service's, so the service names
+                // what it is.
+                let group = match at.checked_sub(1).and_then(|b| full.get(b).map(|w| (b, w))) {
+                    Some((b, w)) if b >= 2 && matches!(*w, "instance" | "instances") => b - 1,
+                    _ => at.wrapping_sub(1),
+                };
                 named.filter(|t| self.is_object(t)).or_else(|| {
-                    at.checked_sub(1)
-                        .filter(|b| *b >= 1)
+                    Some(group)
+                        .filter(|b| *b >= 1 && *b < at)
                         .and_then(|b| full.get(b))
                         .into_iter()
                         .chain(full.get(at + 1))
@@ -322,6 +332,18 @@ mod tests {
             read("heroku apps:destroy shop").unwrap().verb,
             "apps:destroy"
         );
+    }
+
+    #[test]
+    fn a_service_instance_is_named_by_its_service() {
+        assert_eq!(
+            read("acme db instance delete main")
+                .unwrap()
+                .object
+                .as_deref(),
+            Some("db")
+        );
+        assert_eq!(read("acme web instance delete main").unwrap().object, None);
     }
 
     #[test]

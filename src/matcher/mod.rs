@@ -39,6 +39,7 @@ const SELECTOR_OPTIONS: &[&str] = &[
     "context",
     "project",
     "workspace",
+    "stack",
     "subscription",
     "namespace",
     "cluster",

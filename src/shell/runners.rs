@@ -255,6 +255,81 @@ pub(super) fn after_double_dash(via: &str, args: &[String], subcommands: &[&str]
     argv(via, &args[dd + 1..])
 }
 
+/// `atmos terraform|helmfile|packer SUBCOMMAND COMPONENT -s STACK`: atmos runs the tool
+/// with that subcommand for the component in the stack; `atmos auth exec ... -- CMD` runs
+/// CMD with the identity's credentials.
+pub(super) fn atmos(args: &[String]) -> Vec<Inner> {
+    let global = Opts {
+        short_values: "",
+        long_values: &[
+            "base-path",
+            "config",
+            "config-path",
+            "logs-level",
+            "logs-file",
+            "chdir",
+        ],
+    };
+    let at = skip_options(args, &global);
+    match args.get(at).map(String::as_str) {
+        Some(tool @ ("terraform" | "tf" | "helmfile" | "packer")) => {
+            let tool = if tool == "tf" { "terraform" } else { tool };
+            let mut words = vec![tool.to_string()];
+            words.extend_from_slice(&args[at + 1..]);
+            argv("atmos", &words)
+        }
+        Some("auth") => args
+            .iter()
+            .position(|a| a == "--")
+            .map_or_else(Vec::new, |dd| argv("atmos", &args[dd + 1..])),
+        _ => Vec::new(),
+    }
+}
+
+/// `limactl shell [OPTIONS] INSTANCE [COMMAND...]` and `lima COMMAND...`: the command runs
+/// in the Lima VM, through its shell (as ssh runs it).
+pub(super) fn lima(via: &str, args: &[String]) -> Vec<Inner> {
+    let words = if via == "lima" {
+        args
+    } else {
+        let Some(at) = args.iter().position(|a| a == "shell") else {
+            return Vec::new();
+        };
+        let rest = &args[at + 1..];
+        let o = Opts {
+            short_values: "",
+            long_values: &["workdir", "shell"],
+        };
+        let instance = skip_options(rest, &o);
+        rest.get(instance + 1..).unwrap_or_default()
+    };
+    let words = words.strip_prefix(&["--".to_string()][..]).unwrap_or(words);
+    script(via, words)
+}
+
+/// `java [OPTIONS] -jar FILE.jar ARGS...`: the jar is the program, by its name without
+/// `.jar` and a version (`bfg-1.14.0.jar` is `bfg`).
+pub(super) fn java_jar(args: &[String]) -> Vec<Inner> {
+    let Some(at) = args.iter().position(|a| a == "-jar") else {
+        return Vec::new();
+    };
+    let Some(jar) = args.get(at + 1) else {
+        return Vec::new();
+    };
+    let name = jar
+        .rsplit('/')
+        .next()
+        .unwrap_or(jar)
+        .trim_end_matches(".jar");
+    let program = match name.rsplit_once('-') {
+        Some((base, version)) if version.starts_with(|c: char| c.is_ascii_digit()) => base,
+        _ => name,
+    };
+    let mut words = vec![program.to_string()];
+    words.extend_from_slice(&args[at + 2..]);
+    argv("java", &words)
+}
+
 /// `ansible HOSTS -m MODULE -a ARGS`, an ad-hoc task on every host matched: the
 /// `command`, `shell` and `raw` modules (`command` when no `-m` is given) run ARGS as a
 /// command line; `file` with `state=absent` deletes its path, recursively, as `rm -rf`.

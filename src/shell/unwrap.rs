@@ -245,6 +245,9 @@ pub fn inner(argv: &[String]) -> Vec<Inner> {
         "docker" | "podman" | "nerdctl" => container(program, args),
         "lxc" | "incus" | "lxd.lxc" | "lxc-attach" => instance_exec(program, args),
         "ansible" => ansible(program, args),
+        "java" if args.iter().any(|a| a == "-jar") => java_jar(args),
+        "atmos" => atmos(args),
+        "limactl" | "lima" => lima(program, args),
         p if SHELLS.contains(&p) => shell(program, args),
         // `$SHELL -c '...'`: the user's shell, whichever it is.
         "$SHELL" | "${SHELL}" | "$BASH" | "${BASH}" => shell("$SHELL", args),

@@ -256,6 +256,23 @@ fn find_exec_and_containers() {
         );
     }
     assert!(run("ansible all -m ping").is_empty());
+    assert_eq!(
+        first_argv("atmos terraform destroy vpc -s prod"),
+        "terraform destroy vpc -s prod"
+    );
+    assert_eq!(
+        first_argv("atmos auth exec --identity admin -- aws s3 rb s3://x --force"),
+        "aws s3 rb s3://x --force"
+    );
+    assert!(run("atmos describe stacks").is_empty());
+    assert!(matches!(
+        run("limactl shell --workdir / k8s-1 sudo kubeadm reset --force").first(),
+        Some(Inner::Script { text, .. }) if text == "sudo kubeadm reset --force"
+    ));
+    assert_eq!(
+        first_argv("java -Xmx2g -jar /opt/bfg-1.14.0.jar --delete-files id_rsa repo.git"),
+        "bfg --delete-files id_rsa repo.git"
+    );
     assert!(run_quoted("ansible all -m file -a 'path=/srv/c state=directory'").is_empty());
 }
 

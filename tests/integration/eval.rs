@@ -4,8 +4,9 @@
 //! public repositories) and `tests/eval/third/` (533 and 761, from ten more guards'
 //! suites and a cheat-sheet collection; its misses were fixed after it was scored, see
 //! RESULTS.md), `tests/eval/fourth/` (553 and 1,194, the examples of official CLI
-//! reference documentation; likewise fixed after scoring) and `tests/eval/fifth/` (438 and
-//! 1,005, from 66 sources none of the others used; likewise), labelled by `tests/eval/RUBRIC.md` from the sources each
+//! reference documentation; likewise fixed after scoring), `tests/eval/fifth/` (438 and
+//! 1,005, from 66 sources none of the others used; likewise) and `tests/eval/sixth/`
+//! (313 and 609, from 96 sources none of the others or this machine had; likewise), labelled by `tests/eval/RUBRIC.md` from the sources each
 //! `SOURCES.md` cites, scored by `score.py` against the real binary. The thresholds are
 //! the product's: at least 95% of destructive commands caught, at most 0.5% false
 //! alarms; the per-family tables are printed with `--nocapture`.
@@ -69,4 +70,9 @@ fn the_fourth_evaluation_set_meets_the_thresholds() {
 #[test]
 fn the_fifth_evaluation_set_meets_the_thresholds() {
     meets_the_thresholds(Some("fifth"));
+}
+
+#[test]
+fn the_sixth_evaluation_set_meets_the_thresholds() {
+    meets_the_thresholds(Some("sixth"));
 }

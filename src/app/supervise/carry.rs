@@ -18,6 +18,8 @@ pub const OUT_OF_TREE: &[&str] = &[
     "incus",
     "lxd.lxc",
     "lxc-attach",
+    "limactl",
+    "lima",
     "kubectl",
     "oc",
     "systemd-run",

@@ -13,6 +13,7 @@ pub mod own;
 mod parse;
 mod piped;
 mod plain;
+mod remote;
 mod runners;
 mod setup;
 mod simple;

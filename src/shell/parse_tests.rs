@@ -505,6 +505,14 @@ fn xargs_replace_puts_each_line_in_place() {
     assert!(got.contains(&"rm -rf /".to_string()), "{got:?}");
     let got = runs("echo x | xargs --replace=@ cp @ @.bak");
     assert!(got.contains(&"cp x x.bak".to_string()), "{got:?}");
+    // In a cluster of flags, and with `--replace` (its value only after `=`).
+    let got = runs("echo / | xargs -rI{} bash -c 'rm -rf {}'");
+    assert!(got.contains(&"rm -rf /".to_string()), "{got:?}");
+    let got = runs("echo /home | xargs --replace rm -rf {}");
+    assert!(got.contains(&"rm -rf /home".to_string()), "{got:?}");
+    // Names guard cannot see stand where the replace string was, as any name.
+    let got = runs("cat dirs | xargs -I{} rm -rf /{}");
+    assert!(got.contains(&"rm -rf /*".to_string()), "{got:?}");
     // Without -I the lines go at the end, as before.
     let got = runs("echo a b | xargs rm");
     assert!(got.contains(&"rm a b".to_string()), "{got:?}");

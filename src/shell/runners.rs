@@ -138,7 +138,6 @@ pub(super) fn xargs(args: &[String]) -> Vec<Inner> {
             "arg-file",
             "delimiter",
             "eof",
-            "replace",
             "max-lines",
             "max-args",
             "max-procs",
@@ -149,19 +148,29 @@ pub(super) fn xargs(args: &[String]) -> Vec<Inner> {
     let start = skip_options(args, &o);
     // `-I R`, `-IR`, `--replace=R` (and `-i`, `--replace`: `{}`): each input line is put
     // where R stands, one command a line, instead of at the end.
+    // (`--replace` takes its value only after `=`; `-I` may close a cluster: `-0I{}`.)
     let mut replace = None;
     let mut i = 0;
     while i < start {
         let a = args[i].as_str();
-        if a == "-I" {
-            replace = args.get(i + 1).cloned();
-            i += 1;
-        } else if let Some(r) = a.strip_prefix("--replace=").or(a.strip_prefix("-I")) {
+        if let Some(r) = a.strip_prefix("--replace=") {
             replace = Some(r.to_string());
-        } else if a == "-i" || a == "--replace" {
+        } else if a == "--replace" {
             replace = Some("{}".to_string());
-        } else if let Some(r) = a.strip_prefix("-i") {
-            replace = Some(r.to_string());
+        } else if let Some(cluster) = a.strip_prefix('-').filter(|c| !c.starts_with('-')) {
+            // Flags first; the first of `I` or `i` takes the rest of the word (or,
+            // for `I` at its end, the next word).
+            if let Some(at) = cluster.find(['I', 'i']) {
+                let rest = &cluster[at + 1..];
+                replace = match (&cluster[at..=at], rest.is_empty()) {
+                    ("I", true) => {
+                        i += 1;
+                        args.get(i).cloned()
+                    }
+                    ("i", true) => Some("{}".to_string()),
+                    _ => Some(rest.to_string()),
+                };
+            }
         }
         i += 1;
     }
@@ -253,162 +262,6 @@ pub(super) fn after_double_dash(via: &str, args: &[String], subcommands: &[&str]
         return Vec::new();
     }
     argv(via, &args[dd + 1..])
-}
-
-/// `atmos terraform|helmfile|packer SUBCOMMAND COMPONENT -s STACK`: atmos runs the tool
-/// with that subcommand for the component in the stack; `atmos auth exec ... -- CMD` runs
-/// CMD with the identity's credentials.
-pub(super) fn atmos(args: &[String]) -> Vec<Inner> {
-    let global = Opts {
-        short_values: "",
-        long_values: &[
-            "base-path",
-            "config",
-            "config-path",
-            "logs-level",
-            "logs-file",
-            "chdir",
-        ],
-    };
-    let at = skip_options(args, &global);
-    match args.get(at).map(String::as_str) {
-        Some(tool @ ("terraform" | "tf" | "helmfile" | "packer")) => {
-            let tool = if tool == "tf" { "terraform" } else { tool };
-            let mut words = vec![tool.to_string()];
-            words.extend_from_slice(&args[at + 1..]);
-            argv("atmos", &words)
-        }
-        Some("auth") => args
-            .iter()
-            .position(|a| a == "--")
-            .map_or_else(Vec::new, |dd| argv("atmos", &args[dd + 1..])),
-        _ => Vec::new(),
-    }
-}
-
-/// `limactl shell [OPTIONS] INSTANCE [COMMAND...]` and `lima COMMAND...`: the command runs
-/// in the Lima VM, through its shell (as ssh runs it).
-pub(super) fn lima(via: &str, args: &[String]) -> Vec<Inner> {
-    let words = if via == "lima" {
-        args
-    } else {
-        let Some(at) = args.iter().position(|a| a == "shell") else {
-            return Vec::new();
-        };
-        let rest = &args[at + 1..];
-        let o = Opts {
-            short_values: "",
-            long_values: &["workdir", "shell"],
-        };
-        let instance = skip_options(rest, &o);
-        rest.get(instance + 1..).unwrap_or_default()
-    };
-    let words = words.strip_prefix(&["--".to_string()][..]).unwrap_or(words);
-    script(via, words)
-}
-
-/// `java [OPTIONS] -jar FILE.jar ARGS...`: the jar is the program, by its name without
-/// `.jar` and a version (`bfg-1.14.0.jar` is `bfg`).
-pub(super) fn java_jar(args: &[String]) -> Vec<Inner> {
-    let Some(at) = args.iter().position(|a| a == "-jar") else {
-        return Vec::new();
-    };
-    let Some(jar) = args.get(at + 1) else {
-        return Vec::new();
-    };
-    let name = jar
-        .rsplit('/')
-        .next()
-        .unwrap_or(jar)
-        .trim_end_matches(".jar");
-    let program = match name.rsplit_once('-') {
-        Some((base, version)) if version.starts_with(|c: char| c.is_ascii_digit()) => base,
-        _ => name,
-    };
-    let mut words = vec![program.to_string()];
-    words.extend_from_slice(&args[at + 2..]);
-    argv("java", &words)
-}
-
-/// `ansible HOSTS -m MODULE -a ARGS`, an ad-hoc task on every host matched: the
-/// `command`, `shell` and `raw` modules (`command` when no `-m` is given) run ARGS as a
-/// command line; `file` with `state=absent` deletes its path, recursively, as `rm -rf`.
-pub(super) fn ansible(via: &str, args: &[String]) -> Vec<Inner> {
-    let (mut module, mut module_args) = ("command", None::<&str>);
-    let mut i = 0;
-    while i < args.len() {
-        let a = args[i].as_str();
-        let next = args.get(i + 1).map(String::as_str);
-        match a {
-            "-m" | "--module-name" => (module, i) = (next.unwrap_or_default(), i + 1),
-            "-a" | "--args" => (module_args, i) = (next, i + 1),
-            _ => {
-                if let Some(m) = a.strip_prefix("--module-name=").or(a.strip_prefix("-m")) {
-                    module = m;
-                } else if let Some(v) = a.strip_prefix("--args=").or(a.strip_prefix("-a")) {
-                    module_args = Some(v);
-                }
-            }
-        }
-        i += 1;
-    }
-    let Some(text) = module_args else {
-        return Vec::new();
-    };
-    match module.strip_prefix("ansible.builtin.").unwrap_or(module) {
-        "command" | "shell" | "raw" | "win_shell" | "win_command" => vec![Inner::Script {
-            via: via.to_string(),
-            text: text.to_string(),
-            args: None,
-        }],
-        "file" => {
-            let pairs: Vec<(&str, &str)> = text
-                .split_whitespace()
-                .filter_map(|kv| kv.split_once('='))
-                .map(|(k, v)| (k, v.trim_matches(['"', '\''])))
-                .collect();
-            let absent = pairs.iter().any(|&(k, v)| k == "state" && v == "absent");
-            let path = pairs
-                .iter()
-                .find(|(k, _)| matches!(*k, "path" | "dest" | "name"))
-                .map(|(_, v)| v.to_string());
-            match path {
-                Some(path) if absent => self::argv(via, &["rm".into(), "-rf".into(), path]),
-                _ => Vec::new(),
-            }
-        }
-        _ => Vec::new(),
-    }
-}
-
-/// `lxc exec [OPTIONS] INSTANCE [--] COMMAND...` (and `incus exec`): the command runs in
-/// the container or VM; `lxc-attach -n NAME -- COMMAND` likewise.
-pub(super) fn instance_exec(via: &str, args: &[String]) -> Vec<Inner> {
-    if via == "lxc-attach" {
-        return args
-            .iter()
-            .position(|a| a == "--")
-            .map_or_else(Vec::new, |dd| argv(via, &args[dd + 1..]));
-    }
-    let global = Opts {
-        short_values: "",
-        long_values: &["project"],
-    };
-    let at = skip_options(args, &global);
-    if args.get(at).is_none_or(|a| a != "exec") {
-        return Vec::new();
-    }
-    let rest = &args[at + 1..];
-    let local = Opts {
-        short_values: "",
-        long_values: &["env", "cwd", "user", "group", "mode", "project"],
-    };
-    let instance = skip_options(rest, &local);
-    let command = rest.get(instance + 1..).unwrap_or_default();
-    let command = command
-        .strip_prefix(&["--".to_string()][..])
-        .unwrap_or(command);
-    argv(via, command)
 }
 
 /// `docker exec [opts] CONTAINER CMD...`, `docker run [opts] IMAGE CMD...`, and the same

@@ -522,7 +522,15 @@ impl Walker<'_> {
                     }
                     // Names read from an input guard cannot see: for a program that
                     // deletes what it is given, an unknown set of files.
-                    (_, _, Some(r)) if super::effects::deletes_its_operands(&argv) => {
+                    (_, _, Some(r))
+                        if super::effects::deletes_its_operands(
+                            &argv
+                                .iter()
+                                .filter(|w| !w.contains(r.as_str()))
+                                .cloned()
+                                .collect::<Vec<_>>(),
+                        ) =>
+                    {
                         let names = unknown_names();
                         argv = argv.iter().map(|w| w.replace(r.as_str(), &names)).collect();
                     }

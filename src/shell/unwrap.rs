@@ -7,6 +7,7 @@
 //! a line of grammar are in `runners.rs`.
 
 use super::launchers::*;
+use super::remote::*;
 use super::runners::*;
 
 /// What a command runs besides itself.

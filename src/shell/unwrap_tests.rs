@@ -265,10 +265,33 @@ fn find_exec_and_containers() {
         "aws s3 rb s3://x --force"
     );
     assert!(run("atmos describe stacks").is_empty());
+    assert_eq!(
+        first_argv("limactl shell --workdir / k8s-1 sudo kubeadm reset --force"),
+        "sudo kubeadm reset --force"
+    );
+    // Lima keeps each word whole: the quoted script is one word, as given.
     assert!(matches!(
-        run("limactl shell --workdir / k8s-1 sudo kubeadm reset --force").first(),
-        Some(Inner::Script { text, .. }) if text == "sudo kubeadm reset --force"
+        run_quoted("lima FOO=1 bash -c 'rm -rf /srv'").first(),
+        Some(Inner::Argv { argv, assignments, .. })
+            if argv.join("|") == "bash|-c|rm -rf /srv" && assignments.len() == 1
     ));
+    // LXD takes the instance's options after its name too.
+    assert_eq!(
+        first_argv("lxc exec c1 --env FOO=bar -- rm -rf /srv"),
+        "rm -rf /srv"
+    );
+    assert_eq!(
+        first_argv("incus exec c1 -T --user 0 rm -rf /srv"),
+        "rm -rf /srv"
+    );
+    // An application jar is not a tool; check mode runs nothing; atmos deploy applies.
+    assert!(run("java -jar target/reset-service-0.0.1-SNAPSHOT.jar").is_empty());
+    assert!(run_quoted("ansible all -m shell -a 'rm -rf /srv' --check").is_empty());
+    assert_eq!(
+        first_argv("atmos terraform deploy vpc -s prod"),
+        "terraform apply -auto-approve vpc -s prod"
+    );
+    assert!(run("atmos terraform destroy vpc -s dev --dry-run").is_empty());
     assert_eq!(
         first_argv("java -Xmx2g -jar /opt/bfg-1.14.0.jar --delete-files id_rsa repo.git"),
         "bfg --delete-files id_rsa repo.git"

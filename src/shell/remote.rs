@@ -1,0 +1,215 @@
+//! Commands that run somewhere else or through another tool: in a container (`lxc exec`),
+//! in a VM (`limactl shell`), on every host an inventory matches (`ansible -a`), as the
+//! tool a wrapper drives (`atmos terraform`), or as the program a jar is (`java -jar
+//! bfg.jar`). Each is read as the command it runs.
+
+use super::unwrap::{Inner, Opts, argv, skip_options};
+
+/// The words after a leading `--`, if there is one.
+fn after_dashes(words: &[String]) -> &[String] {
+    match words.split_first() {
+        Some((first, rest)) if first == "--" => rest,
+        _ => words,
+    }
+}
+
+/// `lxc exec INSTANCE [OPTIONS] [--] COMMAND...` (and `incus exec`; LXD takes its
+/// options before or after the instance): the command runs in the container or VM.
+/// `lxc-attach -n NAME -- COMMAND` likewise.
+pub(super) fn instance_exec(via: &str, args: &[String]) -> Vec<Inner> {
+    if via == "lxc-attach" {
+        return args
+            .iter()
+            .position(|a| a == "--")
+            .map_or_else(Vec::new, |dd| argv(via, &args[dd + 1..]));
+    }
+    let global = Opts {
+        short_values: "",
+        long_values: &["project"],
+    };
+    let at = skip_options(args, &global);
+    if args.get(at).is_none_or(|a| a != "exec") {
+        return Vec::new();
+    }
+    let rest = &args[at + 1..];
+    let local = Opts {
+        short_values: "",
+        long_values: &["env", "cwd", "user", "group", "mode", "project"],
+    };
+    let instance = skip_options(rest, &local);
+    let after = rest.get(instance + 1..).unwrap_or_default();
+    // With `--`, the command is what follows it; without, the instance's own options
+    // may still come first.
+    let command = match after.iter().position(|a| a == "--") {
+        Some(dd) => &after[dd + 1..],
+        None => &after[skip_options(after, &local)..],
+    };
+    argv(via, command)
+}
+
+/// `limactl shell [OPTIONS] INSTANCE [COMMAND...]` and `lima COMMAND...`: the command runs
+/// in the Lima VM. Lima quotes each word before its shell sees it, so the words arrive
+/// as they were given (`lima bash -c "rm -rf /srv"` runs bash with that script), and
+/// leading `NAME=VALUE` words are the command's environment.
+pub(super) fn lima(via: &str, args: &[String]) -> Vec<Inner> {
+    let words = if via == "lima" {
+        args
+    } else {
+        let Some(at) = args.iter().position(|a| a == "shell") else {
+            return Vec::new();
+        };
+        let rest = &args[at + 1..];
+        let o = Opts {
+            short_values: "",
+            long_values: &["workdir", "shell"],
+        };
+        let instance = skip_options(rest, &o);
+        rest.get(instance + 1..).unwrap_or_default()
+    };
+    let words = after_dashes(words);
+    let split = words
+        .iter()
+        .position(|w| !super::is_assignment(w))
+        .unwrap_or(words.len());
+    if split == words.len() {
+        return Vec::new();
+    }
+    vec![Inner::Argv {
+        via: via.to_string(),
+        argv: words[split..].to_vec(),
+        assignments: words[..split]
+            .iter()
+            .filter_map(|w| w.split_once('='))
+            .map(|(n, v)| (n.to_string(), v.to_string()))
+            .collect(),
+    }]
+}
+
+/// Tools shipped as a jar that guard has rules for: `java -jar bfg-1.14.0.jar` is `bfg`.
+/// Any other jar is an application, read as nothing more.
+const JAR_TOOLS: &[&str] = &["bfg", "flyway", "liquibase", "jenkins-cli"];
+
+/// `java [OPTIONS] -jar FILE.jar ARGS...`, for a jar that is one of [`JAR_TOOLS`], by its
+/// name without `.jar` and a version.
+pub(super) fn java_jar(args: &[String]) -> Vec<Inner> {
+    let Some(at) = args.iter().position(|a| a == "-jar") else {
+        return Vec::new();
+    };
+    let Some(jar) = args.get(at + 1) else {
+        return Vec::new();
+    };
+    let name = jar
+        .rsplit('/')
+        .next()
+        .unwrap_or(jar)
+        .trim_end_matches(".jar");
+    let program = match name.rsplit_once('-') {
+        Some((base, version)) if version.starts_with(|c: char| c.is_ascii_digit()) => base,
+        _ => name,
+    };
+    if !JAR_TOOLS.contains(&program) {
+        return Vec::new();
+    }
+    let mut words = vec![program.to_string()];
+    words.extend_from_slice(&args[at + 2..]);
+    argv("java", &words)
+}
+
+/// `atmos terraform|helmfile|packer SUBCOMMAND COMPONENT -s STACK`: atmos runs the tool
+/// with that subcommand for the component in the stack (`deploy` is atmos's `apply
+/// -auto-approve`; `--dry-run` only prints what it would run). `atmos auth exec ... --
+/// CMD` runs CMD with the identity's credentials.
+pub(super) fn atmos(args: &[String]) -> Vec<Inner> {
+    let global = Opts {
+        short_values: "",
+        long_values: &[
+            "base-path",
+            "config",
+            "config-path",
+            "logs-level",
+            "logs-file",
+            "chdir",
+        ],
+    };
+    let at = skip_options(args, &global);
+    match args.get(at).map(String::as_str) {
+        Some(tool @ ("terraform" | "tf" | "helmfile" | "packer")) => {
+            if args.iter().any(|a| a == "--dry-run") {
+                return Vec::new();
+            }
+            let tool = if tool == "tf" { "terraform" } else { tool };
+            let mut words = vec![tool.to_string()];
+            let rest = &args[at + 1..];
+            match rest.split_first() {
+                Some((sub, more)) if tool == "terraform" && sub == "deploy" => {
+                    words.extend(["apply".to_string(), "-auto-approve".to_string()]);
+                    words.extend_from_slice(more);
+                }
+                _ => words.extend_from_slice(rest),
+            }
+            argv("atmos", &words)
+        }
+        Some("auth") => args
+            .iter()
+            .position(|a| a == "--")
+            .map_or_else(Vec::new, |dd| argv("atmos", &args[dd + 1..])),
+        _ => Vec::new(),
+    }
+}
+
+/// `ansible HOSTS -m MODULE -a ARGS`, an ad-hoc task on every host matched: the
+/// `command`, `shell` and `raw` modules (`command` when no `-m` is given) run ARGS as a
+/// command line; `file` with `state=absent` deletes its path, recursively, as `rm -rf`.
+/// In check mode (`-C`, `--check`) nothing runs.
+pub(super) fn ansible(via: &str, args: &[String]) -> Vec<Inner> {
+    let (mut module, mut module_args) = ("command", None::<&str>);
+    let mut i = 0;
+    while i < args.len() {
+        let a = args[i].as_str();
+        let next = args.get(i + 1).map(String::as_str);
+        match a {
+            "-C" | "--check" => return Vec::new(),
+            "-m" | "--module-name" => (module, i) = (next.unwrap_or_default(), i + 1),
+            "-a" | "--args" => (module_args, i) = (next, i + 1),
+            _ => {
+                if let Some(m) = a.strip_prefix("--module-name=").or(a.strip_prefix("-m")) {
+                    module = m;
+                } else if let Some(v) = a.strip_prefix("--args=").or(a.strip_prefix("-a")) {
+                    module_args = Some(v);
+                }
+            }
+        }
+        i += 1;
+    }
+    let Some(text) = module_args else {
+        return Vec::new();
+    };
+    let module = module
+        .strip_prefix("ansible.builtin.")
+        .or(module.strip_prefix("ansible.legacy."))
+        .unwrap_or(module);
+    match module {
+        "command" | "shell" | "raw" | "win_shell" | "win_command" => vec![Inner::Script {
+            via: via.to_string(),
+            text: text.to_string(),
+            args: None,
+        }],
+        "file" => {
+            let pairs: Vec<(&str, &str)> = text
+                .split_whitespace()
+                .filter_map(|kv| kv.split_once('='))
+                .map(|(k, v)| (k, v.trim_matches(['"', '\''])))
+                .collect();
+            let absent = pairs.iter().any(|&(k, v)| k == "state" && v == "absent");
+            let path = pairs
+                .iter()
+                .find(|(k, _)| matches!(*k, "path" | "dest" | "name"))
+                .map(|(_, v)| v.to_string());
+            match path {
+                Some(path) if absent => argv(via, &["rm".into(), "-rf".into(), path]),
+                _ => Vec::new(),
+            }
+        }
+        _ => Vec::new(),
+    }
+}

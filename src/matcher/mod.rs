@@ -307,7 +307,8 @@ impl RuleSet {
                 .target
                 .as_deref()
                 .filter(|t| self.is_protected(t))
-                .map(str::to_string);
+                .map(str::to_string)
+                .or_else(|| self.production_selector(cmd));
             if protected.is_some() {
                 severity = severity.raised();
             }
@@ -393,6 +394,22 @@ impl RuleSet {
             .into_iter()
             .chain(target.map(str::to_string))
             .find(|v| self.is_protected(v))
+    }
+
+    /// For a command no pack describes: the value of an option that selects an
+    /// environment in nearly every tool (`--env prod`, `--stage=production`), when its
+    /// name means production.
+    fn production_selector(&self, cmd: &Command) -> Option<String> {
+        let args = cmd.argv.get(1..)?;
+        args.iter().enumerate().find_map(|(i, a)| {
+            let option = a.strip_prefix("--")?;
+            let (name, value) = match option.split_once('=') {
+                Some((name, value)) => (name, value),
+                None => (option, args.get(i + 1)?.as_str()),
+            };
+            (SELECTOR_OPTIONS.contains(&name) && self.means_production(value))
+                .then(|| value.to_string())
+        })
     }
 
     /// Whether a name means production: one of its words (split at anything but letters

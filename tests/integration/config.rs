@@ -351,6 +351,20 @@ fn names_that_mean_production_are_protected_by_default() {
     ] {
         assert_eq!(decide(&s, &delete.replace("CTX", ctx)), want, "{ctx}");
     }
+    // A tool no pack describes, read the general way, is raised by its selector too.
+    assert_eq!(
+        decide(&s, "acmectl secret delete KEY --stack prod"),
+        "two-person"
+    );
+    assert_eq!(
+        decide(&s, "acmectl secret delete KEY --env=production"),
+        "two-person"
+    );
+    assert_eq!(
+        decide(&s, "acmectl secret delete KEY --env staging"),
+        "confirm"
+    );
+    assert_eq!(decide(&s, "acmectl secret list --env prod"), "allow");
     // The user's words replace the defaults.
     s.user_config("production_words = [\"main\"]\n");
     assert_eq!(

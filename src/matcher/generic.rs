@@ -206,13 +206,12 @@ impl Generic {
                 // `SERVICE instance delete` (`stackit mariadb instance delete`, `scw rdb
                 // instance delete`): the instance is the service's, so the service names
                 // what it is.
-                let group = match at.checked_sub(1).and_then(|b| full.get(b).map(|w| (b, w))) {
-                    Some((b, w)) if b >= 2 && matches!(*w, "instance" | "instances") => b - 1,
-                    _ => at.wrapping_sub(1),
+                let group = match at.checked_sub(1).filter(|b| *b >= 1) {
+                    Some(b) if b >= 2 && matches!(full[b], "instance" | "instances") => Some(b - 1),
+                    before => before,
                 };
                 named.filter(|t| self.is_object(t)).or_else(|| {
-                    Some(group)
-                        .filter(|b| *b >= 1 && *b < at)
+                    group
                         .and_then(|b| full.get(b))
                         .into_iter()
                         .chain(full.get(at + 1))

@@ -308,7 +308,7 @@ impl RuleSet {
                 .as_deref()
                 .filter(|t| self.is_protected(t))
                 .map(str::to_string)
-                .or_else(|| self.production_selector(cmd));
+                .or_else(|| self.protected_selector(cmd));
             if protected.is_some() {
                 severity = severity.raised();
             }
@@ -397,9 +397,10 @@ impl RuleSet {
     }
 
     /// For a command no pack describes: the value of an option that selects an
-    /// environment in nearly every tool (`--env prod`, `--stage=production`), when its
-    /// name means production.
-    fn production_selector(&self, cmd: &Command) -> Option<String> {
+    /// environment in nearly every tool (`--env prod`, `--stage=production`), when it is
+    /// protected, as [`Self::protected_value`] reads a grammar's selectors: by a name
+    /// that means production or a configured pattern.
+    fn protected_selector(&self, cmd: &Command) -> Option<String> {
         let args = cmd.argv.get(1..)?;
         args.iter().enumerate().find_map(|(i, a)| {
             let option = a.strip_prefix("--")?;
@@ -407,8 +408,8 @@ impl RuleSet {
                 Some((name, value)) => (name, value),
                 None => (option, args.get(i + 1)?.as_str()),
             };
-            (SELECTOR_OPTIONS.contains(&name) && self.means_production(value))
-                .then(|| value.to_string())
+            let protected = self.means_production(value) || self.is_protected(value);
+            (SELECTOR_OPTIONS.contains(&name) && protected).then(|| value.to_string())
         })
     }
 

@@ -82,6 +82,7 @@ pub(super) fn lima(via: &str, args: &[String]) -> Vec<Inner> {
             .filter_map(|w| w.split_once('='))
             .map(|(n, v)| (n.to_string(), v.to_string()))
             .collect(),
+        replace: None,
     }]
 }
 

@@ -90,6 +90,7 @@ pub(super) fn env(args: &[String]) -> Vec<Inner> {
         via: "env".into(),
         argv,
         assignments,
+        replace: None,
     }]
 }
 
@@ -174,10 +175,11 @@ pub(super) fn xargs(args: &[String]) -> Vec<Inner> {
         }
         i += 1;
     }
-    match replace.filter(|r| !r.is_empty()) {
-        Some(r) => argv(&format!("xargs -I{r}"), &args[start..]),
-        None => argv("xargs", &args[start..]),
+    let mut inner = argv("xargs", &args[start..]);
+    if let Some(Inner::Argv { replace: r, .. }) = inner.first_mut() {
+        *r = replace.filter(|r| !r.is_empty());
     }
+    inner
 }
 
 pub(super) fn watch(args: &[String]) -> Vec<Inner> {

@@ -494,66 +494,22 @@ impl Walker<'_> {
         match inner {
             Inner::Argv {
                 via,
-                mut argv,
+                argv,
                 assignments,
+                replace,
             } => {
                 // The outer assignments are in the inner command's environment too.
                 let mut all = outer.to_vec();
                 all.extend(assignments);
-                // `xargs -I R`: each input line where R stands (via is `xargs -IR`).
-                let replace = via.strip_prefix("xargs -I").map(str::to_string);
-                let unknown_names = || {
-                    match stdin {
-                        Stdin::Unknown(s) => s.strip_prefix(super::piped::FOUND_NAMES),
-                        _ => None,
-                    }
-                    .unwrap_or("*")
-                    .to_string()
-                };
-                let mut argvs = Vec::new();
-                match (stdin, via.as_str(), &replace) {
-                    (Stdin::Literal(items), _, Some(r)) => {
-                        for item in items.lines().map(str::trim).filter(|l| !l.is_empty()) {
-                            argvs.push(argv.iter().map(|w| w.replace(r.as_str(), item)).collect());
-                        }
-                    }
-                    (Stdin::Literal(items), "xargs" | "parallel", None) => {
-                        argv.extend(items.split_whitespace().map(String::from));
-                    }
-                    // Names read from an input guard cannot see: for a program that
-                    // deletes what it is given, an unknown set of files.
-                    (_, _, Some(r))
-                        if super::effects::deletes_its_operands(
-                            &argv
-                                .iter()
-                                .filter(|w| !w.contains(r.as_str()))
-                                .cloned()
-                                .collect::<Vec<_>>(),
-                        ) =>
-                    {
-                        let names = unknown_names();
-                        argv = argv.iter().map(|w| w.replace(r.as_str(), &names)).collect();
-                    }
-                    (_, "xargs", None) if super::effects::deletes_its_operands(&argv) => {
-                        argv.push(unknown_names());
-                    }
-                    _ => {}
-                }
-                if argvs.is_empty() {
-                    argvs.push(argv);
-                }
+                let argvs = fed_commands(&via, argv, replace.as_deref(), stdin);
                 if self.depth >= MAX_DEPTH {
                     return Err(self.nested_error());
                 }
                 self.depth += 1;
                 self.chain.push(via);
-                let mut r = Ok(());
-                for argv in argvs {
-                    r = self.emit(argv, all.clone(), false, unknown, stdin);
-                    if r.is_err() {
-                        break;
-                    }
-                }
+                let r = argvs
+                    .into_iter()
+                    .try_for_each(|argv| self.emit(argv, all.clone(), false, unknown, stdin));
                 self.chain.pop();
                 self.depth -= 1;
                 r
@@ -638,6 +594,55 @@ impl Walker<'_> {
 
 /// `parallel`'s command with each input line put in: at `{}` when it has one, else
 /// after the command (the lines joined by `;`, one command each).
+/// The commands `xargs` (or `parallel`) runs with what it is fed: literal lines at the end
+/// of the command, or one command a line where `xargs -I R`'s R stands; for a program
+/// that deletes what it is given, names read from an input guard cannot see stand there
+/// as an unknown set. Any other wrapper runs its command as it is.
+fn fed_commands(
+    via: &str,
+    mut argv: Vec<String>,
+    replace: Option<&str>,
+    stdin: &Stdin,
+) -> Vec<Vec<String>> {
+    let unknown_names = || {
+        match stdin {
+            Stdin::Unknown(s) => s.strip_prefix(super::piped::FOUND_NAMES),
+            _ => None,
+        }
+        .unwrap_or("*")
+        .to_string()
+    };
+    match (stdin, replace) {
+        (Stdin::Literal(items), Some(r)) => {
+            let each: Vec<Vec<String>> = items
+                .lines()
+                .map(str::trim)
+                .filter(|l| !l.is_empty())
+                .map(|item| argv.iter().map(|w| w.replace(r, item)).collect())
+                .collect();
+            // No line at all: the command is still read, as it is written.
+            if !each.is_empty() {
+                return each;
+            }
+        }
+        (Stdin::Literal(items), None) if matches!(via, "xargs" | "parallel") => {
+            argv.extend(items.split_whitespace().map(String::from));
+        }
+        (_, Some(r)) => {
+            let operands: Vec<String> = argv.iter().filter(|w| !w.contains(r)).cloned().collect();
+            if super::effects::deletes_its_operands(&operands) {
+                let names = unknown_names();
+                argv = argv.iter().map(|w| w.replace(r, &names)).collect();
+            }
+        }
+        (_, None) if via == "xargs" && super::effects::deletes_its_operands(&argv) => {
+            argv.push(unknown_names());
+        }
+        _ => {}
+    }
+    vec![argv]
+}
+
 fn with_inputs(text: &str, items: &str) -> String {
     items
         .lines()

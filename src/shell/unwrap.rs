@@ -18,6 +18,9 @@ pub enum Inner {
         via: String,
         argv: Vec<String>,
         assignments: Vec<(String, String)>,
+        /// `xargs -I R`: each line the command is fed goes where R stands, one command
+        /// a line, instead of at the end.
+        replace: Option<String>,
     },
     /// A shell string (`bash -c`, `eval`, `ssh host CMD`, `watch 'CMD'`).
     Script {
@@ -84,6 +87,7 @@ pub(super) fn argv(via: &str, rest: &[String]) -> Vec<Inner> {
         via: via.to_string(),
         argv: rest.to_vec(),
         assignments: Vec::new(),
+        replace: None,
     }]
 }
 

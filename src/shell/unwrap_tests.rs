@@ -82,6 +82,7 @@ fn env_collects_assignments() {
             via: "env".into(),
             argv: vec!["terraform".into(), "apply".into()],
             assignments: vec![("TF_CLI_ARGS".into(), "-destroy".into())],
+            replace: None,
         }]
     );
     assert!(run("env").is_empty());

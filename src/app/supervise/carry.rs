@@ -191,6 +191,13 @@ mod tests {
             decide("docker run --rm hashicorp/terraform destroy").len(),
             1
         );
+        // Into a container or a VM.
+        assert_eq!(decide("lxc exec c1 -- terraform plan"), ["terraform plan"]);
+        assert_eq!(
+            decide("limactl shell vm1 terraform plan"),
+            ["terraform plan"]
+        );
+        assert!(decide("lxc exec c1 -- uptime").is_empty());
         assert_eq!(decide("ssh host"), ["ssh host"]);
         assert_eq!(decide("at now"), ["at now"]);
         assert_eq!(decide("crontab f"), ["crontab f"]);

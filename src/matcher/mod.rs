@@ -211,7 +211,13 @@ impl RuleSet {
         } else {
             self.check_generic(cmd)
         };
-        let Some(indices) = self.by_tool.get(self.canonical(program)) else {
+        // `*` keys the general reading's own rules, never a program's (a command whose
+        // program is a glob, `./*`, is no tool guard knows).
+        let indices = match self.canonical(program) {
+            "*" => None,
+            tool => self.by_tool.get(tool),
+        };
+        let Some(indices) = indices else {
             // A described tool none of whose rules could match (or were even loaded for
             // this command: `civo instance rm`, in a pack about `civo kubernetes rm`):
             // still read the general way when its grammar says so.

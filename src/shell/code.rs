@@ -85,6 +85,104 @@ pub fn commands_in(code: &str) -> Vec<String> {
     out
 }
 
+/// The files and trees inline code deletes with a literal path, as the `rm` command that
+/// does the same: Python's `shutil.rmtree('data')` is `rm -rf data`, `os.remove('x.db')`
+/// is `rm x.db`; likewise Node's `fs.rmSync(P, {recursive: true})`, `rimraf`, fs-extra's
+/// `remove`, Ruby's `FileUtils.rm_rf` and `File.delete`, Perl's `unlink` (of a `glob`
+/// too) and `File::Path`'s `rmtree`/`remove_tree`, PHP's `unlink`. The rules for `rm`
+/// then decide, so a build directory passes and a data directory does not.
+pub fn deletions_in(code: &str) -> Vec<String> {
+    const HINTS: &[&str] = &[
+        "rmtree", "rm_r", "remove", "unlink", "rimraf", "rm", "delete",
+    ];
+    if !HINTS.iter().any(|h| code.contains(h)) {
+        return Vec::new();
+    }
+    // A quoted path: group `q` (double quotes) or `s` (single quotes).
+    const PATH: &str = r#"(?:"(?P<q>(?:\\.|[^"\\])*)"|'(?P<s>(?:\\.|[^'\\])*)')"#;
+    const PATH2: &str = r#"(?:"(?P<q2>(?:\\.|[^"\\])*)"|'(?P<s2>(?:\\.|[^'\\])*)')"#;
+    static TREE: OnceLock<Option<Regex>> = OnceLock::new();
+    static FILE: OnceLock<Option<Regex>> = OnceLock::new();
+    static NODE: OnceLock<Option<Regex>> = OnceLock::new();
+    let tree = TREE.get_or_init(|| {
+        Regex::new(&format!(
+            r"(?:\bshutil\.rmtree|FileUtils\.(?:rm_rf|rm_r|remove_dir|remove_entry(?:_secure)?|rmtree)|\brmtree|\bremove_tree|\brimraf(?:\.sync|Sync)?|\b(?:fse|fsExtra|fs)\.remove(?:Sync)?)\s*\(?\s*{PATH}"
+        ))
+        .ok()
+    });
+    let file = FILE.get_or_init(|| {
+        Regex::new(&format!(
+            r"(?:\bos\.(?:remove|unlink)|\bFile\.(?:delete|unlink)|FileUtils\.(?:rm_f|rm|remove_file)|\bunlink(?:Sync)?)\s*\(?\s*(?P<glob>glob\s*\(?\s*)?{PATH}|\bPath\s*\(\s*{PATH2}\s*\)\.unlink\s*\("
+        ))
+        .ok()
+    });
+    let node = NODE.get_or_init(|| {
+        Regex::new(&format!(
+            r"(?:\b(?:fs|fsp|promises|Deno)|\))\.(?:rm|rmSync|rmdir|rmdirSync|remove)\s*\(\s*{PATH}(?P<rest>[^)]*)"
+        ))
+        .ok()
+    });
+    let path = |c: &regex_lite::Captures| {
+        ["q", "s", "q2", "s2"]
+            .iter()
+            .find_map(|n| c.name(n))
+            .map(|m| unescape(m.as_str()))
+    };
+    let mut out = Vec::new();
+    if let Some(re) = tree {
+        for c in calls(re, code) {
+            out.extend(path(&c).map(|p| format!("rm -rf {}", crate::shell::quote(&p))));
+        }
+    }
+    if let Some(re) = file {
+        for c in calls(re, code) {
+            let Some(p) = path(&c) else { continue };
+            // A glob's pattern is expanded as the shell would: left unquoted when it is
+            // only a pattern.
+            let pattern = c.name("glob").is_some()
+                && p.chars()
+                    .all(|ch| ch.is_ascii_alphanumeric() || "-_./*?[]".contains(ch));
+            let word = if pattern { p } else { crate::shell::quote(&p) };
+            out.push(format!("rm {word}"));
+        }
+    }
+    if let Some(re) = node {
+        for c in calls(re, code) {
+            let Some(p) = path(&c) else { continue };
+            let recursive = c
+                .name("rest")
+                .is_some_and(|r| r.as_str().contains("recursive"));
+            let flags = if recursive { "-rf " } else { "" };
+            out.push(format!("rm {flags}{}", crate::shell::quote(&p)));
+        }
+    }
+    out
+}
+
+/// The matches of `re` in `code` that are not inside a string literal.
+fn calls<'a>(re: &'a Regex, code: &'a str) -> impl Iterator<Item = regex_lite::Captures<'a>> {
+    re.captures_iter(code)
+        .filter(move |c| !in_string(code, c.get(0).map_or(0, |m| m.start())))
+}
+
+/// Whether byte `at` of `code` is inside a string literal (quoted with `'`, `"` or
+/// `` ` ``): a call written inside one is data, as in `print('os.remove("x")')`.
+fn in_string(code: &str, at: usize) -> bool {
+    let mut open: Option<u8> = None;
+    let mut escaped = false;
+    for &b in &code.as_bytes()[..at.min(code.len())] {
+        match open {
+            Some(_) if escaped => escaped = false,
+            Some(_) if b == b'\\' => escaped = true,
+            Some(q) if b == q => open = None,
+            Some(_) => {}
+            None if matches!(b, b'\'' | b'"' | b'`') => open = Some(b),
+            None => {}
+        }
+    }
+    open.is_some()
+}
+
 /// `\"` and `\\` as the string means them.
 fn unescape(s: &str) -> String {
     s.replace("\\\"", "\"")
@@ -119,5 +217,44 @@ mod tests {
         );
         assert!(commands_in(r#"print("terraform destroy")"#).is_empty());
         assert!(commands_in("x = 1 + 2").is_empty());
+    }
+
+    #[test]
+    fn deletions_are_read_as_the_rm_that_does_the_same() {
+        let cases: &[(&str, &[&str])] = &[
+            (
+                "import shutil; shutil.rmtree('/srv/data')",
+                &["rm -rf /srv/data"],
+            ),
+            (r#"import os; os.remove("prod.db")"#, &["rm prod.db"]),
+            (
+                "from pathlib import Path; Path('app.sqlite').unlink()",
+                &["rm app.sqlite"],
+            ),
+            (
+                "require('fs').rmSync('data', {recursive: true})",
+                &["rm -rf data"],
+            ),
+            ("fs.unlinkSync('state.json')", &["rm state.json"]),
+            (
+                r#"require "fileutils"; FileUtils.rm_rf("/var/lib/app")"#,
+                &["rm -rf /var/lib/app"],
+            ),
+            (r#"unlink glob "*.db""#, &["rm *.db"]),
+            ("use File::Path; rmtree('/data')", &["rm -rf /data"]),
+            (r#"unlink("database.sqlite");"#, &["rm database.sqlite"]),
+            ("rimraf.sync('dist')", &["rm -rf dist"]),
+            (
+                "await fs.promises.rm('cache', { force: true })",
+                &["rm cache"],
+            ),
+        ];
+        for (code, want) in cases {
+            assert_eq!(deletions_in(code), *want, "{code}");
+        }
+        assert!(deletions_in("print('rm -rf /')").is_empty());
+        assert!(deletions_in("os.remove(path)").is_empty());
+        assert!(deletions_in("x.delete()").is_empty());
+        assert!(deletions_in(r#"print('os.remove("prod.db")')"#).is_empty());
     }
 }

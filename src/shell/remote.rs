@@ -3,7 +3,7 @@
 //! tool a wrapper drives (`atmos terraform`), or as the program a jar is (`java -jar
 //! bfg.jar`). Each is read as the command it runs.
 
-use super::unwrap::{Inner, Opts, argv, skip_options};
+use super::unwrap::{Inner, Opts, argv, script, skip_options};
 
 /// The words after a leading `--`, if there is one.
 fn after_dashes(words: &[String]) -> &[String] {
@@ -213,4 +213,149 @@ pub(super) fn ansible(via: &str, args: &[String]) -> Vec<Inner> {
         }
         _ => Vec::new(),
     }
+}
+
+/// The value of the option `name` (`--command CMD` or `--command=CMD`), if given.
+fn option_value<'a>(args: &'a [String], names: &[&str]) -> Option<&'a str> {
+    args.iter().enumerate().find_map(|(i, a)| {
+        names.iter().find_map(|n| {
+            if a == n {
+                args.get(i + 1).map(String::as_str)
+            } else {
+                a.strip_prefix(n)?.strip_prefix('=')
+            }
+        })
+    })
+}
+
+/// A command string run on a machine: `fly ssh console -C CMD`, `gcloud compute ssh VM
+/// --command CMD`, `vagrant ssh -c CMD`, `az vm run-command invoke --scripts CMD...`,
+/// `aws ssm send-command --parameters commands=CMD`, `salt TARGET cmd.run CMD`.
+pub(super) fn machine_command(via: &str, args: &[String]) -> Vec<Inner> {
+    let sub = |words: &[&str]| {
+        let mut it = args.iter().filter(|a| !a.starts_with('-'));
+        words.iter().all(|w| it.any(|a| a == w))
+    };
+    let text: Vec<String> = match via {
+        "fly" | "flyctl" if sub(&["ssh"]) => option_value(args, &["-C", "--command"])
+            .map(str::to_string)
+            .into_iter()
+            .collect(),
+        "gcloud" if sub(&["ssh"]) => option_value(args, &["--command"])
+            .map(str::to_string)
+            .into_iter()
+            .collect(),
+        "vagrant" if sub(&["ssh"]) => option_value(args, &["-c", "--command"])
+            .map(str::to_string)
+            .into_iter()
+            .collect(),
+        // `--scripts` takes every word up to the next option.
+        "az" if sub(&["run-command"]) => args
+            .iter()
+            .position(|a| a == "--scripts" || a == "--script")
+            .map(|at| {
+                args[at + 1..]
+                    .iter()
+                    .take_while(|a| !a.starts_with("--"))
+                    .cloned()
+                    .collect()
+            })
+            .unwrap_or_default(),
+        "aws" if sub(&["ssm", "send-command"]) => option_value(args, &["--parameters"])
+            .map(ssm_commands)
+            .unwrap_or_default(),
+        "salt" | "salt-ssh" | "salt-call" => args
+            .iter()
+            .position(|a| a.starts_with("cmd.run") || a == "cmd.shell")
+            .and_then(|at| args.get(at + 1))
+            .cloned()
+            .into_iter()
+            .collect(),
+        _ => Vec::new(),
+    };
+    text.into_iter()
+        .flat_map(|t| script(via, std::slice::from_ref(&t)))
+        .collect()
+}
+
+/// The command lines of an SSM `--parameters` value: `commands=CMD`,
+/// `commands=["A","B"]`, or JSON `{"commands":["A","B"]}`.
+fn ssm_commands(value: &str) -> Vec<String> {
+    let list = if let Some(rest) = value.strip_prefix("commands=") {
+        if !rest.starts_with('[') {
+            return vec![rest.to_string()];
+        }
+        rest
+    } else if let Some(at) = value.find("\"commands\"") {
+        &value[at + "\"commands\"".len()..]
+    } else {
+        return Vec::new();
+    };
+    let Some(body) = list
+        .split_once('[')
+        .and_then(|(_, b)| b.split_once(']'))
+        .map(|(b, _)| b)
+    else {
+        return Vec::new();
+    };
+    body.split("\",")
+        .map(|s| {
+            s.trim()
+                .trim_matches(['"', '\'', ' '])
+                .replace("\\\"", "\"")
+        })
+        .filter(|s| !s.is_empty())
+        .collect()
+}
+
+/// `multipass exec NAME [--] COMMAND...`: the command runs in the VM, word for word.
+pub(super) fn multipass(via: &str, args: &[String]) -> Vec<Inner> {
+    let o = Opts {
+        short_values: "d",
+        long_values: &["working-directory", "verbose"],
+    };
+    let at = skip_options(args, &o);
+    if args.get(at).is_none_or(|a| a != "exec") {
+        return Vec::new();
+    }
+    let rest = &args[at + 1..];
+    let name = skip_options(rest, &o);
+    let after = rest.get(name + 1..).unwrap_or_default();
+    argv(via, after_dashes(after))
+}
+
+/// Parallel shells: `pssh -h HOSTS CMD`, `pdsh -w HOSTS CMD...`, `clush -w NODES
+/// CMD...`: the command runs on every host.
+pub(super) fn parallel_shell(via: &str, args: &[String]) -> Vec<Inner> {
+    let o = match via {
+        "pdsh" => Opts {
+            short_values: "wxglRftuN",
+            long_values: &[],
+        },
+        "clush" => Opts {
+            short_values: "wxgXlfturRoOE",
+            long_values: &[
+                "nodes", "group", "exclude", "user", "fanout", "options", "rcopy", "copy", "dest",
+                "worker", "remote", "conf",
+            ],
+        },
+        // pssh, parallel-ssh
+        _ => Opts {
+            short_values: "hHlpoetOxX",
+            long_values: &[
+                "hosts",
+                "host",
+                "user",
+                "par",
+                "outdir",
+                "errdir",
+                "timeout",
+                "option",
+                "extra-args",
+                "extra-arg",
+            ],
+        },
+    };
+    let at = skip_options(args, &o);
+    script(via, args.get(at..).unwrap_or_default())
 }

@@ -255,6 +255,82 @@ pub(super) fn find(args: &[String]) -> Vec<Inner> {
     out
 }
 
+/// `fd [OPTIONS] [PATTERN] [PATH...] -x|-X COMMAND...`: the command runs on what fd
+/// finds (every file under PATH, `.` when none is given; fd's PATTERN is a regex, so it
+/// narrows nothing guard can say), at `{}` and its variants or else after the command.
+/// The command ends at `;` or at the end of the line.
+pub(super) fn fd(args: &[String]) -> Vec<Inner> {
+    let Some(at) = args
+        .iter()
+        .position(|a| matches!(a.as_str(), "-x" | "--exec" | "-X" | "--exec-batch"))
+    else {
+        return Vec::new();
+    };
+    let end = args[at + 1..]
+        .iter()
+        .position(|a| a == ";")
+        .map_or(args.len(), |n| at + 1 + n);
+    let command = &args[at + 1..end];
+    // fd's own operands: PATTERN then PATH..., skipping options that take a value.
+    let o = Opts {
+        short_values: "tedEcjSmxXo",
+        long_values: &[
+            "type",
+            "extension",
+            "max-depth",
+            "min-depth",
+            "exact-depth",
+            "exclude",
+            "color",
+            "threads",
+            "size",
+            "changed-within",
+            "changed-before",
+            "owner",
+            "base-directory",
+            "path-separator",
+            "search-path",
+            "ignore-file",
+            "format",
+            "max-results",
+            "and",
+            "batch-size",
+        ],
+    };
+    let mut operands = Vec::new();
+    let mut i = 0;
+    let before: Vec<String> = args[..at].iter().chain(&args[end..]).cloned().collect();
+    while i < before.len() {
+        let skip = skip_options(&before[i..], &o);
+        if skip > 0 {
+            i += skip;
+            continue;
+        }
+        operands.push(before[i].clone());
+        i += 1;
+    }
+    let dir = operands
+        .get(1)
+        .map_or(".", String::as_str)
+        .trim_end_matches('/');
+    let found = format!("{}/*", if dir.is_empty() { "" } else { dir });
+    let placeholder = |w: &str| matches!(w, "{}" | "{/}" | "{//}" | "{.}" | "{/.}");
+    let mut words: Vec<String> = command
+        .iter()
+        .map(|w| {
+            if placeholder(w) {
+                found.clone()
+            } else {
+                w.clone()
+            }
+        })
+        .collect();
+    if !command.iter().any(|w| placeholder(w)) {
+        words.push(found);
+    }
+    argv("fd", &words)
+}
+
 /// `kubectl exec POD -- COMMAND...`: what follows `--`, for the listed subcommands.
 pub(super) fn after_double_dash(via: &str, args: &[String], subcommands: &[&str]) -> Vec<Inner> {
     let Some(dd) = args.iter().position(|a| a == "--") else {

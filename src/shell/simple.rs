@@ -542,7 +542,10 @@ impl Walker<'_> {
                 // The commands the code hands to a shell or runs (`os.system("...")`,
                 // `` `...` ``, `execSync('...')`, `subprocess.run(["...", ...])`) are
                 // read as the commands they are.
-                for command in super::code::commands_in(&code) {
+                // So are the files it deletes by a literal path (`shutil.rmtree('data')` is
+                // `rm -rf data`).
+                let deletions = super::code::deletions_in(&code);
+                for command in super::code::commands_in(&code).into_iter().chain(deletions) {
                     self.lenient(&format!("{via} code"), &command)?;
                 }
                 self.out.concerns.push(Concern::InlineCode {

@@ -248,6 +248,17 @@ pub fn inner(argv: &[String]) -> Vec<Inner> {
         "find" => find(args),
         "kubectl" | "oc" => after_double_dash(program, args, &["exec", "debug", "run"]),
         "docker" | "podman" | "nerdctl" => container(program, args),
+        // Compose v1 and podman's: `docker-compose exec db CMD` is `docker compose exec`.
+        "docker-compose" | "podman-compose" => {
+            let mut words = vec!["compose".to_string()];
+            words.extend_from_slice(args);
+            container(program, &words)
+        }
+        "fly" | "flyctl" | "gcloud" | "vagrant" | "az" | "aws" | "salt" | "salt-ssh"
+        | "salt-call" => machine_command(program, args),
+        "multipass" => multipass(program, args),
+        "pssh" | "parallel-ssh" | "pdsh" | "clush" => parallel_shell(program, args),
+        "fd" | "fdfind" => fd(args),
         "lxc" | "incus" | "lxd.lxc" | "lxc-attach" => instance_exec(program, args),
         "ansible" => ansible(program, args),
         "java" if args.iter().any(|a| a == "-jar") => java_jar(args),

@@ -342,6 +342,92 @@ pub(super) fn after_double_dash(via: &str, args: &[String], subcommands: &[&str]
     argv(via, &args[dd + 1..])
 }
 
+/// kubectl's own commands (and OpenShift's); any other first word is a plugin.
+const KUBECTL_COMMANDS: &[&str] = &[
+    "adm",
+    "alpha",
+    "annotate",
+    "api-resources",
+    "api-versions",
+    "apply",
+    "attach",
+    "auth",
+    "autoscale",
+    "certificate",
+    "cluster-info",
+    "completion",
+    "config",
+    "cordon",
+    "cp",
+    "create",
+    "debug",
+    "delete",
+    "describe",
+    "diff",
+    "drain",
+    "edit",
+    "events",
+    "exec",
+    "explain",
+    "expose",
+    "get",
+    "help",
+    "kustomize",
+    "label",
+    "login",
+    "logout",
+    "logs",
+    "new-app",
+    "new-project",
+    "options",
+    "patch",
+    "plugin",
+    "policy",
+    "port-forward",
+    "process",
+    "project",
+    "projects",
+    "proxy",
+    "replace",
+    "rollback",
+    "rollout",
+    "rsh",
+    "rsync",
+    "run",
+    "scale",
+    "set",
+    "start-build",
+    "status",
+    "tag",
+    "taint",
+    "top",
+    "uncordon",
+    "version",
+    "wait",
+    "whoami",
+];
+
+/// `kubectl NAME ARGS...` where NAME is not one of kubectl's commands runs the plugin
+/// `kubectl-NAME` on PATH with ARGS (`kubectl cnpg destroy CLUSTER 1` is `kubectl-cnpg
+/// destroy CLUSTER 1`). kubectl refuses options before a plugin's name, so only the
+/// first word can be one.
+pub(super) fn kubectl_plugin(via: &str, args: &[String]) -> Vec<Inner> {
+    match args.split_first() {
+        Some((name, rest))
+            if !KUBECTL_COMMANDS.contains(&name.as_str())
+                && name.starts_with(|c: char| c.is_ascii_lowercase())
+                && name
+                    .chars()
+                    .all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_') =>
+        {
+            let mut words = vec![format!("kubectl-{name}")];
+            words.extend_from_slice(rest);
+            argv(via, &words)
+        }
+        _ => Vec::new(),
+    }
+}
+
 /// `docker exec [opts] CONTAINER CMD...`, `docker run [opts] IMAGE CMD...`, and the same
 /// under `docker container` and `docker compose`.
 pub(super) fn container(via: &str, args: &[String]) -> Vec<Inner> {

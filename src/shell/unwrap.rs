@@ -246,7 +246,11 @@ pub fn inner(argv: &[String]) -> Vec<Inner> {
         "nix-shell" | "nix" => nix(program, args),
         "ssh" => ssh(program, args),
         "find" => find(args),
-        "kubectl" | "oc" => after_double_dash(program, args, &["exec", "debug", "run"]),
+        "kubectl" | "oc" => {
+            let mut found = after_double_dash(program, args, &["exec", "debug", "run"]);
+            found.extend(kubectl_plugin(program, args));
+            found
+        }
         "docker" | "podman" | "nerdctl" => container(program, args),
         // Compose v1 and podman's: `docker-compose exec db CMD` is `docker compose exec`.
         "docker-compose" | "podman-compose" => {

@@ -20,6 +20,7 @@ mod simple;
 mod syntax;
 mod tools;
 mod unwrap;
+mod windows;
 mod words;
 
 #[cfg(test)]

@@ -271,6 +271,20 @@ pub fn inner(argv: &[String]) -> Vec<Inner> {
         p if SHELLS.contains(&p) => shell(program, args),
         // `$SHELL -c '...'`: the user's shell, whichever it is.
         "$SHELL" | "${SHELL}" | "$BASH" | "${BASH}" => shell("$SHELL", args),
+        "powershell" | "powershell.exe" | "pwsh" | "pwsh.exe" => {
+            super::windows::powershell(program, args)
+        }
+        "Remove-Item" | "remove-item" | "ri" | "erase" | "del" => {
+            if args.iter().any(|a| a.starts_with('/')) && !args.iter().any(|a| a.starts_with('-')) {
+                super::windows::cmd_delete(program, program, args)
+            } else {
+                super::windows::remove_item(program, args)
+            }
+        }
+        "rd" => super::windows::cmd_delete(program, program, args),
+        "rmdir" if args.iter().any(|a| a.eq_ignore_ascii_case("/s")) => {
+            super::windows::cmd_delete(program, program, args)
+        }
         p if is_interpreter(p) => interpreter(program, args),
         "awk" | "gawk" | "mawk" | "nawk" | "busybox-awk" => awk(program, args),
         _ => Vec::new(),

@@ -1,0 +1,228 @@
+//! Windows' deleting commands, read as the `rm` that does the same, so that one policy
+//! decides them: PowerShell's `Remove-Item` (and its aliases `ri`, `del`, `erase`, `rd`,
+//! `rmdir`) with `-Recurse`, cmd.exe's `rd /s` and `del /s`; and what `powershell
+//! -Command` or `-EncodedCommand` runs. A path keeps its directories and loses its drive
+//! (`C:\Windows` is `/Windows`, `C:\` is `/`); `$env:USERPROFILE` is `$HOME`.
+
+use super::unwrap::{Inner, argv, script};
+use base64::Engine as _;
+
+/// `powershell|pwsh [-NoProfile ...] -Command TEXT...` or `-EncodedCommand BASE64`
+/// (UTF-16LE, as PowerShell encodes it): the command text. PowerShell takes any prefix
+/// of a parameter's name, in any case (`-c`, `-com`, `-enc`, `-e`, `-ec`).
+pub(super) fn powershell(via: &str, args: &[String]) -> Vec<Inner> {
+    for (i, a) in args.iter().enumerate() {
+        let Some(name) = a.strip_prefix('-').or(a.strip_prefix('/')) else {
+            continue;
+        };
+        let name = name.to_ascii_lowercase();
+        let rest = &args[i + 1..];
+        if !name.is_empty() && "command".starts_with(&name) {
+            return script(via, rest);
+        }
+        if name == "e" || name == "ec" || (name.len() >= 3 && "encodedcommand".starts_with(&name)) {
+            return rest
+                .first()
+                .and_then(|b64| decode_utf16(b64))
+                .map_or_else(Vec::new, |text| script(via, &[text]));
+        }
+        if name == "f" || (name.len() >= 2 && "file".starts_with(&name)) {
+            return Vec::new();
+        }
+    }
+    Vec::new()
+}
+
+fn decode_utf16(b64: &str) -> Option<String> {
+    let bytes = base64::engine::general_purpose::STANDARD.decode(b64).ok()?;
+    let units: Vec<u16> = bytes
+        .chunks_exact(2)
+        .map(|p| u16::from_le_bytes([p[0], p[1]]))
+        .collect();
+    String::from_utf16(&units).ok()
+}
+
+/// A Windows path as guard's `rm` rules read paths.
+fn unix_path(p: &str) -> String {
+    let p = p.replace('\\', "/");
+    let lower = p.to_ascii_lowercase();
+    for (var, to) in [
+        ("$env:userprofile", "$HOME"),
+        ("%userprofile%", "$HOME"),
+        ("$home", "$HOME"),
+        ("$env:temp", "$TMPDIR"),
+        ("$env:tmp", "$TMPDIR"),
+        ("%temp%", "$TMPDIR"),
+        ("%tmp%", "$TMPDIR"),
+    ] {
+        if lower.starts_with(var) {
+            return format!("{to}{}", &p[var.len()..]);
+        }
+    }
+    let b = p.as_bytes();
+    if b.len() >= 2 && b[0].is_ascii_alphabetic() && b[1] == b':' {
+        let rest = p[2..].trim_start_matches('/');
+        return format!("/{rest}");
+    }
+    p
+}
+
+/// `Remove-Item [-Path] PATH[,PATH...] [-Recurse] [-Force] ...` as `rm [-rf] PATH...`.
+pub(super) fn remove_item(via: &str, args: &[String]) -> Vec<Inner> {
+    const VALUED: &[&str] = &[
+        "path",
+        "literalpath",
+        "lp",
+        "pspath",
+        "include",
+        "exclude",
+        "filter",
+        "credential",
+        "stream",
+    ];
+    let (mut recurse, mut paths) = (false, Vec::new());
+    let mut i = 0;
+    while i < args.len() {
+        let a = &args[i];
+        match a.strip_prefix('-').map(str::to_ascii_lowercase) {
+            Some(name) if !name.is_empty() => {
+                let name = name.trim_end_matches(':');
+                if "recurse".starts_with(name) {
+                    recurse = true;
+                } else if let Some(full) = VALUED.iter().find(|v| v.starts_with(name)) {
+                    if matches!(*full, "path" | "literalpath" | "lp" | "pspath") {
+                        paths.extend(args.get(i + 1).cloned());
+                    }
+                    i += 1;
+                }
+            }
+            _ => paths.push(a.clone()),
+        }
+        i += 1;
+    }
+    if paths.is_empty() {
+        // No path: it deletes what the pipeline gives it (`Get-ChildItem -Recurse |
+        // Remove-Item`), each item with what is under it; names known only when it runs.
+        return rm(via, true, &["$input".to_string()]);
+    }
+    rm(via, recurse, &paths)
+}
+
+/// cmd.exe's `rd|rmdir /s [/q] DIR...` and `del|erase [/s] [/q] [/f] FILES...`.
+pub(super) fn cmd_delete(via: &str, program: &str, args: &[String]) -> Vec<Inner> {
+    let switch = |s: &str| args.iter().any(|a| a.eq_ignore_ascii_case(s));
+    let paths: Vec<String> = args
+        .iter()
+        .filter(|a| {
+            !(a.starts_with('/') && a.len() <= 3 && a[1..].chars().all(|c| c.is_ascii_alphabetic()))
+        })
+        .cloned()
+        .collect();
+    let dir = matches!(program, "rd" | "rmdir");
+    if dir && !switch("/s") {
+        // `rd DIR` removes an empty directory only.
+        return Vec::new();
+    }
+    rm(via, dir || switch("/s"), &paths)
+}
+
+fn rm(via: &str, recurse: bool, paths: &[String]) -> Vec<Inner> {
+    let paths: Vec<String> = paths
+        .iter()
+        .flat_map(|p| p.split(','))
+        .filter(|p| !p.is_empty())
+        .map(unix_path)
+        .collect();
+    if paths.is_empty() {
+        return Vec::new();
+    }
+    let mut words = vec![
+        "rm".to_string(),
+        if recurse { "-rf" } else { "-f" }.to_string(),
+    ];
+    words.push("--".to_string());
+    words.extend(paths);
+    argv(via, &words)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn words(s: &str) -> Vec<String> {
+        s.split_whitespace().map(str::to_string).collect()
+    }
+
+    fn argv_of(found: Vec<Inner>) -> Vec<String> {
+        match found.as_slice() {
+            [Inner::Argv { argv, .. }] => argv.clone(),
+            other => panic!("{other:?}"),
+        }
+    }
+
+    #[test]
+    fn remove_item_is_rm() {
+        assert_eq!(
+            argv_of(remove_item(
+                "Remove-Item",
+                &words("-Recurse -Force C:/Windows")
+            )),
+            words("rm -rf -- /Windows")
+        );
+        assert_eq!(
+            argv_of(remove_item("ri", &words("-r -fo node_modules,dist"))),
+            words("rm -rf -- node_modules dist")
+        );
+        assert_eq!(
+            argv_of(remove_item(
+                "Remove-Item",
+                &words("-Path $env:USERPROFILE -Recurse")
+            )),
+            words("rm -rf -- $HOME")
+        );
+        assert_eq!(
+            argv_of(remove_item("del", &words("notes.txt"))),
+            words("rm -f -- notes.txt")
+        );
+    }
+
+    #[test]
+    fn cmd_rd_and_del() {
+        assert_eq!(
+            argv_of(cmd_delete("rd", "rd", &words("/s /q C:data"))),
+            words("rm -rf -- /data")
+        );
+        assert!(cmd_delete("rd", "rd", &words("emptydir")).is_empty());
+        assert_eq!(
+            argv_of(cmd_delete("del", "del", &words("/f /s /q C:/logs/*"))),
+            words("rm -rf -- /logs/*")
+        );
+    }
+
+    #[test]
+    fn powershell_command_and_encoded_command() {
+        let text = |found: Vec<Inner>| match found.as_slice() {
+            [Inner::Script { text, .. }] => text.clone(),
+            other => panic!("{other:?}"),
+        };
+        assert_eq!(
+            text(powershell(
+                "pwsh",
+                &words("-NoProfile -c Remove-Item -r data")
+            )),
+            "Remove-Item -r data"
+        );
+        // "rm -r x" in UTF-16LE, base64.
+        let enc = base64::engine::general_purpose::STANDARD.encode(
+            "rm -r x"
+                .encode_utf16()
+                .flat_map(u16::to_le_bytes)
+                .collect::<Vec<u8>>(),
+        );
+        assert_eq!(
+            text(powershell("powershell", &["-enc".into(), enc])),
+            "rm -r x"
+        );
+        assert!(powershell("pwsh", &words("-File build.ps1")).is_empty());
+    }
+}

@@ -231,10 +231,11 @@ impl Generic {
 /// `-h`, `--help`, `--dry-run`: the command changes nothing.
 fn is_help_or_dry_run(w: &str) -> bool {
     let name = w.split('=').next().unwrap_or(w);
-    matches!(
-        name,
-        "-h" | "--help" | "--dry-run" | "--dryrun" | "--what-if" | "--whatif"
-    )
+    // Spelled in any case: Tencent's and Alibaba's CLIs take their APIs' `--DryRun True`.
+    matches!(name, "-h" | "--help")
+        || ["--dry-run", "--dryrun", "--what-if", "--whatif"]
+            .iter()
+            .any(|d| d.eq_ignore_ascii_case(name))
 }
 
 /// A plain name: letters, digits and `-_:.`, starting with a letter (no path, no data).

@@ -167,7 +167,47 @@ pub(super) fn credential_runner(program: &str, args: &[String]) -> Vec<Inner> {
     }
 }
 
+/// `nix run FLAKE [-- ARGS...]`: the flake's program with ARGS, named by its attribute
+/// (`nixpkgs#hello` is `hello`) or else by its repository (`github:nix-community/disko/
+/// latest` is `disko`).
+fn nix_run(program: &str, args: &[String]) -> Option<Vec<Inner>> {
+    let o = Opts {
+        short_values: "",
+        long_values: &[
+            "experimental-features",
+            "extra-experimental-features",
+            "option",
+            "override-input",
+            "inputs-from",
+            "arg",
+            "argstr",
+        ],
+    };
+    let at = skip_options(args, &o);
+    if args.get(at)? != "run" {
+        return None;
+    }
+    let rest = &args[at + 1..];
+    let flake = rest.get(skip_options(rest, &o))?;
+    let name = match flake.split_once('#') {
+        Some((_, attr)) => attr.rsplit('.').next().unwrap_or(attr),
+        None => {
+            let path = flake.split_once(':').map_or(flake.as_str(), |(_, p)| p);
+            let parts: Vec<&str> = path.split('/').filter(|p| !p.is_empty()).collect();
+            parts.get(1).or(parts.first()).copied().unwrap_or(path)
+        }
+    };
+    let mut words = vec![name.to_string()];
+    if let Some(dd) = rest.iter().position(|a| a == "--") {
+        words.extend_from_slice(&rest[dd + 1..]);
+    }
+    Some(argv(program, &words))
+}
+
 pub(super) fn nix(program: &str, args: &[String]) -> Vec<Inner> {
+    if let Some(found) = nix_run(program, args) {
+        return found;
+    }
     let run = args
         .windows(2)
         .find(|w| w[0] == "--run" || w[0] == "--command");

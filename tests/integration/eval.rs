@@ -6,7 +6,9 @@
 //! RESULTS.md), `tests/eval/fourth/` (553 and 1,194, the examples of official CLI
 //! reference documentation; likewise fixed after scoring), `tests/eval/fifth/` (438 and
 //! 1,005, from 66 sources none of the others used; likewise) and `tests/eval/sixth/`
-//! (313 and 609, from 96 sources none of the others or this machine had; likewise), labelled by `tests/eval/RUBRIC.md` from the sources each
+//! (313 and 609, from 96 sources none of the others or this machine had; likewise) and
+//! `tests/eval/seventh/` (368 and 606, from 76 sources none of the others or this machine
+//! had; likewise), labelled by `tests/eval/RUBRIC.md` from the sources each
 //! `SOURCES.md` cites, scored by `score.py` against the real binary. The thresholds are
 //! the product's: at least 95% of destructive commands caught, at most 0.5% false
 //! alarms; the per-family tables are printed with `--nocapture`.
@@ -75,4 +77,9 @@ fn the_fifth_evaluation_set_meets_the_thresholds() {
 #[test]
 fn the_sixth_evaluation_set_meets_the_thresholds() {
     meets_the_thresholds(Some("sixth"));
+}
+
+#[test]
+fn the_seventh_evaluation_set_meets_the_thresholds() {
+    meets_the_thresholds(Some("seventh"));
 }

@@ -23,6 +23,7 @@ pub struct Grammar {
     help_words: Vec<String>,
     abbreviations: bool,
     pub case_insensitive_commands: bool,
+    type_name_after: Vec<String>,
     pub generic_fallback: bool,
 }
 
@@ -67,6 +68,7 @@ impl Grammar {
             help_words: spec.help_words.clone(),
             abbreviations: spec.abbreviations,
             case_insensitive_commands: spec.case_insensitive_commands,
+            type_name_after: spec.type_name_after.clone(),
             generic_fallback: spec.generic_fallback,
         }
     }
@@ -144,7 +146,32 @@ impl Grammar {
     pub fn parse(&self, args: &[String]) -> ParsedArgs {
         let mut out = ParsedArgs::default();
         self.parse_into(args, None, &mut out);
+        self.split_type_name(&mut out);
         out
+    }
+
+    /// `delete Namespace/prod` read as `delete namespace prod` (see
+    /// `ToolSpec::type_name_after`).
+    fn split_type_name(&self, parsed: &mut ParsedArgs) {
+        let Some(first) = parsed.positionals.first() else {
+            return;
+        };
+        if !self.type_name_after.iter().any(|s| s == first) {
+            return;
+        }
+        let Some(operand) = parsed.positionals.get_mut(1) else {
+            return;
+        };
+        let (kind, name) = match operand.split_once('/') {
+            Some((kind, name)) if !kind.is_empty() && !name.is_empty() => {
+                (kind.to_ascii_lowercase(), Some(name.to_string()))
+            }
+            _ => (operand.to_ascii_lowercase(), None),
+        };
+        *operand = kind;
+        if let Some(name) = name {
+            parsed.positionals.insert(2, name);
+        }
     }
 
     /// Reads more words (from an environment variable) into `out`.

@@ -243,6 +243,11 @@ pub struct ToolSpec {
     /// them lowercased.
     #[serde(default)]
     pub case_insensitive_commands: bool,
+    /// Subcommands whose first operand is a resource `TYPE[/NAME]` (kubectl's `delete`,
+    /// `scale`...): that word is read lowercased, with `TYPE/NAME` split in two, so a rule
+    /// names a kind once (`delete CephCluster/x` is `delete cephcluster x`).
+    #[serde(default)]
+    pub type_name_after: Vec<String>,
     /// Positional words that make the tool print help and do nothing else, at the end of
     /// the command (`aws s3 rb help`).
     #[serde(default)]

@@ -186,13 +186,17 @@ impl Walker<'_> {
                 }
             }
         }
-        // `> FILE`, `: > FILE`, `cat /dev/null > FILE`, `echo -n > FILE`: the file is
-        // emptied in place, as `truncate -s 0 FILE` would (and is read as that). Any other
+        // `> FILE`, `: > FILE`, `cat /dev/null > FILE`, `echo -n > FILE`, and a command
+        // redirected onto a file it reads: the file is emptied in place, as `truncate -s 0
+        // FILE` would (and is read as that). Any other
         // output replaces the file's content, as `tee FILE` would (and is read as that).
         let empties = super::effects::writes_nothing(&words);
         for file in overwrites {
+            // `jq . f.json > f.json`, `sort f > f`: the shell empties the file before the
+            // command opens it, so the command reads nothing and writes that back.
+            let reads_it = words.iter().skip(1).any(|w| w.text == file);
             let file = super::effects::lexically_normal(&file);
-            let argv: Vec<String> = if empties {
+            let argv: Vec<String> = if empties || reads_it {
                 ["truncate", "-s", "0", &file].map(String::from).to_vec()
             } else {
                 ["tee", &file].map(String::from).to_vec()

@@ -17,6 +17,7 @@ mod remote;
 mod runners;
 mod setup;
 mod simple;
+mod sql;
 mod syntax;
 mod tools;
 mod unwrap;

@@ -285,6 +285,7 @@ pub fn inner(argv: &[String]) -> Vec<Inner> {
         "rmdir" if args.iter().any(|a| a.eq_ignore_ascii_case("/s")) => {
             super::windows::cmd_delete(program, program, args)
         }
+        p if super::sql::is_sql_client(p) => super::sql::sql_client(program, args),
         p if is_interpreter(p) => interpreter(program, args),
         "awk" | "gawk" | "mawk" | "nawk" | "busybox-awk" => awk(program, args),
         _ => Vec::new(),

@@ -6,6 +6,7 @@
 //! unwrap what runs another command (sudo, env, bash -c, ssh, xargs, find -exec...).
 //! [`split_words`] reads one simple command with shell quoting, for tests and tables.
 
+mod carriers;
 mod code;
 mod effects;
 mod launchers;

@@ -89,6 +89,9 @@ pub(super) struct Walker<'t> {
     /// Variables exported earlier in the input: in every later command's environment.
     pub(super) exported: Vec<(String, String)>,
     pub(super) aliases: HashMap<String, String>,
+    /// git aliases a command of this string defined (`git config alias.p 'push -f'`), as
+    /// `alias.NAME=VALUE`, for the git commands after it.
+    pub(super) git_aliases: Vec<String>,
     /// Function bodies by name; more than one when a definition may or may not run.
     pub(super) functions: HashMap<String, Vec<ast::FunctionBody>>,
     /// `$1`, `$2`... where known (a function call, `sh -c STRING NAME ARGS`, `set --`).
@@ -121,6 +124,7 @@ impl<'t> Walker<'t> {
             vars: HashMap::new(),
             exported: Vec::new(),
             aliases: HashMap::new(),
+            git_aliases: Vec::new(),
             functions: HashMap::new(),
             positional: None,
             depth: 0,

@@ -299,6 +299,38 @@ impl Walker<'_> {
         }
     }
 
+    /// `git config [--global] alias.NAME VALUE` is remembered; a later `git NAME ...` in
+    /// the same string is read with that alias given on its command line (`git -c
+    /// alias.NAME=VALUE NAME ...`), which git's own reading expands.
+    fn git_alias_defined_earlier(&mut self, argv: &[String]) -> Vec<Inner> {
+        if argv
+            .first()
+            .is_none_or(|p| p != "git" && !p.ends_with("/git"))
+        {
+            return Vec::new();
+        }
+        let words: Vec<&str> = argv[1..]
+            .iter()
+            .map(String::as_str)
+            .filter(|a| !a.starts_with('-'))
+            .collect();
+        if let ["config", name, value, ..] = words.as_slice() {
+            if let Some(alias) = name.strip_prefix("alias.") {
+                self.git_aliases.push(format!("alias.{alias}={value}"));
+            }
+            return Vec::new();
+        }
+        if self.git_aliases.is_empty() {
+            return Vec::new();
+        }
+        let mut with = vec!["git".to_string()];
+        for alias in &self.git_aliases {
+            with.extend(["-c".to_string(), alias.clone()]);
+        }
+        with.extend(argv[1..].iter().cloned());
+        unwrap::inner(&with)
+    }
+
     /// Expands an alias: its text, with the command's other words after it, is read as
     /// shell code (an alias can hold `;` or `&&`). An alias naming itself stops there.
     fn alias(&mut self, argv: &[String], stdin: &Stdin) -> Result<Option<Stdin>, SyntaxError> {
@@ -462,6 +494,8 @@ impl Walker<'_> {
                     }),
             );
         }
+        inner.extend(read_from_environment_or_input(&argv, &assignments, stdin));
+        inner.extend(self.git_alias_defined_earlier(&argv));
         let unknown_args = argv
             .iter()
             .enumerate()
@@ -689,4 +723,49 @@ fn is_fresh_temporary(value: &Expanded) -> bool {
             let words: Vec<&str> = one.split_whitespace().collect();
             words.first() == Some(&"mktemp") && words.iter().all(|w| !w.contains(['$', '`', ';', '|', '&']))
         })
+}
+
+/// What a command runs from its environment or its input, beyond its words:
+/// `PROMPT_COMMAND='CMD' bash -i` runs CMD before each prompt; `crontab -` (or with no
+/// file) fed lines installs their commands, which run later.
+fn read_from_environment_or_input(
+    argv: &[String],
+    assignments: &[(String, String)],
+    stdin: &Stdin,
+) -> Vec<Inner> {
+    let program = argv
+        .first()
+        .map_or("", |p| p.rsplit('/').next().unwrap_or(p));
+    let mut out = Vec::new();
+    if matches!(program, "bash" | "sh" | "zsh" | "dash" | "ksh") {
+        out.extend(
+            assignments
+                .iter()
+                .filter(|(k, _)| matches!(k.as_str(), "PROMPT_COMMAND" | "PS0"))
+                .map(|(k, v)| Inner::Script {
+                    via: k.clone(),
+                    text: v.clone(),
+                    args: None,
+                }),
+        );
+    }
+    let reads_input = argv.iter().skip(1).all(|a| a == "-" || a.starts_with('-'))
+        && !argv
+            .iter()
+            .skip(1)
+            .any(|a| matches!(a.as_str(), "-l" | "-r" | "-e" | "-i"));
+    if program == "crontab" && reads_input {
+        if let Stdin::Literal(text) = stdin {
+            out.extend(
+                super::carriers::crontab_lines(text)
+                    .into_iter()
+                    .map(|line| Inner::Script {
+                        via: "crontab entry".into(),
+                        text: line,
+                        args: None,
+                    }),
+            );
+        }
+    }
+    out
 }

@@ -126,9 +126,43 @@ pub(super) fn git_setting(kv: &str) -> Option<Vec<Inner>> {
         let _ = cmd;
         return Some(script(&format!("git -c {name}"), &[value.to_string()]));
     }
+    if name == "core.hookspath" {
+        return Some(hooks_in(value));
+    }
     GIT_COMMAND_SETTINGS
         .contains(&name.as_str())
         .then(|| script(&format!("git -c {name}"), &[value.to_string()]))
+}
+
+/// The hooks a `core.hooksPath` directory holds, each read as the script it is (git runs
+/// them on commit, push, checkout, merge, rebase...). A directory that does not exist
+/// (yet) holds none that guard can read.
+fn hooks_in(dir: &str) -> Vec<Inner> {
+    const HOOKS: &[&str] = &[
+        "pre-commit",
+        "prepare-commit-msg",
+        "commit-msg",
+        "post-commit",
+        "pre-push",
+        "post-checkout",
+        "post-merge",
+        "pre-rebase",
+        "post-rewrite",
+        "pre-auto-gc",
+        "reference-transaction",
+        "pre-merge-commit",
+        "applypatch-msg",
+        "pre-applypatch",
+        "post-applypatch",
+        "push-to-checkout",
+        "fsmonitor-watchman",
+    ];
+    HOOKS
+        .iter()
+        .map(|h| format!("{}/{h}", dir.trim_end_matches('/')))
+        .filter(|path| std::path::Path::new(path).is_file())
+        .flat_map(|path| super::unwrap::argv("git -c core.hooksPath", &["sh".to_string(), path]))
+        .collect()
 }
 
 /// git's subcommands that run a command: `submodule foreach [--recursive] CMD`, `rebase

@@ -244,7 +244,47 @@ pub fn inner(argv: &[String]) -> Vec<Inner> {
             self::argv(program, args.get(2..).unwrap_or_default())
         }
         "nix-shell" | "nix" => nix(program, args),
-        "ssh" => ssh(program, args),
+        "ssh" => {
+            let mut found = ssh(program, args);
+            found.extend(super::carriers::ssh_options(program, args));
+            found
+        }
+        "scp" | "sftp" => super::carriers::ssh_options(program, args),
+        "tar" | "gtar" => super::carriers::tar(args),
+        "sed" | "gsed" => super::carriers::sed(args),
+        "vim" | "vi" | "nvim" | "view" | "ex" | "gvim" => super::carriers::vim(program, args),
+        "emacs" | "emacsclient" => super::carriers::emacs(args),
+        "zip" => super::carriers::zip(args),
+        "rsync" => super::carriers::rsync(args),
+        "bwrap" | "unshare" | "gdb" | "cgdb" | "valgrind" | "catchsegv" | "toybox" | "proot"
+        | "cgexec" | "rlwrap" | "entr" | "watchexec" => super::carriers::launcher(program, args),
+        // `rimraf PATH...` is `rm -rf PATH...` (npm's cross-platform one).
+        "rimraf" => {
+            let mut words = vec!["rm".to_string(), "-rf".to_string(), "--".to_string()];
+            words.extend(args.iter().filter(|a| !a.starts_with('-')).cloned());
+            self::argv(program, &words)
+        }
+        // `. /dev/stdin <<< 'CMD'`: the shell reads the script from its input.
+        "." | "source"
+            if args
+                .first()
+                .is_some_and(|a| a == "/dev/stdin" || a == "/proc/self/fd/0") =>
+        {
+            vec![Inner::ShellStdin {
+                via: program.to_string(),
+            }]
+        }
+        // git's dashed forms (`git-push` is `git push`, as git dispatches `git lfs` to
+        // `git-lfs`).
+        p if p.starts_with("git-") && p.len() > 4 => {
+            let mut words = vec![p[4..].to_string()];
+            words.extend_from_slice(args);
+            let mut found = git_alias(&words);
+            let mut whole = vec!["git".to_string()];
+            whole.extend(words);
+            found.extend(self::argv(program, &whole));
+            found
+        }
         "find" => find(args),
         "kubectl" | "oc" => {
             let mut found = after_double_dash(program, args, &["exec", "debug", "run"]);

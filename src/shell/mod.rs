@@ -14,6 +14,7 @@ pub mod own;
 mod parse;
 mod piped;
 mod plain;
+mod recipes;
 mod remote;
 mod runners;
 mod setup;

@@ -92,6 +92,9 @@ pub(super) struct Walker<'t> {
     /// git aliases a command of this string defined (`git config alias.p 'push -f'`), as
     /// `alias.NAME=VALUE`, for the git commands after it.
     pub(super) git_aliases: Vec<String>,
+    /// Files written earlier in the string with what was written to them (`echo '…' >
+    /// x.sh`), for a later `bash x.sh`.
+    pub(super) written: HashMap<String, String>,
     /// Function bodies by name; more than one when a definition may or may not run.
     pub(super) functions: HashMap<String, Vec<ast::FunctionBody>>,
     /// `$1`, `$2`... where known (a function call, `sh -c STRING NAME ARGS`, `set --`).
@@ -125,6 +128,7 @@ impl<'t> Walker<'t> {
             exported: Vec::new(),
             aliases: HashMap::new(),
             git_aliases: Vec::new(),
+            written: HashMap::new(),
             functions: HashMap::new(),
             positional: None,
             depth: 0,
@@ -480,6 +484,16 @@ impl<'t> Walker<'t> {
             }
             C::Coprocess(c) => unknown(self.command(&c.body, Stdin::Inherited)),
         }
+    }
+
+    /// Walks a script or a recipe read from a file: as one program when it parses; else
+    /// line by line, as a shell runs a script up to its first syntax error and make runs
+    /// each recipe line by itself.
+    pub(super) fn recipe(&mut self, via: &str, text: &str) -> Result<(), SyntaxError> {
+        if parse_program(text).is_ok() {
+            return self.nested(via, text, Stdin::Inherited, None);
+        }
+        text.lines().try_for_each(|line| self.lenient(via, line))
     }
 
     /// Walks `text` as a program when it reads as one (arithmetic that bash may run as

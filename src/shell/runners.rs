@@ -697,8 +697,11 @@ pub(super) fn shell(via: &str, args: &[String]) -> Vec<Inner> {
         (false, Some(_)) if stdin_mode => vec![Inner::ShellStdin {
             via: via.to_string(),
         }],
-        // A script file: its content is not in the string.
-        (false, Some(_)) => Vec::new(),
+        // A script file: read from the file (or what this string wrote to it).
+        (false, Some(file)) => vec![Inner::Recipe {
+            via: format!("{via} {file}"),
+            recipe: super::recipes::Recipe::ShellFile(file.clone()),
+        }],
     }
 }
 

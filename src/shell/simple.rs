@@ -191,6 +191,7 @@ impl Walker<'_> {
         // FILE` would (and is read as that). Any other
         // output replaces the file's content, as `tee FILE` would (and is read as that).
         let empties = super::effects::writes_nothing(&words);
+        let written: Vec<String> = overwrites.clone();
         for file in overwrites {
             // `jq . f.json > f.json`, `sort f > f`: the shell empties the file before the
             // command opens it, so the command reads nothing and writes that back.
@@ -206,7 +207,21 @@ impl Walker<'_> {
             self.chain.pop();
             r?;
         }
-        self.finish(words, assignments, stdin, script_from)
+        let out = self.finish(words, assignments, stdin, script_from)?;
+        // What it wrote is that file's text for the commands after it (`echo '…' > x.sh;
+        // bash x.sh`); output guard cannot know makes the file unknown.
+        for file in written {
+            match &out {
+                Stdin::Literal(text) if self.uncertain == 0 => {
+                    self.written
+                        .insert(file.trim_start_matches("./").to_string(), text.to_string());
+                }
+                _ => {
+                    self.written.remove(file.trim_start_matches("./"));
+                }
+            }
+        }
+        Ok(out)
     }
 
     /// The rest of a simple command once its words are read: assignments, aliases,
@@ -329,6 +344,51 @@ impl Walker<'_> {
         }
         with.extend(argv[1..].iter().cloned());
         unwrap::inner(&with)
+    }
+
+    /// A file's text: what this string wrote to it, else the file on disk.
+    fn file_text(&self, path: &str) -> Option<String> {
+        self.written
+            .get(path.trim_start_matches("./"))
+            .cloned()
+            .or_else(|| super::recipes::read_text(path))
+    }
+
+    /// The shell text a script or recipe runs, when its file can be read.
+    fn recipe_text(&self, recipe: &super::recipes::Recipe) -> Option<String> {
+        use super::recipes::{self as r, Recipe};
+        let in_dir = |dir: &str, name: &str| {
+            if dir.is_empty() {
+                name.to_string()
+            } else {
+                format!("{}/{name}", dir.trim_end_matches('/'))
+            }
+        };
+        match recipe {
+            Recipe::ShellFile(path) => {
+                let text = self.file_text(path)?;
+                r::shell_text(&text).map(str::to_string)
+            }
+            Recipe::Package { dir, name } => {
+                r::package_script(&self.file_text(&in_dir(dir, "package.json"))?, name)
+            }
+            Recipe::Make { makefile, target } => {
+                let text = if makefile.is_empty() || makefile.ends_with('/') {
+                    ["GNUmakefile", "makefile", "Makefile"]
+                        .iter()
+                        .find_map(|f| self.file_text(&in_dir(makefile, f)))?
+                } else {
+                    self.file_text(makefile)?
+                };
+                r::make_recipe(&text, target.as_deref())
+            }
+            Recipe::Just { target } => {
+                let text = ["justfile", "Justfile", ".justfile"]
+                    .iter()
+                    .find_map(|f| self.file_text(f))?;
+                r::just_recipe(&text, target.as_deref())
+            }
+        }
     }
 
     /// Expands an alias: its text, with the command's other words after it, is read as
@@ -573,6 +633,10 @@ impl Walker<'_> {
             }
             Inner::ShellStdin { via } => self.run_input(&via, stdin, true),
             Inner::InterpreterStdin { via } => self.run_input(&via, stdin, false),
+            Inner::Recipe { via, recipe } => match self.recipe_text(&recipe) {
+                Some(text) => self.recipe(&via, &text),
+                None => Ok(()),
+            },
             Inner::Code { via, code } => {
                 let literal = !from_value(&code);
                 let origin = self.origin();

@@ -202,3 +202,119 @@ pub(super) fn git_subcommand(sub: &str, rest: &[String]) -> Vec<Inner> {
         _ => Vec::new(),
     }
 }
+
+/// `npm run NAME` (`run-script`, and npm's `start`, `test`, `stop`, `restart`), `pnpm run
+/// NAME`, `yarn run NAME`, `bun run NAME`: the package.json script (in `--prefix DIR` or
+/// `-C DIR` when given). `None` for anything else.
+pub(super) fn package_script(program: &str, args: &[String]) -> Option<Vec<Inner>> {
+    let o = Opts {
+        short_values: "Cw",
+        long_values: &["prefix", "dir", "cwd", "filter", "workspace"],
+    };
+    let dir = args
+        .windows(2)
+        .find(|w| matches!(w[0].as_str(), "--prefix" | "-C" | "--dir" | "--cwd"))
+        .map_or(String::new(), |w| w[1].clone());
+    let at = skip_options(args, &o);
+    let sub = args.get(at)?.as_str();
+    let name = match sub {
+        "run" | "run-script" | "rum" | "urn" => {
+            let rest = &args[at + 1..];
+            rest.get(skip_options(rest, &o))?.clone()
+        }
+        "start" | "stop" | "restart" if program == "npm" => sub.to_string(),
+        "test" | "t" | "tst" if program == "npm" => "test".to_string(),
+        _ => return None,
+    };
+    Some(vec![Inner::Recipe {
+        via: format!("{program} run {name}"),
+        recipe: super::recipes::Recipe::Package { dir, name },
+    }])
+}
+
+/// `make [OPTIONS] [TARGET...]`: each target's recipe (the first target's when none is
+/// named), from `-f FILE` or the makefile in `-C DIR`. `make -n` (and `-q`, `-p`) runs no
+/// recipe.
+pub(super) fn make(program: &str, args: &[String]) -> Vec<Inner> {
+    let mut dir = String::new();
+    let mut file = String::new();
+    let mut targets = Vec::new();
+    let mut i = 0;
+    while let Some(a) = args.get(i) {
+        let next = args.get(i + 1).cloned().unwrap_or_default();
+        match a.as_str() {
+            "-n" | "--dry-run" | "--just-print" | "--recon" | "-q" | "--question" | "-p"
+            | "--print-data-base" | "-h" | "--help" | "-v" | "--version" => return Vec::new(),
+            "-C" | "--directory" => (dir, i) = (next, i + 1),
+            "-f" | "--file" | "--makefile" => (file, i) = (next, i + 1),
+            "-o" | "-W" | "-I" | "-l" | "--old-file" | "--what-if" | "--include-dir" => i += 1,
+            a if a.starts_with("-C") && a.len() > 2 => dir = a[2..].to_string(),
+            a if a.starts_with("-f") && a.len() > 2 => file = a[2..].to_string(),
+            // A cluster with `n` (`-sn`, `-kn`) is a dry run too.
+            a if a.starts_with('-') && !a.starts_with("--") && a.contains('n') => {
+                return Vec::new();
+            }
+            a if a.starts_with('-') || a.contains('=') || a.bytes().all(|b| b.is_ascii_digit()) => {
+            }
+            a => targets.push(a.to_string()),
+        }
+        i += 1;
+    }
+    let makefile = match (dir.is_empty(), file.is_empty()) {
+        (true, _) => file,
+        (false, false) if file.starts_with('/') => file,
+        (false, false) => format!("{dir}/{file}"),
+        (false, true) => format!("{dir}/"),
+    };
+    let targets: Vec<Option<String>> = if targets.is_empty() {
+        vec![None]
+    } else {
+        targets.into_iter().map(Some).collect()
+    };
+    targets
+        .into_iter()
+        .map(|target| Inner::Recipe {
+            via: format!("{program} {}", target.as_deref().unwrap_or_default())
+                .trim_end()
+                .to_string(),
+            recipe: super::recipes::Recipe::Make {
+                makefile: makefile.clone(),
+                target,
+            },
+        })
+        .collect()
+}
+
+/// `just [OPTIONS] [RECIPE]`: the recipe's body. `--dry-run`, `--list`, `--show` run none.
+pub(super) fn just(program: &str, args: &[String]) -> Vec<Inner> {
+    let reads_only = |a: &String| {
+        matches!(
+            a.as_str(),
+            "-n" | "--dry-run" | "-l" | "--list" | "--show" | "-s" | "--summary" | "-h" | "--help"
+        )
+    };
+    if args.iter().any(reads_only) {
+        return Vec::new();
+    }
+    let o = Opts {
+        short_values: "df",
+        long_values: &[
+            "justfile",
+            "working-directory",
+            "set",
+            "shell",
+            "dotenv-filename",
+            "dotenv-path",
+        ],
+    };
+    let target = args
+        .get(skip_options(args, &o))
+        .filter(|a| !a.contains('='))
+        .cloned();
+    vec![Inner::Recipe {
+        via: format!("{program} {}", target.as_deref().unwrap_or_default())
+            .trim_end()
+            .to_string(),
+        recipe: super::recipes::Recipe::Just { target },
+    }]
+}

@@ -35,6 +35,12 @@ pub enum Inner {
     InterpreterStdin { via: String },
     /// An interpreter runs inline code (`python3 -c CODE`).
     Code { via: String, code: String },
+    /// A script or a task runner's recipe, read from its file (`bash x.sh`, `npm run
+    /// destroy`, `make destroy`).
+    Recipe {
+        via: String,
+        recipe: super::recipes::Recipe,
+    },
 }
 
 const SHELLS: &[&str] = &[
@@ -232,10 +238,17 @@ pub fn inner(argv: &[String]) -> Vec<Inner> {
         "guard" => guard(args),
         "git" => git_alias(args),
         "npx" | "bunx" | "pnpx" | "uvx" => super::tools::package_runner(program, args),
+        "npm" | "pnpm" | "yarn" | "bun"
+            if super::tools::package_script(program, args).is_some() =>
+        {
+            super::tools::package_script(program, args).unwrap_or_default()
+        }
         "npm" | "pnpm" | "yarn" | "bun" | "bundle" | "bundler" | "poetry" | "uv" | "pipx"
         | "pdm" | "rye" | "hatch" | "pipenv" => {
             super::tools::runner_subcommand(program, args).unwrap_or_default()
         }
+        "make" | "gmake" => super::tools::make(program, args),
+        "just" => super::tools::just(program, args),
         "heroku" => super::tools::heroku_run(args),
         // Runners that set up credentials or tools, then run what follows `--`.
         "aws-vault" | "doppler" | "op" | "mise" | "rtx" | "dotenv" | "dotenvx" | "infisical"
@@ -274,6 +287,12 @@ pub fn inner(argv: &[String]) -> Vec<Inner> {
                 via: program.to_string(),
             }]
         }
+        "." | "source" => args.first().map_or_else(Vec::new, |file| {
+            vec![Inner::Recipe {
+                via: format!("{program} {file}"),
+                recipe: super::recipes::Recipe::ShellFile(file.clone()),
+            }]
+        }),
         // git's dashed forms (`git-push` is `git push`, as git dispatches `git lfs` to
         // `git-lfs`).
         p if p.starts_with("git-") && p.len() > 4 => {
@@ -328,6 +347,14 @@ pub fn inner(argv: &[String]) -> Vec<Inner> {
         p if super::sql::is_sql_client(p) => super::sql::sql_client(program, args),
         p if is_interpreter(p) => interpreter(program, args),
         "awk" | "gawk" | "mawk" | "nawk" | "busybox-awk" => awk(program, args),
+        // A script run by its path (`./deploy.sh`, `scripts/x.sh`, `/opt/x/run.sh`): its
+        // text, when it is a shell script guard can read.
+        _ if first.contains('/') && (!first.starts_with('/') || first.ends_with(".sh")) => {
+            vec![Inner::Recipe {
+                via: first.clone(),
+                recipe: super::recipes::Recipe::ShellFile(first.clone()),
+            }]
+        }
         _ => Vec::new(),
     }
 }

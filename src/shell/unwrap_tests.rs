@@ -114,7 +114,14 @@ fn shells_and_scripts() {
         run("bash -s arg"),
         [Inner::ShellStdin { via: "bash".into() }]
     );
-    assert!(run("bash deploy.sh").is_empty());
+    // A script file is read from its file, by the walker.
+    assert_eq!(
+        run("bash deploy.sh"),
+        [Inner::Recipe {
+            via: "bash deploy.sh".into(),
+            recipe: super::recipes::Recipe::ShellFile("deploy.sh".into()),
+        }]
+    );
     // With no remote command, the remote shell reads standard input.
     assert_eq!(run("ssh host"), [Inner::ShellStdin { via: "ssh".into() }]);
     assert_eq!(

@@ -133,3 +133,69 @@ fn tf_cli_args_from_the_environment_count() {
     assert_eq!(j["findings"][0]["rule"], "terraform.apply-destroy");
     assert_eq!(j["findings"][0]["via_env"], "TF_CLI_ARGS_apply");
 }
+
+/// Scripts and task runners are read before they run: a script file, a package.json
+/// script, a make target (with what it depends on), a just recipe; the same names with
+/// harmless recipes pass, and a dry run reads nothing.
+#[test]
+fn scripts_and_task_runners_are_read_from_their_files() {
+    let s = Sandbox::new();
+    s.write(
+        "work/x.sh",
+        "#!/bin/sh\nset -e\nterraform destroy -auto-approve\n",
+    );
+    s.write(
+        "work/build.sh",
+        "#!/usr/bin/env bash\ncargo build --release\n",
+    );
+    s.write(
+        "work/tool.py",
+        "#!/usr/bin/env python3\nprint('terraform destroy')\n",
+    );
+    s.write(
+        "work/package.json",
+        r#"{"scripts":{"build":"tsc","destroy":"cdk destroy --force"}}"#,
+    );
+    s.write(
+        "work/Makefile",
+        "TF = terraform\n\nbuild:\n\tgo build ./...\n\nnuke: clean-state\n\t$(TF) destroy -auto-approve\n\nclean-state:\n\t@echo cleaning\n",
+    );
+    s.write(
+        "work/justfile",
+        "build:\n    cargo build\n\nwipe:\n    dropdb app\n",
+    );
+    let decide = |line: &str| {
+        let out = s.guard().args(["check", "--json", "-c", line]).run();
+        out.json()["decision"]
+            .as_str()
+            .unwrap_or_default()
+            .to_string()
+    };
+    for line in [
+        "bash x.sh",
+        "./x.sh",
+        "source x.sh",
+        "sh ./x.sh",
+        "npm run destroy",
+        "make nuke",
+        "make -C . nuke",
+        "just wipe",
+        "echo 'dropdb shop' > y.sh; bash y.sh",
+        "cat > z.sh <<'EOF'\nkubectl delete ns prod\nEOF\nchmod +x z.sh && ./z.sh",
+    ] {
+        assert_eq!(decide(line), "two-person", "{line}");
+    }
+    for line in [
+        "bash build.sh",
+        "./tool.py",
+        "npm run build",
+        "make build",
+        "make",
+        "make -n nuke",
+        "just build",
+        "bash missing.sh",
+        "echo 'ls -la' > y.sh; bash y.sh",
+    ] {
+        assert_eq!(decide(line), "allow", "{line}");
+    }
+}

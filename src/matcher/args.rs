@@ -24,6 +24,7 @@ pub struct Grammar {
     abbreviations: bool,
     pub case_insensitive_commands: bool,
     type_name_after: Vec<String>,
+    values_run_to_next_option: bool,
     pub generic_fallback: bool,
 }
 
@@ -69,6 +70,7 @@ impl Grammar {
             abbreviations: spec.abbreviations,
             case_insensitive_commands: spec.case_insensitive_commands,
             type_name_after: spec.type_name_after.clone(),
+            values_run_to_next_option: spec.values_run_to_next_option,
             generic_fallback: spec.generic_fallback,
         }
     }
@@ -216,6 +218,22 @@ impl Grammar {
                     }
                     v => v,
                 };
+                // `--key-permissions get list delete`: the Azure CLI's options take every
+                // word up to the next option, so none of them is a subcommand word (once
+                // the command's path has begun: `az --subscription S disk delete`).
+                if self.values_run_to_next_option
+                    && value.is_some()
+                    && !word.contains('=')
+                    && out.positionals.len() >= 2
+                {
+                    while words
+                        .as_slice()
+                        .first()
+                        .is_some_and(|w| !w.starts_with('-'))
+                    {
+                        words.next();
+                    }
+                }
                 out.options.push(opt(name, value));
             } else {
                 // A cluster of short options: `-rf`, `-n5`, `-nprod`, `-n=prod`.

@@ -144,13 +144,16 @@ impl Generic {
         let program = cmd.program()?;
         let mut path: Vec<&str> = Vec::new();
         let mut maybe_value = false;
-        for w in cmd.argv.iter().skip(1) {
+        for (i, w) in cmd.argv.iter().enumerate().skip(1) {
             let w = w.as_str();
             if w == "--" {
                 break;
             }
             if w.len() > 1 && w.starts_with('-') {
-                if is_help_or_dry_run(w) {
+                // `--DryRun False` (Tencent's, Alibaba's) and `--dry-run=false` are real runs.
+                let next = cmd.argv.get(i + 1).map(String::as_str);
+                if is_help_or_dry_run(w) && !says_false(w.split_once('=').map(|(_, v)| v).or(next))
+                {
                     return None;
                 }
                 // `--opt value`: the next word may be the option's value, never a verb.
@@ -196,6 +199,10 @@ impl Generic {
         let parts: Vec<String> = words(&verb).collect();
         let named = match parts.as_slice() {
             [.., before, last] if self.is_verb(last) => Some(before.clone()),
+            // Two words that name one thing (`Remove-AzResourceGroup`: resource group).
+            [_, .., before, last] if self.is_object(&format!("{before}{last}")) => {
+                Some(format!("{before}{last}"))
+            }
             [_, .., last] => Some(last.clone()),
             _ => None,
         };
@@ -210,7 +217,7 @@ impl Generic {
                     Some(b) if b >= 2 && matches!(full[b], "instance" | "instances") => Some(b - 1),
                     before => before,
                 };
-                named.filter(|t| self.is_object(t)).or_else(|| {
+                named.clone().filter(|t| self.is_object(t)).or_else(|| {
                     group
                         .and_then(|b| full.get(b))
                         .into_iter()
@@ -219,13 +226,28 @@ impl Generic {
                         .map(|w| w.to_ascii_lowercase())
                 })
             })
-            .flatten();
+            .flatten()
+            // A verb compounded with its object in one word names what it deletes, even
+            // a verb that is not always a delete (`Remove-AzResourceGroup`).
+            .or_else(|| {
+                let compound = parts.len() >= 2 && parts.first().is_some_and(|p| self.is_verb(p));
+                named.clone().filter(|t| compound && self.is_object(t))
+            });
         Some(Reading {
             verb,
             object,
             target: after,
         })
     }
+}
+
+/// A boolean option's value that turns it off.
+fn says_false(value: Option<&str>) -> bool {
+    value.is_some_and(|v| {
+        ["false", "0", "no", "off"]
+            .iter()
+            .any(|f| f.eq_ignore_ascii_case(v))
+    })
 }
 
 /// `-h`, `--help`, `--dry-run`: the command changes nothing.

@@ -248,6 +248,10 @@ pub struct ToolSpec {
     /// names a kind once (`delete CephCluster/x` is `delete cephcluster x`).
     #[serde(default)]
     pub type_name_after: Vec<String>,
+    /// A long option with a value takes every word up to the next option (the Azure
+    /// CLI's `--key-permissions get list delete`), so none of them is a subcommand word.
+    #[serde(default)]
+    pub values_run_to_next_option: bool,
     /// Positional words that make the tool print help and do nothing else, at the end of
     /// the command (`aws s3 rb help`).
     #[serde(default)]

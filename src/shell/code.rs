@@ -161,8 +161,25 @@ pub fn deletions_in(code: &str) -> Vec<String> {
 
 /// The matches of `re` in `code` that are not inside a string literal.
 fn calls<'a>(re: &'a Regex, code: &'a str) -> impl Iterator<Item = regex_lite::Captures<'a>> {
-    re.captures_iter(code)
-        .filter(move |c| !in_string(code, c.get(0).map_or(0, |m| m.start())))
+    // A match that starts inside a string is data, and the search goes on from the next
+    // byte, not past it: `x='unlink'; os.remove('/etc/passwd')` must not hide the call.
+    let mut at = 0;
+    std::iter::from_fn(move || {
+        while at <= code.len() {
+            let c = re.captures_at(code, at)?;
+            let m = c.get(0)?;
+            if in_string(code, m.start()) {
+                at = code[m.start()..]
+                    .char_indices()
+                    .nth(1)
+                    .map_or(code.len() + 1, |(n, _)| m.start() + n);
+                continue;
+            }
+            at = m.end().max(m.start() + 1);
+            return Some(c);
+        }
+        None
+    })
 }
 
 /// Whether byte `at` of `code` is inside a string literal (quoted with `'`, `"` or
@@ -256,5 +273,9 @@ mod tests {
         assert!(deletions_in("os.remove(path)").is_empty());
         assert!(deletions_in("x.delete()").is_empty());
         assert!(deletions_in(r#"print('os.remove("prod.db")')"#).is_empty());
+        assert_eq!(
+            deletions_in("x='unlink'; import os; os.remove('/etc/passwd')"),
+            ["rm /etc/passwd"]
+        );
     }
 }

@@ -22,6 +22,9 @@ pub enum Recipe {
     },
     /// A just recipe of the justfile, or the first one.
     Just { target: Option<String> },
+    /// Text in another shell's language (PowerShell's): read as shell where it parses,
+    /// line by line where it does not, never refused for its syntax.
+    Text(String),
 }
 
 /// The biggest file read: a script longer than this is not what an agent just wrote.

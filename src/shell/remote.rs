@@ -278,34 +278,30 @@ pub(super) fn machine_command(via: &str, args: &[String]) -> Vec<Inner> {
         .collect()
 }
 
-/// The command lines of an SSM `--parameters` value: `commands=CMD`,
-/// `commands=["A","B"]`, or JSON `{"commands":["A","B"]}`.
+/// The command lines of an SSM `--parameters` value: `commands=CMD`, the shorthand list
+/// `commands=A,B` or `commands=["A","B"]`, or JSON `{"commands":["A","B"]}`.
 fn ssm_commands(value: &str) -> Vec<String> {
-    let list = if let Some(rest) = value.strip_prefix("commands=") {
-        if !rest.starts_with('[') {
-            return vec![rest.to_string()];
+    let strings = |v: &serde_json::Value| -> Vec<String> {
+        match v {
+            serde_json::Value::Array(items) => items
+                .iter()
+                .filter_map(|i| i.as_str().map(str::to_string))
+                .collect(),
+            serde_json::Value::String(s) => vec![s.clone()],
+            _ => Vec::new(),
         }
-        rest
-    } else if let Some(at) = value.find("\"commands\"") {
-        &value[at + "\"commands\"".len()..]
-    } else {
+    };
+    if let Ok(json) = serde_json::from_str::<serde_json::Value>(value) {
+        return json.get("commands").map(strings).unwrap_or_default();
+    }
+    let Some(rest) = value.strip_prefix("commands=") else {
         return Vec::new();
     };
-    let Some(body) = list
-        .split_once('[')
-        .and_then(|(_, b)| b.split_once(']'))
-        .map(|(b, _)| b)
-    else {
-        return Vec::new();
-    };
-    body.split("\",")
-        .map(|s| {
-            s.trim()
-                .trim_matches(['"', '\'', ' '])
-                .replace("\\\"", "\"")
-        })
-        .filter(|s| !s.is_empty())
-        .collect()
+    if let Ok(list) = serde_json::from_str::<serde_json::Value>(rest) {
+        return strings(&list);
+    }
+    // The CLI's shorthand: a comma between commands (`commands=ls,dropdb app`).
+    rest.split(',').map(str::to_string).collect()
 }
 
 /// `multipass exec NAME [--] COMMAND...`: the command runs in the VM, word for word.

@@ -382,6 +382,7 @@ impl Walker<'_> {
                 };
                 r::make_recipe(&text, target.as_deref())
             }
+            Recipe::Text(text) => Some(text.clone()),
             Recipe::Just { target } => {
                 let text = ["justfile", "Justfile", ".justfile"]
                     .iter()

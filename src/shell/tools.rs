@@ -318,3 +318,96 @@ pub(super) fn just(program: &str, args: &[String]) -> Vec<Inner> {
         recipe: super::recipes::Recipe::Just { target },
     }]
 }
+
+/// `yarn NAME ARGS...` and `pnpm NAME ARGS...` where NAME is none of their own commands:
+/// the package's script NAME if it has one, else the installed binary NAME (`yarn cdk
+/// destroy` runs `node_modules/.bin/cdk destroy`).
+pub(super) fn package_bin(program: &str, args: &[String]) -> Vec<Inner> {
+    const OWN: &[&str] = &[
+        "add",
+        "audit",
+        "autoclean",
+        "bin",
+        "cache",
+        "check",
+        "config",
+        "create",
+        "dedupe",
+        "dlx",
+        "exec",
+        "explain",
+        "fetch",
+        "generate-lock-entry",
+        "global",
+        "help",
+        "import",
+        "i",
+        "info",
+        "init",
+        "install",
+        "licenses",
+        "link",
+        "list",
+        "ls",
+        "login",
+        "logout",
+        "node",
+        "outdated",
+        "owner",
+        "pack",
+        "patch",
+        "patch-commit",
+        "plugin",
+        "policies",
+        "prune",
+        "publish",
+        "rebuild",
+        "remove",
+        "rm",
+        "run",
+        "set",
+        "setup",
+        "store",
+        "tag",
+        "team",
+        "unlink",
+        "unplug",
+        "up",
+        "update",
+        "upgrade",
+        "upgrade-interactive",
+        "version",
+        "versions",
+        "why",
+        "workspace",
+        "workspaces",
+        "env",
+        "x",
+        "test",
+        "start",
+        "root",
+        "outdated",
+        "doctor",
+        "deploy",
+        "approve-builds",
+        "self-update",
+        "sbom",
+    ];
+    let o = Opts {
+        short_values: "Cw",
+        long_values: &["cwd", "dir", "filter", "workspace", "prefix"],
+    };
+    let at = skip_options(args, &o);
+    let Some(name) = args.get(at).filter(|n| !OWN.contains(&n.as_str())) else {
+        return Vec::new();
+    };
+    let mut found = vec![Inner::Recipe {
+        via: format!("{program} {name}"),
+        recipe: super::recipes::Recipe::Package {
+            dir: String::new(),
+            name: name.clone(),
+        },
+    }];
+    found.extend(argv(program, &args[at..]));
+    found
+}

@@ -244,9 +244,11 @@ pub fn inner(argv: &[String]) -> Vec<Inner> {
             super::tools::package_script(program, args).unwrap_or_default()
         }
         "npm" | "pnpm" | "yarn" | "bun" | "bundle" | "bundler" | "poetry" | "uv" | "pipx"
-        | "pdm" | "rye" | "hatch" | "pipenv" => {
-            super::tools::runner_subcommand(program, args).unwrap_or_default()
-        }
+        | "pdm" | "rye" | "hatch" | "pipenv" => super::tools::runner_subcommand(program, args)
+            .unwrap_or_else(|| match program {
+                "yarn" | "pnpm" => super::tools::package_bin(program, args),
+                _ => Vec::new(),
+            }),
         "make" | "gmake" => super::tools::make(program, args),
         "just" => super::tools::just(program, args),
         "heroku" => super::tools::heroku_run(args),
@@ -341,6 +343,7 @@ pub fn inner(argv: &[String]) -> Vec<Inner> {
             }
         }
         "rd" => super::windows::cmd_delete(program, program, args),
+        "cmd" | "cmd.exe" => super::windows::cmd(program, args),
         "rmdir" if args.iter().any(|a| a.eq_ignore_ascii_case("/s")) => {
             super::windows::cmd_delete(program, program, args)
         }

@@ -18,19 +18,31 @@ pub(super) fn powershell(via: &str, args: &[String]) -> Vec<Inner> {
         let name = name.to_ascii_lowercase();
         let rest = &args[i + 1..];
         if !name.is_empty() && "command".starts_with(&name) {
-            return script(via, rest);
+            return powershell_text(via, rest.join(" "));
         }
         if name == "e" || name == "ec" || (name.len() >= 3 && "encodedcommand".starts_with(&name)) {
             return rest
                 .first()
                 .and_then(|b64| decode_utf16(b64))
-                .map_or_else(Vec::new, |text| script(via, &[text]));
+                .map_or_else(Vec::new, |text| powershell_text(via, text));
         }
         if name == "f" || (name.len() >= 2 && "file".starts_with(&name)) {
             return Vec::new();
         }
     }
     Vec::new()
+}
+
+/// PowerShell's text is not POSIX shell: `if (Test-Path x) { … }` does not parse as it.
+/// Read where it parses, line by line where not; never refused for its syntax.
+fn powershell_text(via: &str, text: String) -> Vec<Inner> {
+    if text.trim().is_empty() {
+        return Vec::new();
+    }
+    vec![Inner::Recipe {
+        via: via.to_string(),
+        recipe: super::recipes::Recipe::Text(text),
+    }]
 }
 
 fn decode_utf16(b64: &str) -> Option<String> {
@@ -40,6 +52,13 @@ fn decode_utf16(b64: &str) -> Option<String> {
         .map(|p| u16::from_le_bytes([p[0], p[1]]))
         .collect();
     String::from_utf16(&units).ok()
+}
+
+/// `cmd [/q] [/d] /c|/k COMMAND...`: the rest of the line is the command.
+pub(super) fn cmd(via: &str, args: &[String]) -> Vec<Inner> {
+    args.iter()
+        .position(|a| a.eq_ignore_ascii_case("/c") || a.eq_ignore_ascii_case("/k"))
+        .map_or_else(Vec::new, |at| script(via, &args[at + 1..]))
 }
 
 /// A Windows path as guard's `rm` rules read paths.
@@ -57,6 +76,14 @@ fn unix_path(p: &str) -> String {
     ] {
         if lower.starts_with(var) {
             return format!("{to}{}", &p[var.len()..]);
+        }
+    }
+    // cmd's `%NAME%` is the variable `$NAME`.
+    if let Some(rest) = p.strip_prefix('%') {
+        if let Some((name, tail)) = rest.split_once('%') {
+            if !name.is_empty() && name.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'_') {
+                return format!("${name}{tail}");
+            }
         }
     }
     let b = p.as_bytes();
@@ -79,11 +106,33 @@ pub(super) fn remove_item(via: &str, args: &[String]) -> Vec<Inner> {
         "filter",
         "credential",
         "stream",
+        "erroraction",
+        "ea",
+        "warningaction",
+        "wa",
+        "informationaction",
+        "infa",
+        "errorvariable",
+        "ev",
+        "warningvariable",
+        "wv",
+        "outvariable",
+        "ov",
+        "outbuffer",
+        "ob",
+        "pipelinevariable",
+        "pv",
+        "informationvariable",
+        "iv",
     ];
     let (mut recurse, mut paths) = (false, Vec::new());
     let mut i = 0;
     while i < args.len() {
         let a = &args[i];
+        // `-WhatIf` only says what it would remove.
+        if a.eq_ignore_ascii_case("-whatif") {
+            return Vec::new();
+        }
         match a.strip_prefix('-').map(str::to_ascii_lowercase) {
             Some(name) if !name.is_empty() => {
                 let name = name.trim_end_matches(':');
@@ -127,10 +176,18 @@ pub(super) fn cmd_delete(via: &str, program: &str, args: &[String]) -> Vec<Inner
 }
 
 fn rm(via: &str, recurse: bool, paths: &[String]) -> Vec<Inner> {
+    // PowerShell's drives that hold no files: `Alias:*`, `Function:x`, `Variable:x`, `Env:X`.
+    let not_files = |p: &&str| {
+        let lower = p.to_ascii_lowercase();
+        ["alias:", "function:", "variable:", "env:"]
+            .iter()
+            .any(|d| lower.starts_with(d))
+    };
     let paths: Vec<String> = paths
         .iter()
         .flat_map(|p| p.split(','))
         .filter(|p| !p.is_empty())
+        .filter(|p| !not_files(p))
         .map(unix_path)
         .collect();
     if paths.is_empty() {
@@ -202,7 +259,12 @@ mod tests {
     #[test]
     fn powershell_command_and_encoded_command() {
         let text = |found: Vec<Inner>| match found.as_slice() {
-            [Inner::Script { text, .. }] => text.clone(),
+            [
+                Inner::Recipe {
+                    recipe: super::super::recipes::Recipe::Text(text),
+                    ..
+                },
+            ] => text.clone(),
             other => panic!("{other:?}"),
         };
         assert_eq!(

@@ -152,6 +152,29 @@ impl Grammar {
         out
     }
 
+    /// `delete deploy/api ns/prod`: the readings of the second and later `TYPE/NAME`
+    /// operands, each as if it were the only one (`delete ns prod`), so a rule about a
+    /// kind sees every kind the command names.
+    pub fn other_type_names(&self, parsed: &ParsedArgs) -> Vec<ParsedArgs> {
+        let Some(first) = parsed.positionals.first() else {
+            return Vec::new();
+        };
+        if !self.type_name_after.iter().any(|s| s == first) {
+            return Vec::new();
+        }
+        parsed
+            .positionals
+            .iter()
+            .skip(3)
+            .filter_map(|w| w.split_once('/'))
+            .filter(|(kind, name)| !kind.is_empty() && !name.is_empty())
+            .map(|(kind, name)| ParsedArgs {
+                positionals: vec![first.clone(), kind.to_ascii_lowercase(), name.to_string()],
+                options: parsed.options.clone(),
+            })
+            .collect()
+    }
+
     /// `delete Namespace/prod` read as `delete namespace prod` (see
     /// `ToolSpec::type_name_after`).
     fn split_type_name(&self, parsed: &mut ParsedArgs) {

@@ -501,7 +501,10 @@ fn readings(
         return Vec::new();
     }
     let (Some(text), Some(mode)) = (&cmd.stdin, &grammar.stdin_as) else {
-        return vec![parsed];
+        let others = grammar.other_type_names(&parsed);
+        let mut all = vec![parsed];
+        all.extend(others);
+        return all;
     };
     match mode.as_str() {
         "lines" => {

@@ -106,7 +106,7 @@ pub fn deletions_in(code: &str) -> Vec<String> {
     static NODE: OnceLock<Option<Regex>> = OnceLock::new();
     let tree = TREE.get_or_init(|| {
         Regex::new(&format!(
-            r"(?:\bshutil\.rmtree|FileUtils\.(?:rm_rf|rm_r|remove_dir|remove_entry(?:_secure)?|rmtree)|\brmtree|\bremove_tree|\brimraf(?:\.sync|Sync)?|\b(?:fse|fsExtra|fs)\.remove(?:Sync)?)\s*\(?\s*{PATH}"
+            r"(?:\bshutil\.rmtree|FileUtils\.(?:rm_rf|rm_r|remove_dir|remove_entry(?:_secure)?|rmtree)|\brmtree|\bremove_tree|\brimraf(?:\.sync|Sync)?|\b(?:fse|fsExtra|fs)\.remove(?:Sync)?)\s*\(?\s*{PATH}\s*(?:[),;]|$)"
         ))
         .ok()
     });

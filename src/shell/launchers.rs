@@ -171,24 +171,39 @@ pub(super) fn credential_runner(program: &str, args: &[String]) -> Vec<Inner> {
 /// (`nixpkgs#hello` is `hello`) or else by its repository (`github:nix-community/disko/
 /// latest` is `disko`).
 fn nix_run(program: &str, args: &[String]) -> Option<Vec<Inner>> {
-    let o = Opts {
-        short_values: "",
-        long_values: &[
-            "experimental-features",
-            "extra-experimental-features",
-            "option",
-            "override-input",
-            "inputs-from",
-            "arg",
-            "argstr",
-        ],
+    // nix's options: some take two words (`--option NAME VALUE`, `--arg NAME EXPR`).
+    let skip = |words: &[String]| -> usize {
+        let mut i = 0;
+        while let Some(a) = words.get(i) {
+            i += match a.as_str() {
+                "--option" | "--arg" | "--argstr" | "--override-input" | "--override-flake" => 3,
+                "--experimental-features"
+                | "--extra-experimental-features"
+                | "--inputs-from"
+                | "-I"
+                | "--include"
+                | "-j"
+                | "--max-jobs"
+                | "--store"
+                | "--log-format"
+                | "-f"
+                | "--file"
+                | "--expr"
+                | "--profile"
+                | "--reference-lock-file" => 2,
+                a if a.starts_with('-') => 1,
+                _ => return i,
+            };
+        }
+        words.len()
     };
-    let at = skip_options(args, &o);
+    let at = skip(args);
     if args.get(at)? != "run" {
         return None;
     }
     let rest = &args[at + 1..];
-    let flake = rest.get(skip_options(rest, &o))?;
+    let flake_at = skip(rest);
+    let flake = rest.get(flake_at)?;
     let name = match flake.split_once('#') {
         Some((_, attr)) => attr.rsplit('.').next().unwrap_or(attr),
         None => {
@@ -197,9 +212,20 @@ fn nix_run(program: &str, args: &[String]) -> Option<Vec<Inner>> {
             parts.get(1).or(parts.first()).copied().unwrap_or(path)
         }
     };
+    // Packages whose program has another name.
+    let name = match name {
+        "awscli2" | "awscli" => "aws",
+        "kubernetes-helm" => "helm",
+        "opentofu" => "tofu",
+        "google-cloud-sdk" => "gcloud",
+        "azure-cli" => "az",
+        "postgresql" => "psql",
+        other => other,
+    };
     let mut words = vec![name.to_string()];
-    if let Some(dd) = rest.iter().position(|a| a == "--") {
-        words.extend_from_slice(&rest[dd + 1..]);
+    match rest.iter().position(|a| a == "--") {
+        Some(dd) => words.extend_from_slice(&rest[dd + 1..]),
+        None => words.extend_from_slice(&rest[flake_at + 1..]),
     }
     Some(argv(program, &words))
 }

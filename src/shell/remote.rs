@@ -241,14 +241,27 @@ pub(super) fn machine_command(via: &str, args: &[String]) -> Vec<Inner> {
             .map(str::to_string)
             .into_iter()
             .collect(),
-        "gcloud" if sub(&["ssh"]) => option_value(args, &["--command"])
-            .map(str::to_string)
-            .into_iter()
-            .collect(),
-        "vagrant" if sub(&["ssh"]) => option_value(args, &["-c", "--command"])
-            .map(str::to_string)
-            .into_iter()
-            .collect(),
+        // `gcloud compute ssh VM -- CMD`, `vagrant ssh -- CMD`: after `--`, ssh's own
+        // arguments, the remote command among them.
+        "gcloud" | "vagrant" if sub(&["ssh"]) => {
+            let names: &[&str] = if via == "gcloud" {
+                &["--command"]
+            } else {
+                &["-c", "--command"]
+            };
+            let mut found: Vec<String> = option_value(args, names)
+                .map(str::to_string)
+                .into_iter()
+                .collect();
+            if let Some(dd) = args.iter().position(|a| a == "--") {
+                found.extend(
+                    args.get(dd + 1..)
+                        .filter(|r| !r.is_empty())
+                        .map(|r| r.join(" ")),
+                );
+            }
+            found
+        }
         // `--scripts` takes every word up to the next option.
         "az" if sub(&["run-command"]) => args
             .iter()
@@ -260,7 +273,12 @@ pub(super) fn machine_command(via: &str, args: &[String]) -> Vec<Inner> {
                     .cloned()
                     .collect()
             })
-            .unwrap_or_default(),
+            .unwrap_or_else(|| {
+                option_value(args, &["--scripts", "--script"])
+                    .map(str::to_string)
+                    .into_iter()
+                    .collect()
+            }),
         "aws" if sub(&["ssm", "send-command"]) => option_value(args, &["--parameters"])
             .map(ssm_commands)
             .unwrap_or_default(),
@@ -308,7 +326,7 @@ fn ssm_commands(value: &str) -> Vec<String> {
 pub(super) fn multipass(via: &str, args: &[String]) -> Vec<Inner> {
     let o = Opts {
         short_values: "d",
-        long_values: &["working-directory", "verbose"],
+        long_values: &["working-directory"],
     };
     let at = skip_options(args, &o);
     if args.get(at).is_none_or(|a| a != "exec") {
@@ -317,7 +335,8 @@ pub(super) fn multipass(via: &str, args: &[String]) -> Vec<Inner> {
     let rest = &args[at + 1..];
     let name = skip_options(rest, &o);
     let after = rest.get(name + 1..).unwrap_or_default();
-    argv(via, after_dashes(after))
+    // The instance's options may follow its name too (`exec vm -d /x -- CMD`).
+    argv(via, &after[skip_options(after, &o)..])
 }
 
 /// Parallel shells: `pssh -h HOSTS CMD`, `pdsh -w HOSTS CMD...`, `clush -w NODES

@@ -256,64 +256,102 @@ pub(super) fn find(args: &[String]) -> Vec<Inner> {
 }
 
 /// `fd [OPTIONS] [PATTERN] [PATH...] -x|-X COMMAND...`: the command runs on what fd
-/// finds (every file under PATH, `.` when none is given; fd's PATTERN is a regex, so it
-/// narrows nothing guard can say), at `{}` and its variants or else after the command.
-/// The command ends at `;` or at the end of the line.
+/// finds, at `{}` and its variants or else after the command. What fd finds is written
+/// as a pattern under its root (PATH, `--search-path`, `--base-directory`, else `.`):
+/// `-e EXT` is `ROOT/*.EXT`, `-g GLOB` is `ROOT/GLOB`, a plain-name PATTERN is
+/// `ROOT/NAME`, anything else every file under ROOT. The command ends at `;` or at the
+/// end of the line; `--exec=CMD`, `-xCMD` and clusters (`-Hx`) are the same option.
 pub(super) fn fd(args: &[String]) -> Vec<Inner> {
-    let Some(at) = args
+    let exec_at = |a: &str| -> Option<Option<String>> {
+        if matches!(a, "--exec" | "--exec-batch") {
+            return Some(None);
+        }
+        if let Some(v) = a
+            .strip_prefix("--exec=")
+            .or(a.strip_prefix("--exec-batch="))
+        {
+            return Some(Some(v.to_string()));
+        }
+        let body = a.strip_prefix('-').filter(|b| !b.starts_with('-'))?;
+        let at = body.find(['x', 'X'])?;
+        // Letters before it must be fd's flags (`-Hx`, `-HIx`).
+        if !body[..at].chars().all(|c| "HIiLsapu0q".contains(c)) {
+            return None;
+        }
+        let rest = &body[at + 1..];
+        Some((!rest.is_empty()).then(|| rest.to_string()))
+    };
+    let Some((at, inline)) = args
         .iter()
-        .position(|a| matches!(a.as_str(), "-x" | "--exec" | "-X" | "--exec-batch"))
+        .enumerate()
+        .find_map(|(i, a)| exec_at(a).map(|v| (i, v)))
     else {
         return Vec::new();
     };
-    let end = args[at + 1..]
+    let start = at + 1;
+    let end = args[start..]
         .iter()
         .position(|a| a == ";")
-        .map_or(args.len(), |n| at + 1 + n);
-    let command = &args[at + 1..end];
-    // fd's own operands: PATTERN then PATH..., skipping options that take a value.
-    let o = Opts {
-        short_values: "tedEcjSmxXo",
-        long_values: &[
-            "type",
-            "extension",
-            "max-depth",
-            "min-depth",
-            "exact-depth",
-            "exclude",
-            "color",
-            "threads",
-            "size",
-            "changed-within",
-            "changed-before",
-            "owner",
-            "base-directory",
-            "path-separator",
-            "search-path",
-            "ignore-file",
-            "format",
-            "max-results",
-            "and",
-            "batch-size",
-        ],
-    };
-    let mut operands = Vec::new();
+        .map_or(args.len(), |n| start + n);
+    let mut command: Vec<String> = inline.into_iter().collect();
+    command.extend_from_slice(&args[start..end]);
+    let before: Vec<String> = args[..at]
+        .iter()
+        .chain(args.get(end + 1..).unwrap_or_default())
+        .cloned()
+        .collect();
+    let (mut operands, mut root, mut ext, mut glob) = (Vec::new(), None, None, false);
     let mut i = 0;
-    let before: Vec<String> = args[..at].iter().chain(&args[end..]).cloned().collect();
-    while i < before.len() {
-        let skip = skip_options(&before[i..], &o);
-        if skip > 0 {
-            i += skip;
-            continue;
+    while let Some(a) = before.get(i) {
+        let next = before.get(i + 1).cloned();
+        let (name, value) = match a.split_once('=') {
+            Some((n, v)) if n.starts_with("--") => (n, Some(v.to_string())),
+            _ => (a.as_str(), None),
+        };
+        let take = |value: Option<String>, i: &mut usize| {
+            value.or_else(|| {
+                *i += 1;
+                next.clone()
+            })
+        };
+        match name {
+            "--search-path" | "--base-directory" => root = take(value, &mut i),
+            "-e" | "--extension" => ext = take(value, &mut i),
+            "-g" | "--glob" => glob = true,
+            "-t" | "--type" | "-d" | "--max-depth" | "--min-depth" | "--exact-depth" | "-E"
+            | "--exclude" | "-c" | "--color" | "-j" | "--threads" | "-S" | "--size"
+            | "--changed-within" | "--changed-before" | "-o" | "--owner" | "--ignore-file"
+            | "--format" | "--max-results" | "--and" | "--batch-size" | "--path-separator" => {
+                if value.is_none() {
+                    i += 1;
+                }
+            }
+            a if a.starts_with('-') && a.len() > 1 => {}
+            _ => operands.push(a.clone()),
         }
-        operands.push(before[i].clone());
         i += 1;
     }
-    let dir = operands
-        .get(1)
-        .map_or(".", String::as_str)
-        .trim_end_matches('/');
-    let found = format!("{}/*", if dir.is_empty() { "" } else { dir });
+    let pattern = operands.first().cloned();
+    let root = root
+        .or_else(|| operands.get(1).cloned())
+        .unwrap_or_else(|| ".".to_string());
+    let root = root.trim_end_matches('/');
+    let dir = if root.is_empty() { "" } else { root };
+    let leaf = match (ext, glob, pattern) {
+        (Some(e), _, _) => format!("*.{}", e.trim_start_matches('.')),
+        (None, true, Some(p)) => p,
+        (None, false, Some(p))
+            if !p.is_empty()
+                && p.trim_matches(['^', '$'])
+                    .chars()
+                    .all(|c| c.is_ascii_alphanumeric() || "_-".contains(c))
+                && p != "." =>
+        {
+            p.trim_matches(['^', '$']).to_string()
+        }
+        _ => "*".to_string(),
+    };
+    let found = format!("{dir}/{leaf}");
     let placeholder = |w: &str| matches!(w, "{}" | "{/}" | "{//}" | "{.}" | "{/.}");
     let mut words: Vec<String> = command
         .iter()

@@ -195,7 +195,26 @@ impl Walker<'_> {
         for file in overwrites {
             // `jq . f.json > f.json`, `sort f > f`: the shell empties the file before the
             // command opens it, so the command reads nothing and writes that back.
-            let reads_it = words.iter().skip(1).any(|w| w.text == file);
+            let same = |w: &str| w.trim_start_matches("./") == file.trim_start_matches("./");
+            let names_only = words.first().is_some_and(|p| {
+                matches!(
+                    p.text.as_str(),
+                    "echo"
+                        | "printf"
+                        | "ls"
+                        | "touch"
+                        | "mkdir"
+                        | "basename"
+                        | "dirname"
+                        | "realpath"
+                        | "readlink"
+                        | "stat"
+                        | "test"
+                        | "["
+                        | "date"
+                )
+            });
+            let reads_it = !names_only && words.iter().skip(1).any(|w| same(&w.text));
             let file = super::effects::lexically_normal(&file);
             let argv: Vec<String> = if empties || reads_it {
                 ["truncate", "-s", "0", &file].map(String::from).to_vec()

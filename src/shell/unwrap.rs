@@ -335,6 +335,22 @@ pub fn inner(argv: &[String]) -> Vec<Inner> {
         "powershell" | "powershell.exe" | "pwsh" | "pwsh.exe" => {
             super::windows::powershell(program, args)
         }
+        p if p.eq_ignore_ascii_case("remove-item")
+            || p.eq_ignore_ascii_case("microsoft.powershell.management\\remove-item") =>
+        {
+            super::windows::remove_item(program, args)
+        }
+        // PowerShell's `rd`/`rmdir` with a parameter are Remove-Item; cmd's take `/s`.
+        "rd" | "rmdir"
+            if args.iter().any(|a| {
+                a.len() > 1 && a.starts_with('-') && "-recurse".starts_with(&a.to_ascii_lowercase())
+            }) =>
+        {
+            super::windows::remove_item(program, args)
+        }
+        // Ruby's documentation tool is `ri` too: its options are GNU-style.
+        "ri" if args.is_empty() || args.iter().any(|a| a.starts_with("--")) => Vec::new(),
+        "erase" | "del" if args.is_empty() => Vec::new(),
         "Remove-Item" | "remove-item" | "ri" | "erase" | "del" => {
             if args.iter().any(|a| a.starts_with('/')) && !args.iter().any(|a| a.starts_with('-')) {
                 super::windows::cmd_delete(program, program, args)
@@ -344,7 +360,11 @@ pub fn inner(argv: &[String]) -> Vec<Inner> {
         }
         "rd" => super::windows::cmd_delete(program, program, args),
         "cmd" | "cmd.exe" => super::windows::cmd(program, args),
-        "rmdir" if args.iter().any(|a| a.eq_ignore_ascii_case("/s")) => {
+        "rmdir"
+            if args
+                .iter()
+                .any(|a| a.starts_with('/') && a.to_ascii_lowercase().contains("/s")) =>
+        {
             super::windows::cmd_delete(program, program, args)
         }
         p if super::sql::is_sql_client(p) => super::sql::sql_client(program, args),

@@ -12,15 +12,24 @@ use base64::Engine as _;
 /// of a parameter's name, in any case (`-c`, `-com`, `-enc`, `-e`, `-ec`).
 pub(super) fn powershell(via: &str, args: &[String]) -> Vec<Inner> {
     for (i, a) in args.iter().enumerate() {
-        let Some(name) = a.strip_prefix('-').or(a.strip_prefix('/')) else {
+        let Some(name) = parameter(a).or(a.strip_prefix('/')) else {
+            // Windows PowerShell (5.1) reads a first word that is no parameter as the
+            // command; pwsh (7) as a script file.
+            if i == 0 && via.starts_with("powershell") {
+                return powershell_text(via, args.join(" "));
+            }
             continue;
         };
         let name = name.to_ascii_lowercase();
         let rest = &args[i + 1..];
-        if !name.is_empty() && "command".starts_with(&name) {
+        if !name.is_empty()
+            && ("command".starts_with(&name)
+                || "commandwithargs".starts_with(&name)
+                || name == "cwa")
+        {
             return powershell_text(via, rest.join(" "));
         }
-        if name == "e" || name == "ec" || (name.len() >= 3 && "encodedcommand".starts_with(&name)) {
+        if name == "ec" || (!name.is_empty() && "encodedcommand".starts_with(&name)) {
             return rest
                 .first()
                 .and_then(|b64| decode_utf16(b64))
@@ -45,7 +54,17 @@ fn powershell_text(via: &str, text: String) -> Vec<Inner> {
     }]
 }
 
+/// A parameter's name after its dash: `-`, or the en dash, em dash or horizontal bar,
+/// which PowerShell takes as one too.
+fn parameter(word: &str) -> Option<&str> {
+    ['-', '\u{2013}', '\u{2014}', '\u{2015}']
+        .iter()
+        .find_map(|d| word.strip_prefix(*d))
+}
+
 fn decode_utf16(b64: &str) -> Option<String> {
+    // .NET's decoder skips white space inside the text.
+    let b64: String = b64.chars().filter(|c| !c.is_whitespace()).collect();
     let bytes = base64::engine::general_purpose::STANDARD.decode(b64).ok()?;
     let units: Vec<u16> = bytes
         .chunks_exact(2)
@@ -133,9 +152,22 @@ pub(super) fn remove_item(via: &str, args: &[String]) -> Vec<Inner> {
         if a.eq_ignore_ascii_case("-whatif") {
             return Vec::new();
         }
-        match a.strip_prefix('-').map(str::to_ascii_lowercase) {
+        match parameter(a).map(str::to_ascii_lowercase) {
             Some(name) if !name.is_empty() => {
-                let name = name.trim_end_matches(':');
+                // `-Recurse:$true`, `-LiteralPath:C:\x`: the value after the colon.
+                let (name, inline) = match name.split_once(':') {
+                    Some((n, v)) => (n.to_string(), Some(v.to_string())),
+                    None => (name, None),
+                };
+                let name = name.as_str();
+                if let Some(v) = inline.filter(|_| !"recurse".starts_with(name)) {
+                    if ["path", "literalpath", "lp", "pspath"].contains(&name) {
+                        paths.push(a[a.find(':').map_or(0, |c| c + 1)..].to_string());
+                        let _ = v;
+                    }
+                    i += 1;
+                    continue;
+                }
                 if "recurse".starts_with(name) {
                     recurse = true;
                 } else if let Some(full) = VALUED.iter().find(|v| v.starts_with(name)) {
@@ -149,24 +181,39 @@ pub(super) fn remove_item(via: &str, args: &[String]) -> Vec<Inner> {
         }
         i += 1;
     }
+    // No path, but PowerShell's own parameters (`-Force`, `-Recurse`): it deletes what
+    // the pipeline gives it (`Get-ChildItem -Recurse | Remove-Item -Force`), each item with
+    // what is under it; names known only when it runs. (`ri -i` alone is Ruby's.)
+    let powershell_like = args
+        .iter()
+        .any(|a| parameter(a).is_some_and(|n| n.len() > 2 && !n.starts_with('-')));
     if paths.is_empty() {
-        // No path: it deletes what the pipeline gives it (`Get-ChildItem -Recurse |
-        // Remove-Item`), each item with what is under it; names known only when it runs.
-        return rm(via, true, &["$input".to_string()]);
+        return if powershell_like {
+            rm(via, true, &["$input".to_string()])
+        } else {
+            Vec::new()
+        };
     }
     rm(via, recurse, &paths)
 }
 
 /// cmd.exe's `rd|rmdir /s [/q] DIR...` and `del|erase [/s] [/q] [/f] FILES...`.
 pub(super) fn cmd_delete(via: &str, program: &str, args: &[String]) -> Vec<Inner> {
-    let switch = |s: &str| args.iter().any(|a| a.eq_ignore_ascii_case(s));
-    let paths: Vec<String> = args
-        .iter()
-        .filter(|a| {
-            !(a.starts_with('/') && a.len() <= 3 && a[1..].chars().all(|c| c.is_ascii_alphabetic()))
-        })
-        .cloned()
-        .collect();
+    // Switches may be joined (`/s/q`) and in any case.
+    let is_switch = |a: &str| {
+        a.starts_with('/')
+            && a[1..].split('/').all(|p| {
+                !p.is_empty()
+                    && p.len() <= 2
+                    && p.chars().all(|c| c.is_ascii_alphabetic() || c == ':')
+            })
+    };
+    let switch = |s: &str| {
+        args.iter()
+            .filter(|a| is_switch(a))
+            .any(|a| a[1..].split('/').any(|p| p.eq_ignore_ascii_case(&s[1..])))
+    };
+    let paths: Vec<String> = args.iter().filter(|a| !is_switch(a)).cloned().collect();
     let dir = matches!(program, "rd" | "rmdir");
     if dir && !switch("/s") {
         // `rd DIR` removes an empty directory only.

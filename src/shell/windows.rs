@@ -86,6 +86,13 @@ fn unix_path(p: &str) -> String {
     let lower = p.to_ascii_lowercase();
     for (var, to) in [
         ("$env:userprofile", "$HOME"),
+        ("${env:userprofile}", "$HOME"),
+        ("$env:systemroot", "/Windows"),
+        ("$env:windir", "/Windows"),
+        ("%systemroot%", "/Windows"),
+        ("%windir%", "/Windows"),
+        ("$env:programdata", "/ProgramData"),
+        ("%programdata%", "/ProgramData"),
         ("%userprofile%", "$HOME"),
         ("$home", "$HOME"),
         ("$env:temp", "$TMPDIR"),

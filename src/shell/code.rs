@@ -52,7 +52,7 @@ pub fn commands_in(code: &str) -> Vec<String> {
         .get_or_init(|| Regex::new(r"`([^`]+)`|%x\{([^}]*)\}|qx\{([^}]*)\}|qx\(([^)]*)\)").ok());
     let mut out = Vec::new();
     if let Some(re) = call {
-        for c in re.captures_iter(code) {
+        for c in calls(re, code) {
             if let Some(m) = c.get(1).or_else(|| c.get(2)) {
                 out.push(unescape(m.as_str()));
             }

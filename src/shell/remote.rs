@@ -237,8 +237,23 @@ pub(super) fn machine_command(via: &str, args: &[String]) -> Vec<Inner> {
         words.iter().all(|w| it.any(|a| a == w))
     };
     let text: Vec<String> = match via {
-        "fly" | "flyctl" if sub(&["ssh"]) => option_value(args, &["-C", "--command"])
-            .map(str::to_string)
+        // `fly ssh console -C CMD`, `fly console -C CMD`, `fly machine exec ID CMD`.
+        "fly" | "flyctl" if sub(&["ssh"]) || sub(&["console"]) => {
+            option_value(args, &["-C", "--command"])
+                .map(str::to_string)
+                .into_iter()
+                .collect()
+        }
+        "fly" | "flyctl" if sub(&["machine", "exec"]) || sub(&["m", "exec"]) => args
+            .iter()
+            .position(|a| a == "exec")
+            .and_then(|at| {
+                let rest: Vec<&String> = args[at + 1..]
+                    .iter()
+                    .filter(|a| !a.starts_with('-'))
+                    .collect();
+                rest.get(1).map(|c| c.to_string())
+            })
             .into_iter()
             .collect(),
         // `gcloud compute ssh VM -- CMD`, `vagrant ssh -- CMD`: after `--`, ssh's own
@@ -282,13 +297,32 @@ pub(super) fn machine_command(via: &str, args: &[String]) -> Vec<Inner> {
         "aws" if sub(&["ssm", "send-command"]) => option_value(args, &["--parameters"])
             .map(ssm_commands)
             .unwrap_or_default(),
-        "salt" | "salt-ssh" | "salt-call" => args
-            .iter()
-            .position(|a| a.starts_with("cmd.run") || a == "cmd.shell")
-            .and_then(|at| args.get(at + 1))
-            .cloned()
-            .into_iter()
-            .collect(),
+        // `salt TARGET cmd.run CMD` (or `cmd=CMD`), `cmd.shell`, `cmd.retcode`,
+        // `cmd.exec_code SHELL CODE`; `file.remove PATH` deletes it, a directory with
+        // everything in it.
+        "salt" | "salt-ssh" | "salt-call" => {
+            let at = args.iter().position(|a| {
+                a.starts_with("cmd.run")
+                    || matches!(
+                        a.as_str(),
+                        "cmd.shell" | "cmd.retcode" | "cmd.exec_code" | "file.remove"
+                    )
+            });
+            match at.map(|at| (args[at].as_str(), &args[at + 1..])) {
+                Some(("file.remove", rest)) => {
+                    return rest.first().map_or_else(Vec::new, |p| {
+                        argv(via, &["rm".to_string(), "-rf".to_string(), p.clone()])
+                    });
+                }
+                Some(("cmd.exec_code", rest)) => rest.get(1).cloned().into_iter().collect(),
+                Some((_, rest)) => rest
+                    .first()
+                    .map(|c| c.strip_prefix("cmd=").unwrap_or(c).to_string())
+                    .into_iter()
+                    .collect(),
+                None => Vec::new(),
+            }
+        }
         _ => Vec::new(),
     };
     text.into_iter()

@@ -489,11 +489,28 @@ impl<'t> Walker<'t> {
     /// Walks a script or a recipe read from a file: as one program when it parses; else
     /// line by line, as a shell runs a script up to its first syntax error and make runs
     /// each recipe line by itself.
+    ///
+    /// What the file's own commands leave unknown (`$CC -o x`, `eval "$(…)"`, a configure
+    /// script's computed programs) is not held against the command that runs it, and a
+    /// file too big to walk is read as far as the walk went: the rules' findings in it
+    /// are the early answer; the supervisor sees each exec. (The agent's own text stays
+    /// under the strict reading.)
     pub(super) fn recipe(&mut self, via: &str, text: &str) -> Result<(), SyntaxError> {
-        if parse_program(text).is_ok() {
-            return self.nested(via, text, Stdin::Inherited, None);
+        let (commands, concerns) = (self.out.commands.len(), self.out.concerns.len());
+        let (depth, chain) = (self.depth, self.chain.len());
+        let _ = if parse_program(text).is_ok() {
+            self.nested(via, text, Stdin::Inherited, None)
+        } else {
+            text.lines().try_for_each(|line| self.lenient(via, line))
+        };
+        self.depth = depth;
+        self.chain.truncate(chain);
+        for c in self.out.commands.iter_mut().skip(commands) {
+            c.dynamic_program = false;
+            c.unknown_args.clear();
         }
-        text.lines().try_for_each(|line| self.lenient(via, line))
+        self.out.concerns.truncate(concerns);
+        Ok(())
     }
 
     /// Walks `text` as a program when it reads as one (arithmetic that bash may run as

@@ -148,6 +148,12 @@ fn scripts_and_task_runners_are_read_from_their_files() {
         "work/build.sh",
         "#!/usr/bin/env bash\ncargo build --release\n",
     );
+    // A configure-style script computes its programs: what it leaves unknown is not held
+    // against the command that runs it.
+    s.write(
+        "work/configure",
+        "#!/bin/sh\neval \"$(./detect --shell)\"\n$CC -o conftest conftest.c\nrm -f conftest\n",
+    );
     s.write(
         "work/tool.py",
         "#!/usr/bin/env python3\nprint('terraform destroy')\n",
@@ -187,6 +193,7 @@ fn scripts_and_task_runners_are_read_from_their_files() {
     }
     for line in [
         "bash build.sh",
+        "./configure",
         "./tool.py",
         "npm run build",
         "make build",

@@ -27,24 +27,27 @@ pub(super) fn instance_exec(via: &str, args: &[String]) -> Vec<Inner> {
         short_values: "",
         long_values: &["project"],
     };
-    let at = skip_options(args, &global);
-    if args.get(at).is_none_or(|a| a != "exec") {
-        return Vec::new();
-    }
-    let rest = &args[at + 1..];
     let local = Opts {
         short_values: "",
         long_values: &["env", "cwd", "user", "group", "mode", "project"],
     };
-    let instance = skip_options(rest, &local);
-    let after = rest.get(instance + 1..).unwrap_or_default();
-    // With `--`, the command is what follows it; without, the instance's own options
-    // may still come first.
-    let command = match after.iter().position(|a| a == "--") {
+    exec_in_instance(args, &global, &local).map_or_else(Vec::new, |command| argv(via, command))
+}
+
+/// `TOOL [GLOBAL OPTIONS] exec INSTANCE [OPTIONS] [--] COMMAND...` (lxc, incus,
+/// multipass): the command. With `--`, what follows it; without, the instance's own
+/// options may still come first.
+fn exec_in_instance<'a>(args: &'a [String], global: &Opts, local: &Opts) -> Option<&'a [String]> {
+    let at = skip_options(args, global);
+    if args.get(at)? != "exec" {
+        return None;
+    }
+    let rest = &args[at + 1..];
+    let after = rest.get(skip_options(rest, local) + 1..)?;
+    Some(match after.iter().position(|a| a == "--") {
         Some(dd) => &after[dd + 1..],
-        None => &after[skip_options(after, &local)..],
-    };
-    argv(via, command)
+        None => &after[skip_options(after, local)..],
+    })
 }
 
 /// `limactl shell [OPTIONS] INSTANCE [COMMAND...]` and `lima COMMAND...`: the command runs
@@ -362,15 +365,7 @@ pub(super) fn multipass(via: &str, args: &[String]) -> Vec<Inner> {
         short_values: "d",
         long_values: &["working-directory"],
     };
-    let at = skip_options(args, &o);
-    if args.get(at).is_none_or(|a| a != "exec") {
-        return Vec::new();
-    }
-    let rest = &args[at + 1..];
-    let name = skip_options(rest, &o);
-    let after = rest.get(name + 1..).unwrap_or_default();
-    // The instance's options may follow its name too (`exec vm -d /x -- CMD`).
-    argv(via, &after[skip_options(after, &o)..])
+    exec_in_instance(args, &o, &o).map_or_else(Vec::new, |command| argv(via, command))
 }
 
 /// Parallel shells: `pssh -h HOSTS CMD`, `pdsh -w HOSTS CMD...`, `clush -w NODES

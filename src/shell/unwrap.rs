@@ -238,13 +238,13 @@ pub fn inner(argv: &[String]) -> Vec<Inner> {
         "guard" => guard(args),
         "git" => git_alias(args),
         "npx" | "bunx" | "pnpx" | "uvx" => super::tools::package_runner(program, args),
-        "npm" | "pnpm" | "yarn" | "bun"
-            if super::tools::package_script(program, args).is_some() =>
-        {
-            super::tools::package_script(program, args).unwrap_or_default()
-        }
+        // A package.json script (`npm run X`), else the runner's own exec, else (yarn,
+        // pnpm) an installed binary by its name.
         "npm" | "pnpm" | "yarn" | "bun" | "bundle" | "bundler" | "poetry" | "uv" | "pipx"
-        | "pdm" | "rye" | "hatch" | "pipenv" => super::tools::runner_subcommand(program, args)
+        | "pdm" | "rye" | "hatch" | "pipenv" => matches!(program, "npm" | "pnpm" | "yarn" | "bun")
+            .then(|| super::tools::package_script(program, args))
+            .flatten()
+            .or_else(|| super::tools::runner_subcommand(program, args))
             .unwrap_or_else(|| match program {
                 "yarn" | "pnpm" => super::tools::package_bin(program, args),
                 _ => Vec::new(),

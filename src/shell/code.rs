@@ -93,12 +93,16 @@ pub fn commands_in(code: &str) -> Vec<String> {
 /// then decide, so a build directory passes and a data directory does not.
 pub fn deletions_in(code: &str) -> Vec<String> {
     const HINTS: &[&str] = &[
-        "rmtree", "rm_r", "remove", "unlink", "rimraf", "rm", "delete",
+        "rmtree", "rm_r", "remove", "unlink", "rimraf", "rm", "delete", "emptyDir",
     ];
     if !HINTS.iter().any(|h| code.contains(h)) {
         return Vec::new();
     }
-    // A quoted path: group `q` (double quotes) or `s` (single quotes).
+    // A quoted path: group `q` (double quotes) or `s` (single quotes), with Python's
+    // string prefixes (`r'…'`, `b"…"`) and the wrappers that only name a path
+    // (`Path('…')`, `os.path.expanduser('~/…')`, `Pathname.new('…')`) around it.
+    const WRAP: &str = r"(?:(?:pathlib\.)?(?:Pure)?(?:Posix)?Path\s*\(\s*|Pathname(?:\.new)?\s*\(\s*|os\.path\.(?:expanduser|abspath|realpath)\s*\(\s*)?(?:[rRbBuU]{1,2})?";
+    const PREFIX: &str = "(?:[rRbBuU]{1,2})?";
     const PATH: &str = r#"(?:"(?P<q>(?:\\.|[^"\\])*)"|'(?P<s>(?:\\.|[^'\\])*)')"#;
     const PATH2: &str = r#"(?:"(?P<q2>(?:\\.|[^"\\])*)"|'(?P<s2>(?:\\.|[^'\\])*)')"#;
     static TREE: OnceLock<Option<Regex>> = OnceLock::new();
@@ -106,19 +110,19 @@ pub fn deletions_in(code: &str) -> Vec<String> {
     static NODE: OnceLock<Option<Regex>> = OnceLock::new();
     let tree = TREE.get_or_init(|| {
         Regex::new(&format!(
-            r"(?:\bshutil\.rmtree|FileUtils\.(?:rm_rf|rm_r|remove_dir|remove_entry(?:_secure)?|rmtree)|\brmtree|\bremove_tree|\brimraf(?:\.sync|Sync)?|\b(?:fse|fsExtra|fs)\.remove(?:Sync)?)\s*\(?\s*{PATH}\s*(?:[),;]|$)"
+            r"(?:\bshutil\.rmtree|FileUtils\.(?:rm_rf|rm_r|remove_dir|remove_entry(?:_secure)?|rmtree)|\brmtree|\bremove_tree|\brimraf(?:\.sync|Sync)?|(?:\b(?:fse|fsExtra|fs)|\))\.(?:remove|emptyDir)(?:Sync)?)\s*\(?\s*{WRAP}{PATH}\s*(?:[),;]|$)|\bPathname(?:\.new)?\s*\(\s*{PREFIX}{PATH2}\s*\)\.rmtree\b"
         ))
         .ok()
     });
     let file = FILE.get_or_init(|| {
         Regex::new(&format!(
-            r"(?:\bos\.(?:remove|unlink)|\bFile\.(?:delete|unlink)|FileUtils\.(?:rm_f|rm|remove_file)|\bunlink(?:Sync)?)\s*\(?\s*(?P<glob>glob\s*\(?\s*)?{PATH}|\bPath\s*\(\s*{PATH2}\s*\)\.unlink\s*\("
+            r"(?:\bos\.(?:remove|unlink)|\bFile\.(?:delete|unlink)|FileUtils\.(?:rm_f|rm|remove_file)|\bunlink(?:Sync)?)\s*\(?\s*(?P<glob>glob\s*\(?\s*)?{WRAP}{PATH}|\bPath\s*\(\s*{PREFIX}{PATH2}\s*\)\.unlink\s*\("
         ))
         .ok()
     });
     let node = NODE.get_or_init(|| {
         Regex::new(&format!(
-            r"(?:\b(?:fs|fsp|promises|Deno)|\))\.(?:rm|rmSync|rmdir|rmdirSync|remove)\s*\(\s*{PATH}(?P<rest>[^)]*)"
+            r"(?:\b(?:fs|fsp|promises|Deno)|\))\.(?:rm|rmSync|rmdir|rmdirSync|remove)\s*\(\s*{WRAP}{PATH}(?P<rest>[^)]*)"
         ))
         .ok()
     });
@@ -261,6 +265,25 @@ mod tests {
             ("use File::Path; rmtree('/data')", &["rm -rf /data"]),
             (r#"unlink("database.sqlite");"#, &["rm database.sqlite"]),
             ("rimraf.sync('dist')", &["rm -rf dist"]),
+            ("shutil.rmtree(r'/srv/data')", &["rm -rf /srv/data"]),
+            (
+                "shutil.rmtree(os.path.expanduser('~/work'))",
+                &["rm -rf ~/work"],
+            ),
+            (
+                "import pathlib; shutil.rmtree(pathlib.Path('/var/lib/app'))",
+                &["rm -rf /var/lib/app"],
+            ),
+            ("os.remove(b'state.db')", &["rm state.db"]),
+            ("Path(r'app.sqlite').unlink()", &["rm app.sqlite"]),
+            (
+                "Pathname.new('/srv/uploads').rmtree",
+                &["rm -rf /srv/uploads"],
+            ),
+            (
+                "require('fs-extra').emptyDirSync('/srv/www')",
+                &["rm -rf /srv/www"],
+            ),
             (
                 "await fs.promises.rm('cache', { force: true })",
                 &["rm cache"],

@@ -162,6 +162,8 @@ pub fn parse(text: &str) -> Result<Script, SyntaxError> {
             offset: MAX_INPUT,
         });
     }
+    let windows = super::windows::drive_paths(text);
+    let text = windows.as_deref().unwrap_or(text);
     let mut w = Walker::new(text);
     if text.len() > ONE_PIECE {
         return parse_long(w, text);

@@ -7,6 +7,72 @@
 use super::unwrap::{Inner, argv, script};
 use base64::Engine as _;
 
+/// A Windows path written unquoted (`rd /s /q C:\Users\bob`, `Remove-Item C:\ -Recurse`)
+/// means its backslashes as separators, but a POSIX shell reads each as an escape
+/// (`C:Usersbob`, and `C:\ -Recurse` as one word). Where a word starts with a drive
+/// (`C:\`) outside quotes, its backslashes are written as `/`, which is the same length,
+/// so offsets into the text stay right. `None` when there is no such word.
+pub fn drive_paths(text: &str) -> Option<String> {
+    if !text.contains(":\\") {
+        return None;
+    }
+    let b = text.as_bytes();
+    let mut out = b.to_vec();
+    let (mut i, mut changed) = (0, false);
+    let word_start = |i: usize| {
+        i == 0
+            || matches!(
+                b[i - 1],
+                b' ' | b'\t' | b'\n' | b'=' | b':' | b';' | b'|' | b'&' | b'(' | b'<' | b'>' | b','
+            )
+    };
+    while i < b.len() {
+        match b[i] {
+            b'\'' => i += text[i + 1..].find('\'').map_or(b.len(), |n| n + 2),
+            b'"' => {
+                i += 1;
+                while i < b.len() && b[i] != b'"' {
+                    i += if b[i] == b'\\' { 2 } else { 1 };
+                }
+                i += 1;
+            }
+            b'\\' => i += 2,
+            c if c.is_ascii_alphabetic()
+                && word_start(i)
+                && b.get(i + 1) == Some(&b':')
+                && b.get(i + 2) == Some(&b'\\') =>
+            {
+                i += 2;
+                while i < b.len()
+                    && !matches!(
+                        b[i],
+                        b' ' | b'\t'
+                            | b'\n'
+                            | b';'
+                            | b'|'
+                            | b'&'
+                            | b'<'
+                            | b'>'
+                            | b'('
+                            | b')'
+                            | b'\''
+                            | b'"'
+                    )
+                {
+                    if b[i] == b'\\' {
+                        out[i] = b'/';
+                        changed = true;
+                    }
+                    i += 1;
+                }
+            }
+            _ => i += 1,
+        }
+    }
+    // Only ASCII bytes were replaced by ASCII bytes.
+    changed.then(|| String::from_utf8(out).unwrap_or_else(|_| text.to_string()))
+}
+
 /// `powershell|pwsh [-NoProfile ...] -Command TEXT...` or `-EncodedCommand BASE64`
 /// (UTF-16LE, as PowerShell encodes it): the command text. PowerShell takes any prefix
 /// of a parameter's name, in any case (`-c`, `-com`, `-enc`, `-e`, `-ec`).
@@ -268,6 +334,32 @@ mod tests {
         match found.as_slice() {
             [Inner::Argv { argv, .. }] => argv.clone(),
             other => panic!("{other:?}"),
+        }
+    }
+
+    #[test]
+    fn unquoted_drive_paths_keep_their_separators() {
+        let cases = [
+            (r"rd /s /q C:\Users\bob", Some("rd /s /q C:/Users/bob")),
+            (
+                r"Remove-Item C:\ -Recurse",
+                Some("Remove-Item C:/ -Recurse"),
+            ),
+            (r"rd /s /q C:\", Some("rd /s /q C:/")),
+            (
+                r"del /q x;rd /s D:\data\*",
+                Some("del /q x;rd /s D:/data/*"),
+            ),
+            (r#"rd /s "C:\Program Files\x""#, None),
+            (r"echo 'C:\x' a\:\b", None),
+            (r"printf '%s\n' x", None),
+            (r"cipher /w:C:\", Some("cipher /w:C:/")),
+        ];
+        for (text, want) in cases {
+            assert_eq!(drive_paths(text).as_deref(), want, "{text}");
+            if let Some(w) = want {
+                assert_eq!(w.len(), text.len());
+            }
         }
     }
 

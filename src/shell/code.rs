@@ -36,7 +36,7 @@ pub fn commands_in(code: &str) -> Vec<String> {
     static BACKTICK: OnceLock<Option<Regex>> = OnceLock::new();
     let call = CALL.get_or_init(|| {
         Regex::new(
-            r#"\b(?:system|popen|exec[lvpe]*|spawn[A-Za-z]*|execSync|execFileSync|spawnSync|check_output|check_call|call|run|Popen|getoutput|getstatusoutput|shell_exec|passthru|proc_open)\s*\(\s*(?:"((?:\\.|[^"\\])*)"|'((?:\\.|[^'\\])*)')"#,
+            r#"\b(?:system|popen|exec[lvpe]*|spawn[A-Za-z]*|execSync|execFileSync|spawnSync|check_output|check_call|call|run|Popen|getoutput|getstatusoutput|shell_exec|passthru|proc_open)\s*\(\s*(?:[rRbBuUfF]{1,2})?(?:"((?:\\.|[^"\\])*)"|'((?:\\.|[^'\\])*)')"#,
         )
         .ok()
     });
@@ -232,6 +232,10 @@ mod tests {
             ["kubectl delete ns prod"]
         );
         assert_eq!(commands_in("`dropdb shop`"), ["dropdb shop"]);
+        assert_eq!(
+            commands_in("import ctypes; ctypes.CDLL(None).system(b'rm -rf /srv')"),
+            ["rm -rf /srv"]
+        );
         assert_eq!(
             commands_in(r#"require('child_process').execSync('aws s3 rb s3://old-logs --force')"#),
             ["aws s3 rb s3://old-logs --force"]

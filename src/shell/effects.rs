@@ -7,7 +7,20 @@ use brush_parser::ast;
 
 /// `rm -f`, `shred -u`, `unlink`...: a deleting program with no operand of its own, whose
 /// operands `xargs` supplies.
-pub(super) fn deletes_its_operands(argv: &[String]) -> bool {
+pub(super) fn deletes_its_operands(mut argv: &[String]) -> bool {
+    let name = |p: &String| p.rsplit('/').next().unwrap_or(p).to_string();
+    // `xargs sudo rm`: the deleting program behind sudo or doas and their options.
+    while argv
+        .first()
+        .map(name)
+        .is_some_and(|p| p == "sudo" || p == "doas")
+    {
+        argv = &argv[1..];
+        while let Some(option) = argv.first().filter(|a| a.starts_with('-')) {
+            let valued = matches!(option.as_str(), "-u" | "-g" | "-C" | "-D" | "-U");
+            argv = &argv[(1 + usize::from(valued)).min(argv.len())..];
+        }
+    }
     let program = argv.first().map(|p| p.rsplit('/').next().unwrap_or(p));
     matches!(program, Some("rm" | "shred" | "unlink" | "srm" | "rmdir"))
         && argv.iter().skip(1).all(|a| a.starts_with('-'))

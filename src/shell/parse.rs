@@ -116,6 +116,9 @@ pub(super) struct Walker<'t> {
     /// What the first command of each pipeline reads: the input of the program being
     /// walked (a heredoc fed to `ssh host bash`, say).
     pub(super) stdin: Stdin,
+    /// The directory an earlier `cd` of the string moved to, where it is known
+    /// (`cd /usr && rm -rf .` deletes /usr).
+    pub(super) cwd: Option<String>,
 }
 
 impl<'t> Walker<'t> {
@@ -139,6 +142,7 @@ impl<'t> Walker<'t> {
             emitted: 0,
             steps: 0,
             expanding: Vec::new(),
+            cwd: None,
         }
     }
 
@@ -162,8 +166,8 @@ pub fn parse(text: &str) -> Result<Script, SyntaxError> {
             offset: MAX_INPUT,
         });
     }
-    let windows = super::windows::drive_paths(text);
-    let text = windows.as_deref().unwrap_or(text);
+    let prepared = prepare(text, false);
+    let text = prepared.as_deref().unwrap_or(text);
     let mut w = Walker::new(text);
     if text.len() > ONE_PIECE {
         return parse_long(w, text);
@@ -217,6 +221,42 @@ fn parse_long<'t>(mut w: Walker<'t>, text: &'t str) -> Result<Script, SyntaxErro
         start = end;
     }
     Ok(w.out)
+}
+
+/// The text as the shell will read it, where a POSIX reading of the bytes would say
+/// otherwise (same length, so offsets stay right): a Windows path's backslashes, and
+/// the default `$IFS` between words (`rm$IFS-rf$IFS/` is `rm -rf /`). `None` when
+/// nothing changes.
+fn prepare(text: &str, ifs_assigned: bool) -> Option<String> {
+    let windows = super::windows::drive_paths(text);
+    let after = windows.as_deref().unwrap_or(text);
+    match default_ifs(after, ifs_assigned) {
+        Some(t) => Some(t),
+        None => windows,
+    }
+}
+
+/// Unquoted `$IFS`, `${IFS}` and `${IFS:0:1}` written as the blanks they split into,
+/// when the string does not assign IFS itself.
+fn default_ifs(text: &str, assigned: bool) -> Option<String> {
+    if assigned || !text.contains("IFS") || text.contains("IFS=") {
+        return None;
+    }
+    super::syntax::rewrite_unquoted(text, |b, i, out| {
+        let rest = &b[i..];
+        let ident = |c: Option<&u8>| c.is_some_and(|c| c.is_ascii_alphanumeric() || *c == b'_');
+        let len = if rest.starts_with(b"$IFS") && !ident(rest.get(4)) {
+            4
+        } else if rest.starts_with(b"${IFS}") {
+            6
+        } else if rest.starts_with(b"${IFS:0:1}") {
+            10
+        } else {
+            0
+        };
+        out[i..i + len].fill(b' ');
+        len
+    })
 }
 
 /// Inputs up to this size are parsed in one piece; longer ones line by line, because
@@ -287,6 +327,8 @@ impl<'t> Walker<'t> {
 
     /// Walks a (nested) shell program's text.
     fn text_program(&mut self, text: &str) -> Result<(), SyntaxError> {
+        let prepared = prepare(text, self.vars.contains_key("IFS"));
+        let text = prepared.as_deref().unwrap_or(text);
         // `bash -c 'helm list -n web && helm status web'`: a plain line, as at the top.
         if !text.contains('\n') && self.plain_line(text, 0)? {
             return Ok(());

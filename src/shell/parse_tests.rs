@@ -523,3 +523,39 @@ fn xargs_replace_puts_each_line_in_place() {
         assert!(got.iter().any(|c| c == want), "{text}: {got:?}");
     }
 }
+
+#[test]
+fn a_cd_says_which_directory_dot_and_star_mean() {
+    runs("cd / && rm -rf *", "rm -rf /*");
+    runs("cd /usr; chmod -R 000 .", "chmod -R 000 /usr");
+    runs(
+        "cd /var/lib && cd mysql && rm -rf ./*",
+        "rm -rf /var/lib/mysql/*",
+    );
+    runs("cd && rm -rf .", "rm -rf ~");
+    runs("cd $HOME/work && rm -rf *", "rm -rf ~/work/*");
+    runs("sh -c 'cd /etc && find . -delete'", "find /etc -delete");
+    // Where the directory is only known when it runs, the operand stays as written.
+    runs("cd \"$DIR\" && rm -rf *", "rm -rf *");
+    runs("cd build && rm -rf *", "rm -rf *");
+    runs("cd / && cd - && rm -rf *", "rm -rf *");
+    // Other operands, and other programs, are left alone.
+    runs("cd /srv && rm -rf node_modules", "rm -rf node_modules");
+    runs("cd / && ls *", "ls *");
+}
+
+#[test]
+fn the_default_ifs_splits_words() {
+    runs("bash -c 'rm$IFS-rf$IFS/'", "rm -rf /");
+    runs("sh -c 'rm${IFS}-rf${IFS}/tmp/x'", "rm -rf /tmp/x");
+    // Quoted, or with IFS assigned, it is not read as blanks.
+    runs("echo \"a${IFS}b\"", "echo a${IFS}b");
+    runs("IFS=,; echo a$IFS", "echo a,");
+    runs("echo $IFSX", "echo $IFSX");
+}
+
+#[test]
+fn an_unquoted_windows_path_keeps_its_separators() {
+    runs("rd /s /q C:\\Users\\bob", "rm -rf -- /Users/bob");
+    runs("Remove-Item C:\\ -Recurse -Force", "rm -rf -- /");
+}

@@ -557,6 +557,7 @@ impl Walker<'_> {
             .map(String::len)
             .sum::<usize>();
         self.charge(size)?;
+        let argv = self.in_directory(argv);
         let mut inner = unwrap::inner(&argv);
         // `GIT_PAGER='CMD' git log`: git runs the variable's value as a shell command.
         if argv
@@ -599,6 +600,31 @@ impl Walker<'_> {
             self.inner(i, &assignments, unknown, stdin)?;
         }
         Ok(())
+    }
+
+    /// Follows `cd`, and writes the operands that mean the whole current directory
+    /// (`.`, `*`, `./*`) of the tools that delete or change a tree as the directory
+    /// they mean, where an earlier `cd` of the string says which it is: `cd / && rm -rf
+    /// *` is `rm -rf /*`.
+    fn in_directory(&mut self, mut argv: Vec<String>) -> Vec<String> {
+        let Some(program) = argv.first().map(|p| p.rsplit('/').next().unwrap_or(p)) else {
+            return argv;
+        };
+        match program {
+            "cd" | "pushd" => self.cwd = cd_target(&argv[1..], self.cwd.as_deref()),
+            "popd" => self.cwd = None,
+            "rm" | "chmod" | "chown" | "chgrp" | "setfacl" | "find" | "shred" => {
+                if let Some(cwd) = &self.cwd {
+                    for a in argv.iter_mut().skip(1) {
+                        if let Some(p) = whole_directory(cwd, a) {
+                            *a = p;
+                        }
+                    }
+                }
+            }
+            _ => {}
+        }
+        argv
     }
 
     fn inner(
@@ -852,4 +878,58 @@ fn read_from_environment_or_input(
         }
     }
     out
+}
+
+/// Where `cd ARGS` goes from `cwd`: an absolute path, the home directory (`~`, `$HOME`,
+/// or none given), or a relative path from a known directory; `None` when that is only
+/// known when the shell runs (`cd "$DIR"`, `cd -`).
+fn cd_target(args: &[String], cwd: Option<&str>) -> Option<String> {
+    let mut operands = args.iter().skip_while(|a| {
+        a.len() > 1 && a.starts_with('-') && a.bytes().skip(1).all(|b| b"LPe@".contains(&b))
+    });
+    let target = match operands.next().map(String::as_str) {
+        Some("--") => operands.next().map(String::as_str),
+        t => t,
+    };
+    let Some(target) = target else {
+        return Some("~".to_string());
+    };
+    if target == "~" || target.starts_with("~/") {
+        return Some(target.to_string());
+    }
+    for home in ["$HOME", "${HOME}"] {
+        if let Some(rest) = target.strip_prefix(home) {
+            if rest.is_empty() || rest.starts_with('/') {
+                return Some(format!("~{rest}"));
+            }
+        }
+    }
+    if target.contains(['$', '`', '*', '?', '[']) || target == "-" {
+        return None;
+    }
+    if target.starts_with('/') {
+        return Some(super::effects::lexically_normal(target));
+    }
+    let cwd = cwd?;
+    Some(if cwd.starts_with('/') {
+        super::effects::lexically_normal(&format!("{}/{target}", cwd.trim_end_matches('/')))
+    } else {
+        format!("{}/{target}", cwd.trim_end_matches('/'))
+    })
+}
+
+/// An operand that means the whole directory `cwd` (`.`, `./`) or everything in it
+/// (`*`, `./*`, `.*`), written as that directory.
+fn whole_directory(cwd: &str, operand: &str) -> Option<String> {
+    let base = cwd.trim_end_matches('/');
+    match operand {
+        "." | "./" => Some(if base.is_empty() {
+            "/".to_string()
+        } else {
+            base.to_string()
+        }),
+        "*" | "./*" => Some(format!("{base}/*")),
+        ".*" | "./.*" => Some(format!("{base}/.*")),
+        _ => None,
+    }
 }

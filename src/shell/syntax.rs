@@ -198,3 +198,31 @@ pub(super) fn char_to_byte(text: &str, chars: usize) -> usize {
         .nth(chars)
         .map_or(text.len(), |(b, _)| b)
 }
+
+/// Rewrites `text` byte for byte outside quotes: `at(bytes, i, out)` is called at each
+/// unquoted byte that is no quote or escape, may write over `out` (same length, ASCII
+/// for ASCII), and returns how many bytes it consumed (0 for one, untouched). Single-
+/// and double-quoted text and backslash escapes are skipped. `None` when nothing changed.
+pub(super) fn rewrite_unquoted(
+    text: &str,
+    mut at: impl FnMut(&[u8], usize, &mut [u8]) -> usize,
+) -> Option<String> {
+    let b = text.as_bytes();
+    let mut out = b.to_vec();
+    let mut i = 0;
+    while i < b.len() {
+        match b[i] {
+            b'\'' => i += text[i + 1..].find('\'').map_or(b.len(), |n| n + 2),
+            b'"' => {
+                i += 1;
+                while i < b.len() && b[i] != b'"' {
+                    i += if b[i] == b'\\' { 2 } else { 1 };
+                }
+                i += 1;
+            }
+            b'\\' => i += 2,
+            _ => i += at(b, i, &mut out).max(1),
+        }
+    }
+    (out != b).then(|| String::from_utf8(out).unwrap_or_else(|_| text.to_string()))
+}

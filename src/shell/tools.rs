@@ -73,17 +73,41 @@ pub(super) fn heroku_run(args: &[String]) -> Vec<Inner> {
     {
         return Vec::new();
     }
-    // Its flags may come anywhere before the command; those that take a value are known.
+    let valued = &[
+        "-a", "--app", "-r", "--remote", "-s", "--size", "-e", "--env", "--type",
+    ];
+    one_off("heroku run", &args[1..], valued)
+}
+
+/// `scalingo [--app APP] [--region R] run [OPTIONS] CMD...`: the command runs in a
+/// one-off container of the app, with its database's credentials.
+pub(super) fn scalingo_run(args: &[String]) -> Vec<Inner> {
+    let valued = &[
+        "-a", "--app", "-r", "--remote", "--region", "-e", "--env", "-f", "--file", "-s", "--size",
+        "-t", "--type",
+    ];
+    let mut i = 0;
+    while let Some(a) = args.get(i).filter(|a| a.starts_with('-')) {
+        i += if valued.contains(&a.as_str()) { 2 } else { 1 };
+    }
+    match args.get(i).map(String::as_str) {
+        Some("run" | "r") => one_off("scalingo run", &args[i + 1..], valued),
+        _ => Vec::new(),
+    }
+}
+
+/// A platform's one-off run: its flags (those in `valued` take a value) may come anywhere
+/// before the command, which is the rest.
+fn one_off(via: &str, args: &[String], valued: &[&str]) -> Vec<Inner> {
     let mut words = Vec::new();
-    let mut i = 1;
+    let mut i = 0;
     while let Some(a) = args.get(i) {
+        if words.is_empty() && valued.contains(&a.as_str()) {
+            i += 2;
+            continue;
+        }
         match a.as_str() {
-            "-a" | "--app" | "-r" | "--remote" | "-s" | "--size" | "-e" | "--env" | "--type" => {
-                i += 2;
-                continue;
-            }
-            "-x" | "--exit-code" | "--no-tty" | "--no-notify" => {}
-            "--" => {
+            "--" if words.is_empty() => {
                 words.extend(args[i + 1..].iter().cloned());
                 break;
             }
@@ -92,7 +116,7 @@ pub(super) fn heroku_run(args: &[String]) -> Vec<Inner> {
         }
         i += 1;
     }
-    argv("heroku run", &words)
+    argv(via, &words)
 }
 
 /// The `-c NAME=VALUE` settings under which git runs VALUE as a shell command.

@@ -252,6 +252,7 @@ pub fn inner(argv: &[String]) -> Vec<Inner> {
         "make" | "gmake" => super::tools::make(program, args),
         "just" => super::tools::just(program, args),
         "heroku" => super::tools::heroku_run(args),
+        "scalingo" => super::tools::scalingo_run(args),
         // Runners that set up credentials or tools, then run what follows `--`.
         "aws-vault" | "doppler" | "op" | "mise" | "rtx" | "dotenv" | "dotenvx" | "infisical"
         | "chamber" | "with-contenv" => credential_runner(program, args),

@@ -16,61 +16,28 @@ pub fn drive_paths(text: &str) -> Option<String> {
     if !text.contains(":\\") {
         return None;
     }
-    let b = text.as_bytes();
-    let mut out = b.to_vec();
-    let (mut i, mut changed) = (0, false);
-    let word_start = |i: usize| {
-        i == 0
+    super::syntax::rewrite_unquoted(text, |b, i, out| {
+        let word_start = i == 0
             || matches!(
                 b[i - 1],
                 b' ' | b'\t' | b'\n' | b'=' | b':' | b';' | b'|' | b'&' | b'(' | b'<' | b'>' | b','
-            )
-    };
-    while i < b.len() {
-        match b[i] {
-            b'\'' => i += text[i + 1..].find('\'').map_or(b.len(), |n| n + 2),
-            b'"' => {
-                i += 1;
-                while i < b.len() && b[i] != b'"' {
-                    i += if b[i] == b'\\' { 2 } else { 1 };
-                }
-                i += 1;
-            }
-            b'\\' => i += 2,
-            c if c.is_ascii_alphabetic()
-                && word_start(i)
-                && b.get(i + 1) == Some(&b':')
-                && b.get(i + 2) == Some(&b'\\') =>
-            {
-                i += 2;
-                while i < b.len()
-                    && !matches!(
-                        b[i],
-                        b' ' | b'\t'
-                            | b'\n'
-                            | b';'
-                            | b'|'
-                            | b'&'
-                            | b'<'
-                            | b'>'
-                            | b'('
-                            | b')'
-                            | b'\''
-                            | b'"'
-                    )
-                {
-                    if b[i] == b'\\' {
-                        out[i] = b'/';
-                        changed = true;
-                    }
-                    i += 1;
-                }
-            }
-            _ => i += 1,
+            );
+        if !(b[i].is_ascii_alphabetic()
+            && word_start
+            && b.get(i + 1) == Some(&b':')
+            && b.get(i + 2) == Some(&b'\\'))
+        {
+            return 0;
         }
-    }
-    // Only ASCII bytes were replaced by ASCII bytes.
-    changed.then(|| String::from_utf8(out).unwrap_or_else(|_| text.to_string()))
+        let mut j = i + 2;
+        while j < b.len() && !b" \t\n;|&<>()'\"".contains(&b[j]) {
+            if b[j] == b'\\' {
+                out[j] = b'/';
+            }
+            j += 1;
+        }
+        j - i
+    })
 }
 
 /// `powershell|pwsh [-NoProfile ...] -Command TEXT...` or `-EncodedCommand BASE64`

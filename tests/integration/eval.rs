@@ -8,8 +8,10 @@
 //! 1,005, from 66 sources none of the others used; likewise) and `tests/eval/sixth/`
 //! (313 and 609, from 96 sources none of the others or this machine had; likewise) and
 //! `tests/eval/seventh/` (368 and 606, from 76 sources none of the others or this machine
-//! had; likewise) and `tests/eval/eighth/` (297 and 603, 76 more sources, Windows among
-//! them; likewise), labelled by `tests/eval/RUBRIC.md` from the sources each
+//! had; likewise), `tests/eval/eighth/` (297 and 603, 76 more sources, Windows among
+//! them; likewise), `tests/eval/ninth/` (315 and 697, from seven more guards' suites) and
+//! `tests/eval/tenth/` (241 and 609, from 34 documentation and runbook sources; both
+//! likewise), labelled by `tests/eval/RUBRIC.md` from the sources each
 //! `SOURCES.md` cites, scored by `score.py` against the real binary. The thresholds are
 //! the product's: at least 95% of destructive commands caught, at most 0.5% false
 //! alarms; the per-family tables are printed with `--nocapture`.
@@ -88,4 +90,14 @@ fn the_seventh_evaluation_set_meets_the_thresholds() {
 #[test]
 fn the_eighth_evaluation_set_meets_the_thresholds() {
     meets_the_thresholds(Some("eighth"));
+}
+
+#[test]
+fn the_ninth_evaluation_set_meets_the_thresholds() {
+    meets_the_thresholds(Some("ninth"));
+}
+
+#[test]
+fn the_tenth_evaluation_set_meets_the_thresholds() {
+    meets_the_thresholds(Some("tenth"));
 }

@@ -559,3 +559,13 @@ fn an_unquoted_windows_path_keeps_its_separators() {
     runs("rd /s /q C:\\Users\\bob", "rm -rf -- /Users/bob");
     runs("Remove-Item C:\\ -Recurse -Force", "rm -rf -- /");
 }
+
+#[test]
+fn what_echo_of_plain_words_prints_is_known() {
+    runs("rm -rf $(echo /)", "rm -rf /");
+    runs("kubectl delete ns `echo prod`", "kubectl delete ns prod");
+    runs("rm -rf \"$(echo '/srv/data')\"", "rm -rf /srv/data");
+    // Anything but plain words stays unknown.
+    runs("rm -rf $(echo $DIR)", "rm -rf $(echo $DIR)");
+    runs("rm -rf $(echo -n /)", "rm -rf $(echo -n /)");
+}

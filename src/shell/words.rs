@@ -48,6 +48,18 @@ pub fn expand(word: &str, vars: &HashMap<String, String>) -> Result<Expanded, St
     Ok(out)
 }
 
+/// What `echo WORD...` prints, when its words are plain text (no options, expansions,
+/// escapes or operators) or one single-quoted string.
+fn echoed(code: &str) -> Option<String> {
+    let rest = code.trim().strip_prefix("echo ")?.trim();
+    if let Some(inner) = rest.strip_prefix('\'').and_then(|r| r.strip_suffix('\'')) {
+        return (!inner.contains('\'')).then(|| inner.to_string());
+    }
+    let plain = |c: char| c.is_ascii_alphanumeric() || " _./~:=@%+,-".contains(c);
+    (!rest.is_empty() && !rest.starts_with('-') && rest.chars().all(plain))
+        .then(|| rest.split_whitespace().collect::<Vec<_>>().join(" "))
+}
+
 /// Expands a heredoc body (quotes are literal there).
 pub fn expand_heredoc(body: &str, expand_params: bool, vars: &HashMap<String, String>) -> Expanded {
     if !expand_params {
@@ -133,8 +145,20 @@ fn push_pieces(
             },
             WordPiece::CommandSubstitution(s) | WordPiece::BackquotedCommandSubstitution(s) => {
                 out.substitutions.push(s.clone());
-                out.text.push_str(raw);
-                out.literal = false;
+                // `$(echo /)` is `/`: what echo of plain words prints is known.
+                match echoed(s) {
+                    Some(v) => {
+                        if !quoted && v.contains(' ') {
+                            out.literal = false;
+                        }
+                        out.fixed += v.len();
+                        out.text.push_str(&v);
+                    }
+                    None => {
+                        out.text.push_str(raw);
+                        out.literal = false;
+                    }
+                }
             }
             WordPiece::ArithmeticExpression(expr) => {
                 out.arithmetic.push(expr.value.clone());

@@ -672,7 +672,11 @@ impl Walker<'_> {
                     }
                     _ => text,
                 };
-                if from_value(&text) {
+                // Only a value that can change which program runs makes the text
+                // unknown (`sh -c "$CMD"`); one in an argument (`tar -I "xz -T$N"`) is
+                // read where it stands, as the walk reads any unknown word.
+                let first = text.split_whitespace().next().unwrap_or_default();
+                if from_value(&text) && (from_value(first) || first.contains(['$', '`'])) {
                     self.concern_unknown(&via, "a value only known when it runs");
                 }
                 self.nested(&via, &text, stdin.clone(), args)

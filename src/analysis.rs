@@ -351,6 +351,31 @@ fn unknown_argument(
         .map(|f| f.severity)
         .max()
         .unwrap_or(Decision::Allow);
+    // A variable named for options (`etcdctl $AUTH_OPTIONS member list`, `$KUBECTL_OPTS`)
+    // holds options: the command is read without it, and the words after it say what
+    // it does.
+    if options_variable(&cmd.argv[at]) && cmd.argv.len() > at + 1 {
+        let mut without = cmd.clone();
+        without.argv.remove(at);
+        without.unknown_args.clear();
+        let f = set
+            .check(&without, env)
+            .into_iter()
+            .filter(|f| f.severity > known)
+            .max_by_key(|f| f.severity)?;
+        let reason = format!(
+            "`{}` holds options only known when the shell runs; read without them: {} ({}: {})",
+            cmd.argv[at], f.severity, f.rule, f.reason
+        );
+        return Some(own(
+            ids::UNKNOWN_ARGUMENT,
+            f.severity,
+            reason,
+            Some("write the options out literally so guard can check them".into()),
+            &cmd.to_string(),
+            &cmd.origin,
+        ));
+    }
     let mut worst: Option<(Finding, usize, String)> = None;
     for word in set.command_words(program) {
         let mut as_word = cmd.clone();
@@ -379,6 +404,20 @@ fn unknown_argument(
         &cmd.to_string(),
         &cmd.origin,
     ))
+}
+
+/// `$OPTS`, `${EXTRA_FLAGS}`, `$AUTH_OPTIONS`: a variable whose name says it holds options.
+fn options_variable(word: &str) -> bool {
+    let name = word
+        .trim_start_matches('$')
+        .trim_start_matches('{')
+        .trim_end_matches('}')
+        .to_ascii_uppercase();
+    !name.is_empty()
+        && name.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'_')
+        && ["OPTS", "OPTIONS", "FLAGS", "OPT"]
+            .iter()
+            .any(|s| name == *s || name.ends_with(&format!("_{s}")))
 }
 
 /// Substrings that show inline code starting another process.

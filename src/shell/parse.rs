@@ -228,12 +228,70 @@ fn parse_long<'t>(mut w: Walker<'t>, text: &'t str) -> Result<Script, SyntaxErro
 /// the default `$IFS` between words (`rm$IFS-rf$IFS/` is `rm -rf /`). `None` when
 /// nothing changes.
 fn prepare(text: &str, ifs_assigned: bool) -> Option<String> {
-    let windows = super::windows::drive_paths(text);
-    let after = windows.as_deref().unwrap_or(text);
-    match default_ifs(after, ifs_assigned) {
-        Some(t) => Some(t),
-        None => windows,
+    let mut out: Option<String> = None;
+    for step in 0..3 {
+        let now = out.as_deref().unwrap_or(text);
+        let next = match step {
+            0 => super::windows::drive_paths(now),
+            1 => default_ifs(now, ifs_assigned),
+            _ => template_placeholders(now),
+        };
+        if next.is_some() {
+            out = next;
+        }
     }
+    out
+}
+
+/// A template's placeholder (`{{ item }}`, `{{ .Values.dir }}`: Ansible's Jinja, Go
+/// templates, Helm) is a value only known when the template is rendered: written as a
+/// variable of the same length whose name keeps the placeholder's words
+/// (`{{ base_dir }}/bin/kubectl` is `${_base_dir__}/bin/kubectl`), so the walk reads it as
+/// any unknown word, and the spaces inside it do not split it. Single-quoted text is left
+/// as it is, and so is a brace expansion (`{{a,b}}`).
+fn template_placeholders(text: &str) -> Option<String> {
+    if !text.contains("{{") {
+        return None;
+    }
+    let b = text.as_bytes();
+    let mut out = b.to_vec();
+    let mut quote = None::<u8>;
+    let mut i = 0;
+    while i < b.len() {
+        match (quote, b[i]) {
+            (None, b'\\') | (Some(b'"'), b'\\') => i += 1,
+            (None, q @ (b'\'' | b'"')) => quote = Some(q),
+            (Some(q), c) if c == q => quote = None,
+            (None | Some(b'"'), b'{') if b.get(i + 1) == Some(&b'{') => {
+                let end = text[i + 2..].find("}}").map(|n| i + 2 + n);
+                let inner = end.map(|e| &b[i + 2..e]);
+                if let (Some(end), Some(inner)) = (end, inner) {
+                    let plain = !inner.is_empty()
+                        && !inner.contains(&b'\n')
+                        && !inner.contains(&b',')
+                        && !inner.windows(2).any(|w| w == b"..");
+                    if plain {
+                        // `${` NAME `}`: the name takes the inner text's length plus one.
+                        out[i] = b'$';
+                        out[i + 1] = b'{';
+                        for (k, &c) in inner.iter().enumerate() {
+                            out[i + 2 + k] = if c.is_ascii_alphanumeric() { c } else { b'_' };
+                        }
+                        out[end] = b'_';
+                        out[end + 1] = b'}';
+                        if out[i + 2].is_ascii_digit() {
+                            out[i + 2] = b'_';
+                        }
+                        i = end + 2;
+                        continue;
+                    }
+                }
+            }
+            _ => {}
+        }
+        i += 1;
+    }
+    (out != b).then(|| String::from_utf8(out).unwrap_or_else(|_| text.to_string()))
 }
 
 /// Unquoted `$IFS`, `${IFS}` and `${IFS:0:1}` written as the blanks they split into,

@@ -569,3 +569,35 @@ fn what_echo_of_plain_words_prints_is_known() {
     runs("rm -rf $(echo $DIR)", "rm -rf $(echo $DIR)");
     runs("rm -rf $(echo -n /)", "rm -rf $(echo -n /)");
 }
+
+#[test]
+fn a_template_placeholder_is_one_unknown_value() {
+    runs(
+        "{{ base_dir }}/bin/kubectl delete node {{ item }}",
+        "${_base_dir__}/bin/kubectl delete node ${_item__}",
+    );
+    runs("wipefs --all \"{{ item }}\"", "wipefs --all ${_item__}");
+    runs("rm -rf {{ .tmp_dir }}", "rm -rf ${__tmp_dir__}");
+    // Single quotes, and a brace expansion, are left as they are.
+    runs("awk '{{print $1}}' f", "awk {{print $1}} f");
+    runs("echo {{a,b}}", "echo {a} {b}");
+}
+
+#[test]
+fn a_shell_an_unknown_program_hands_text_to_is_read() {
+    runs("$ENGINE exec db bash -c 'dropdb shop'", "dropdb shop");
+    runs(
+        "{{ engine }} exec mq sh -c 'rabbitmqctl reset'",
+        "rabbitmqctl reset",
+    );
+}
+
+#[test]
+fn find_reads_what_it_selects_not_what_it_excludes() {
+    runs(
+        "find /var/cache/apt -name '*.deb' -delete",
+        "rm -r /var/cache/apt/*.deb",
+    );
+    runs("find data ! -name keep.txt -delete", "rm -r data/*");
+    runs("find . -not -name '*.md' -delete", "rm -r ./*");
+}

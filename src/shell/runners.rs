@@ -200,31 +200,39 @@ pub(super) fn watch(args: &[String]) -> Vec<Inner> {
 
 pub(super) fn find(args: &[String]) -> Vec<Inner> {
     // What `{}` stands for, as far as the command line tells: the last name or path
-    // pattern it selects by, else the directory it starts in.
-    let selected = args
+    // pattern it selects by (not one it excludes, `! -name lock`), under the directory
+    // it starts in; else that directory's files.
+    // find's own options before the starting points (-H, -L, -P, -O3, -D x).
+    let start = args
+        .iter()
+        .skip_while(|a| matches!(a.as_str(), "-H" | "-L" | "-P") || a.starts_with("-O"))
+        .take_while(|a| !a.starts_with('-') && !matches!(a.as_str(), "(" | "!"))
+        .next();
+    let pattern = args
         .windows(2)
-        .filter(|w| {
+        .enumerate()
+        .filter(|(k, w)| {
             matches!(
                 w[0].as_str(),
                 "-name" | "-iname" | "-path" | "-ipath" | "-wholename"
-            )
+            ) && !(*k > 0 && matches!(args[k - 1].as_str(), "!" | "-not"))
         })
-        .map(|w| w[1].clone())
-        .next_back()
-        .or_else(|| {
-            // find's own options before the starting points (-H, -L, -P, -O3, -D x).
-            // What it finds there: the files under it (`find /tmp -mtime +7 -delete`
-            // empties old files out of /tmp, it is not `rm -r /tmp`); `/` stays `/`.
-            args.iter()
-                .skip_while(|a| matches!(a.as_str(), "-H" | "-L" | "-P") || a.starts_with("-O"))
-                .take_while(|a| !a.starts_with('-') && !matches!(a.as_str(), "(" | "!"))
-                .next()
-                .map(|start| match start.trim_end_matches('/') {
-                    "" => start.clone(),
-                    dir if dir.ends_with("/*") => dir.to_string(),
-                    dir => format!("{dir}/*"),
-                })
-        });
+        .map(|(_, w)| w[1].clone())
+        .next_back();
+    let selected = match (pattern, start) {
+        // A name under a directory the command names: `/var/cache/apt/*.deb`.
+        (Some(p), Some(dir)) if !p.contains('/') && dir != "." && dir != "./" => {
+            Some(format!("{}/{p}", dir.trim_end_matches('/')))
+        }
+        (Some(p), _) => Some(p),
+        // What it finds there: the files under it (`find /tmp -mtime +7 -delete`
+        // empties old files out of /tmp, it is not `rm -r /tmp`); `/` stays `/`.
+        (None, start) => start.map(|start| match start.trim_end_matches('/') {
+            "" => start.clone(),
+            dir if dir.ends_with("/*") => dir.to_string(),
+            dir => format!("{dir}/*"),
+        }),
+    };
     let fill = |words: &[String]| -> Vec<String> {
         words
             .iter()
@@ -245,7 +253,13 @@ pub(super) fn find(args: &[String]) -> Vec<Inner> {
             }
             out.extend(argv("find", &fill(&args[start..end])));
             i = end;
-        } else if args[i] == "-delete" {
+        } else if args[i] == "-delete"
+            && !(i > 0
+                && matches!(
+                    args[i - 1].as_str(),
+                    "-name" | "-iname" | "-path" | "-ipath" | "-wholename" | "-regex"
+                ))
+        {
             // `-delete` removes what it selects, as `rm -r` of it would.
             let sel = selected.clone().unwrap_or_else(|| "./*".to_string());
             out.extend(argv("find", &["rm".to_string(), "-r".to_string(), sel]));

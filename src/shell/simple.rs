@@ -559,6 +559,18 @@ impl Walker<'_> {
         self.charge(size)?;
         let argv = self.in_directory(argv);
         let mut inner = unwrap::inner(&argv);
+        // A program only known when it runs (`$ENGINE exec db bash -c '…'`, a template's
+        // `{{ engine }}`): a shell it hands text to (`sh -c`, `bash -lc`) is read anyway.
+        if dynamic_program {
+            if let Some(at) = argv.iter().skip(1).position(|a| {
+                matches!(
+                    a.rsplit('/').next(),
+                    Some("sh" | "bash" | "zsh" | "dash" | "ksh" | "ash")
+                )
+            }) {
+                inner.extend(unwrap::inner(&argv[at + 1..]));
+            }
+        }
         // `GIT_PAGER='CMD' git log`: git runs the variable's value as a shell command.
         if argv
             .first()

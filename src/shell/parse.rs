@@ -266,8 +266,20 @@ fn template_placeholders(text: &str) -> Option<String> {
                 let end = text[i + 2..].find("}}").map(|n| i + 2 + n);
                 let inner = end.map(|e| &b[i + 2..e]);
                 if let (Some(end), Some(inner)) = (end, inner) {
+                    // Nothing the shell itself would act on may be hidden in it: a
+                    // substitution, a quote, and outside quotes an operator (`{{ x |
+                    // rm -rf / }}` runs rm). A `$name` inside (Go's `{{ $x.y }}`) is a
+                    // value either way.
+                    let shell_syntax = |k: usize, c: u8| match c {
+                        b'`' | b'"' | b'\'' | b'\\' | b'\n' => true,
+                        b'$' => !inner
+                            .get(k + 1)
+                            .is_some_and(|n| n.is_ascii_alphanumeric() || *n == b'_' || *n == b'.'),
+                        b';' | b'|' | b'&' | b'<' | b'>' | b'(' | b')' => quote.is_none(),
+                        _ => false,
+                    };
                     let plain = !inner.is_empty()
-                        && !inner.contains(&b'\n')
+                        && !inner.iter().enumerate().any(|(k, &c)| shell_syntax(k, c))
                         && !inner.contains(&b',')
                         && !inner.windows(2).any(|w| w == b"..");
                     if plain {

@@ -526,15 +526,17 @@ fn xargs_replace_puts_each_line_in_place() {
 
 #[test]
 fn a_cd_says_which_directory_dot_and_star_mean() {
-    runs("cd / && rm -rf *", "rm -rf /*");
-    runs("cd /usr; chmod -R 000 .", "chmod -R 000 /usr");
+    // The directory is added to what the operand means where the shell started: a cd
+    // that fails leaves it there.
+    runs("cd / && rm -rf *", "rm -rf * /*");
+    runs("cd /usr; chmod -R 000 .", "chmod -R 000 . /usr");
     runs(
         "cd /var/lib && cd mysql && rm -rf ./*",
-        "rm -rf /var/lib/mysql/*",
+        "rm -rf ./* /var/lib/mysql/*",
     );
-    runs("cd && rm -rf .", "rm -rf ~");
-    runs("cd $HOME/work && rm -rf *", "rm -rf ~/work/*");
-    runs("sh -c 'cd /etc && find . -delete'", "find /etc -delete");
+    runs("cd && rm -rf .", "rm -rf . ~");
+    runs("cd $HOME/work && rm -rf *", "rm -rf * ~/work/*");
+    runs("sh -c 'cd /etc && find . -delete'", "find . /etc -delete");
     // Where the directory is only known when it runs, the operand stays as written.
     runs("cd \"$DIR\" && rm -rf *", "rm -rf *");
     runs("cd build && rm -rf *", "rm -rf *");
@@ -578,6 +580,12 @@ fn a_template_placeholder_is_one_unknown_value() {
     );
     runs("wipefs --all \"{{ item }}\"", "wipefs --all ${_item__}");
     runs("rm -rf {{ .tmp_dir }}", "rm -rf ${__tmp_dir__}");
+    // Nothing the shell would run is hidden in one.
+    runs("echo {{ $(rm -rf /) }}", "rm -rf /");
+    runs("echo {{ x | rm -rf / }}", "rm -rf / }}");
+    runs("echo {{ x; dropdb shop }}", "dropdb shop }}");
+    runs("echo \"{{ x `dropdb shop` }}\"", "dropdb shop");
+    runs("echo {{ $disk.device }}", "echo ${__disk_device__}");
     // Single quotes, and a brace expansion, are left as they are.
     runs("awk '{{print $1}}' f", "awk {{print $1}} f");
     runs("echo {{a,b}}", "echo {a} {b}");

@@ -614,10 +614,10 @@ impl Walker<'_> {
         Ok(())
     }
 
-    /// Follows `cd`, and writes the operands that mean the whole current directory
-    /// (`.`, `*`, `./*`) of the tools that delete or change a tree as the directory
-    /// they mean, where an earlier `cd` of the string says which it is: `cd / && rm -rf
-    /// *` is `rm -rf /*`.
+    /// Follows `cd`, and adds to the operands that mean the whole current directory
+    /// (`.`, `*`, `./*`) of the tools that delete or change a tree the directory they
+    /// mean, where an earlier `cd` of the string says which it is: `cd / && rm -rf *`
+    /// also deletes `/*`.
     fn in_directory(&mut self, mut argv: Vec<String>) -> Vec<String> {
         let Some(program) = argv.first().map(|p| p.rsplit('/').next().unwrap_or(p)) else {
             return argv;
@@ -626,11 +626,17 @@ impl Walker<'_> {
             "cd" | "pushd" => self.cwd = cd_target(&argv[1..], self.cwd.as_deref()),
             "popd" => self.cwd = None,
             "rm" | "chmod" | "chown" | "chgrp" | "setfacl" | "find" | "shred" => {
+                // The directory is added after the operand, not put in its place: a
+                // `cd` that fails (`cd /tmp/gone; rm -rf *`) leaves the shell where it
+                // was, so what `*` means there still counts.
                 if let Some(cwd) = &self.cwd {
-                    for a in argv.iter_mut().skip(1) {
-                        if let Some(p) = whole_directory(cwd, a) {
-                            *a = p;
+                    let mut i = 1;
+                    while i < argv.len() {
+                        if let Some(p) = whole_directory(cwd, &argv[i]) {
+                            argv.insert(i + 1, p);
+                            i += 1;
                         }
+                        i += 1;
                     }
                 }
             }

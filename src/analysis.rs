@@ -354,7 +354,13 @@ fn unknown_argument(
     // A variable named for options (`etcdctl $AUTH_OPTIONS member list`, `$KUBECTL_OPTS`)
     // holds options: the command is read without it, and the words after it say what
     // it does.
-    if options_variable(&cmd.argv[at]) && cmd.argv.len() > at + 1 {
+    // (Only when a plain word follows it: `terraform $TF_OPTS -auto-approve` says
+    // nothing of what the variable is.)
+    let operand_follows = cmd
+        .argv
+        .get(at + 1)
+        .is_some_and(|w| !w.starts_with('-') && !w.starts_with('$'));
+    if options_variable(&cmd.argv[at]) && operand_follows {
         let mut without = cmd.clone();
         without.argv.remove(at);
         without.unknown_args.clear();

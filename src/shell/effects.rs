@@ -9,15 +9,23 @@ use brush_parser::ast;
 /// operands `xargs` supplies.
 pub(super) fn deletes_its_operands(mut argv: &[String]) -> bool {
     let name = |p: &String| p.rsplit('/').next().unwrap_or(p).to_string();
-    // `xargs sudo rm`: the deleting program behind sudo or doas and their options.
-    while argv
-        .first()
-        .map(name)
-        .is_some_and(|p| p == "sudo" || p == "doas")
-    {
+    // `xargs sudo rm`: the deleting program behind sudo, doas, nice, ionice, nohup or
+    // env, and their options (env's NAME=VALUE too).
+    while argv.first().map(name).is_some_and(|p| {
+        matches!(
+            p.as_str(),
+            "sudo" | "doas" | "nice" | "ionice" | "nohup" | "env"
+        )
+    }) {
         argv = &argv[1..];
-        while let Some(option) = argv.first().filter(|a| a.starts_with('-')) {
-            let valued = matches!(option.as_str(), "-u" | "-g" | "-C" | "-D" | "-U");
+        while let Some(option) = argv
+            .first()
+            .filter(|a| a.starts_with('-') || (a.contains('=') && !a.starts_with('=')))
+        {
+            let valued = matches!(
+                option.as_str(),
+                "-u" | "-g" | "-C" | "-D" | "-U" | "-p" | "-T" | "-r" | "-t" | "-h" | "-n" | "-c"
+            );
             argv = &argv[(1 + usize::from(valued)).min(argv.len())..];
         }
     }

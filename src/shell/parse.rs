@@ -166,8 +166,20 @@ pub fn parse(text: &str) -> Result<Script, SyntaxError> {
             offset: MAX_INPUT,
         });
     }
-    let prepared = prepare(text, false);
-    let text = prepared.as_deref().unwrap_or(text);
+    let mut out = read(text)?;
+    // The text as a template, a Windows path or a default `$IFS` means it is read too,
+    // and both readings count: a rewriting that guessed wrong can only add commands,
+    // never hide the ones the shell itself would run.
+    if let Some(prepared) = prepare(text, false) {
+        if let Ok(more) = read(&prepared) {
+            out.commands.extend(more.commands);
+            out.concerns.extend(more.concerns);
+        }
+    }
+    Ok(out)
+}
+
+fn read(text: &str) -> Result<Script, SyntaxError> {
     let mut w = Walker::new(text);
     if text.len() > ONE_PIECE {
         return parse_long(w, text);
@@ -397,8 +409,16 @@ impl<'t> Walker<'t> {
 
     /// Walks a (nested) shell program's text.
     fn text_program(&mut self, text: &str) -> Result<(), SyntaxError> {
-        let prepared = prepare(text, self.vars.contains_key("IFS"));
-        let text = prepared.as_deref().unwrap_or(text);
+        self.text_program_as_written(text)?;
+        // Read as a template, a Windows path or with the default `$IFS` too (see
+        // `parse`): what that reading adds counts; its errors do not.
+        if let Some(prepared) = prepare(text, self.vars.contains_key("IFS")) {
+            let _ = self.text_program_as_written(&prepared);
+        }
+        Ok(())
+    }
+
+    fn text_program_as_written(&mut self, text: &str) -> Result<(), SyntaxError> {
         // `bash -c 'helm list -n web && helm status web'`: a plain line, as at the top.
         if !text.contains('\n') && self.plain_line(text, 0)? {
             return Ok(());

@@ -693,8 +693,16 @@ impl Walker<'_> {
                 // Only a value that can change which program runs makes the text
                 // unknown (`sh -c "$CMD"`); one in an argument (`tar -I "xz -T$N"`) is
                 // read where it stands, as the walk reads any unknown word.
+                // A wrapper first (`exec $CMD`, `sudo $CMD`) runs the value as a program.
+                const WRAPPERS: &[&str] = &[
+                    "exec", "sudo", "doas", "env", "timeout", "nice", "nohup", "command",
+                    "builtin", "eval", "xargs", "su", "setsid", "stdbuf", "ionice", "watch",
+                    "time", "chroot", "runuser", "flock", "then", "do", "else", "!",
+                ];
                 let first = text.split_whitespace().next().unwrap_or_default();
-                if from_value(&text) && (from_value(first) || first.contains(['$', '`'])) {
+                let program_known =
+                    !from_value(first) && !first.contains(['$', '`']) && !WRAPPERS.contains(&first);
+                if from_value(&text) && !program_known {
                     self.concern_unknown(&via, "a value only known when it runs");
                 }
                 self.nested(&via, &text, stdin.clone(), args)

@@ -146,11 +146,9 @@ fn push_pieces(
             WordPiece::CommandSubstitution(s) | WordPiece::BackquotedCommandSubstitution(s) => {
                 out.substitutions.push(s.clone());
                 // `$(echo /)` is `/`: what echo of plain words prints is known.
-                match echoed(s) {
+                // Unquoted, several words are split into several operands: not one word.
+                match echoed(s).filter(|v| quoted || !v.contains(' ')) {
                     Some(v) => {
-                        if !quoted && v.contains(' ') {
-                            out.literal = false;
-                        }
                         out.fixed += v.len();
                         out.text.push_str(&v);
                     }

@@ -115,11 +115,12 @@ fn the_eleventh_evaluation_set_meets_the_thresholds() {
 }
 
 /// Commands embedded in configuration management and container specs, with template
-/// placeholders (`{{ base_dir }}/bin/kubectl`) guard reads as values only known when the
-/// template is rendered. It does not meet the product's thresholds (tests/eval/RESULTS.md
-/// says why: a placeholder as the program is an unknown program, which guard refuses to
-/// guess); this floor keeps it from getting worse.
+/// placeholders (`{{ base_dir }}/bin/kubectl`) guard reads both as the shell would and
+/// as values only known when the template is rendered, keeping the stricter. It does not
+/// meet the product's thresholds (tests/eval/RESULTS.md says why: a placeholder as the
+/// program is an unknown program, which guard refuses to guess, and the shell's own
+/// reading of a placeholder is words); this floor keeps it from getting worse.
 #[test]
 fn the_twelfth_evaluation_set_stays_above_its_floor() {
-    meets(Some("twelfth"), "0.93", "0.02");
+    meets(Some("twelfth"), "0.93", "0.025");
 }

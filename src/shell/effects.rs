@@ -7,26 +7,14 @@ use brush_parser::ast;
 
 /// `rm -f`, `shred -u`, `unlink`...: a deleting program with no operand of its own, whose
 /// operands `xargs` supplies.
-pub(super) fn deletes_its_operands(mut argv: &[String]) -> bool {
-    let name = |p: &String| p.rsplit('/').next().unwrap_or(p).to_string();
-    // `xargs sudo rm`: the deleting program behind sudo, doas, nice, ionice, nohup or
-    // env, and their options (env's NAME=VALUE too).
-    while argv.first().map(name).is_some_and(|p| {
-        matches!(
-            p.as_str(),
-            "sudo" | "doas" | "nice" | "ionice" | "nohup" | "env"
-        )
-    }) {
-        argv = &argv[1..];
-        while let Some(option) = argv
-            .first()
-            .filter(|a| a.starts_with('-') || (a.contains('=') && !a.starts_with('=')))
-        {
-            let valued = matches!(
-                option.as_str(),
-                "-u" | "-g" | "-C" | "-D" | "-U" | "-p" | "-T" | "-r" | "-t" | "-h" | "-n" | "-c"
-            );
-            argv = &argv[(1 + usize::from(valued)).min(argv.len())..];
+pub(super) fn deletes_its_operands(argv: &[String]) -> bool {
+    // `xargs sudo -u x rm`, `xargs nice env A=1 rm`: the program behind the wrappers, as
+    // the wrappers' own readers find it.
+    let mut argv = argv.to_vec();
+    for _ in 0..4 {
+        match super::unwrap::inner(&argv).as_slice() {
+            [super::unwrap::Inner::Argv { argv: next, .. }] => argv = next.clone(),
+            _ => break,
         }
     }
     let program = argv.first().map(|p| p.rsplit('/').next().unwrap_or(p));
